@@ -1,0 +1,55 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app lms
+PYTEST := $(PY) -m pytest -q
+
+.PHONY: run test serve check lint format system-deps clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## run: install, migrate, seed the demo accounts, serve on http://127.0.0.1:5000
+run: $(VENV)/.runtime
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## test: install everything the tests need, then lint and run the whole suite
+test: $(VENV)/.dev system-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PYTEST) tests/unit tests/app
+	LMS_TEST_DB=postgresql $(PYTEST) tests/app
+	$(PYTEST) tests/e2e
+
+## system-deps: Debian's chromium and postgresql, when missing
+system-deps:
+	bash .ci/install-system-deps
+
+## serve: production: gunicorn with $WEB_CONCURRENCY workers (default 2) against DATABASE_URL
+serve: $(VENV)/.runtime
+	LMS_ENV=production $(FLASK) db upgrade
+	LMS_ENV=production $(VENV)/bin/gunicorn --workers $${WEB_CONCURRENCY:-2} \
+		--bind $${BIND:-127.0.0.1:8000} --access-logfile - 'lms:create_app()'
+
+## check: validate the content folder (LMS_CONTENT_DIR or the repo root)
+check: $(VENV)/.runtime
+	$(FLASK) content check
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) instance

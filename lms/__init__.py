@@ -1,0 +1,79 @@
+"""The training and certification platform: the app factory."""
+
+from pathlib import Path
+
+from flask import Flask, request
+
+from lms import config as lms_config
+from lms.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app; `test_config` overrides the environment."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+    )
+    app.config.update(lms_config.BASE)
+    app.config.update(lms_config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    lms_config.check_production(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+
+    _register_models()
+    _register_blueprints(app)
+    _register_security_headers(app)
+
+    from lms import cli
+    from lms.core import errors, nav
+
+    errors.register(app)
+    nav.register(app)
+    cli.register(app)
+    return app
+
+
+def _register_models() -> None:
+    """Import every model module so the metadata (and Alembic) sees all tables."""
+    import lms.accounts.models  # noqa: F401
+    import lms.audit  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.accounts.views import admin_bp, auth_bp, people_bp
+    from lms.core.views import core_bp
+
+    for blueprint in (core_bp, auth_bp, admin_bp, people_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,63 @@
+"""The user account."""
+
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import UTCDateTime, db
+from lms.timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    """What a user is allowed to do, from least to most."""
+
+    LEARNER = "learner"
+    MENTOR = "mentor"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: learner, mentor, trainer or admin."""
+
+    __tablename__ = "user"
+    __table_args__ = (Index("uq_user_email_lower", func.lower("email"), unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=Role.LEARNER,
+    )
+    team: Mapped[str | None] = mapped_column(String(120))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    start_date: Mapped[date | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    manager: Mapped["User | None"] = relationship(
+        remote_side=[id], foreign_keys=[manager_id], lazy="raise"
+    )
+    mentor: Mapped["User | None"] = relationship(
+        remote_side=[id], foreign_keys=[mentor_id], lazy="raise"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated users cannot sign in (Flask-Login reads this)."""
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        """Trainers and admins see everyone."""
+        return self.role in (Role.TRAINER, Role.ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

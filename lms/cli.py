@@ -1,0 +1,12 @@
+"""Command-line groups, registered on the app (`flask --app lms --help` lists them)."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Add every command group to the app's CLI."""
+    from lms.accounts.cli import users_cli
+    from lms.demo import demo_cli
+
+    for group in (users_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,45 @@
+"""Error pages: a page a person can act on, never a stack trace."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from lms.extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Not allowed", "Your account is not allowed to see this page."),
+    404: ("Not found", "There is no page at this address, or it is not yours to see."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "The upload is larger than 2 MB."),
+    429: (
+        "Too many attempts",
+        "Too many attempts in a short time. Wait a minute, then try again.",
+    ),
+    500: ("Something went wrong", "The error has been logged. Try again in a moment."),
+}
+
+
+def _render(status: int, message: str | None = None):
+    title, text = MESSAGES[status]
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=title, message=message or text), status
+    return render_template(
+        "errors/error.html", status=status, title=title, text=message or text
+    ), status
+
+
+def register(app: Flask) -> None:
+    """Install the handlers for the statuses people can meet."""
+    for status in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(status, lambda exc, status=status: _render(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _render(
+            400, "The form expired or was sent from elsewhere. Reload the page and try again."
+        )
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return _render(500)

@@ -1,0 +1,24 @@
+"""The navigation bar: which links each user sees, asked of the permissions module."""
+
+from flask import Flask
+from flask_login import current_user
+
+from lms.permissions import allowed
+
+# endpoint, label, permission needed (None: every signed-in user)
+NAV = [
+    ("core.home", "Home", None),
+    ("people.mentees", "People", "view_mentees"),
+    ("admin.users", "Users", "view_roster"),
+    ("admin.roster", "Roster import", "import_roster"),
+    ("admin.audit_log", "Audit log", "view_audit_log"),
+]
+
+
+def register(app: Flask) -> None:
+    """Expose nav_items() and allowed() to templates."""
+
+    def nav_items():
+        return [item for item in NAV if item[2] is None or allowed(current_user, item[2])]
+
+    app.jinja_env.globals.update(nav_items=nav_items, allowed=allowed)

@@ -1,0 +1,42 @@
+"""Home page and health check."""
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from lms.extensions import db
+
+core_bp = Blueprint("core", __name__)
+
+
+@core_bp.route("/")
+def index():
+    """Send people to their home page, or to sign in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    return redirect(url_for("auth.login"))
+
+
+@core_bp.route("/home")
+@login_required
+def home():
+    """The learner's home page: what to do next."""
+    return render_template("core/home.html")
+
+
+@core_bp.route("/healthz")
+def healthz():
+    """Report whether the app and its database answer, and how much content is loaded."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database_ok = True
+    except Exception:  # noqa: BLE001 - any failure means the database does not answer
+        db.session.rollback()
+        database_ok = False
+    counts = current_app.extensions.get("lms_content_counts", _no_content)()
+    status = "ok" if database_ok else "degraded"
+    return jsonify(status=status, database=database_ok, content=counts), 200 if database_ok else 503
+
+
+def _no_content() -> dict[str, int]:
+    return {"documents": 0, "modules": 0, "labs": 0, "quizzes": 0}

@@ -1,0 +1,24 @@
+"""Time in one place: UTC now, so tests can move the clock."""
+
+from datetime import UTC, date, datetime
+
+from flask import current_app, has_app_context
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (the app's LMS_NOW overrides it in tests)."""
+    if has_app_context():
+        fixed = current_app.config.get("LMS_NOW")
+        if fixed is not None:
+            return fixed() if callable(fixed) else fixed
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """Return today's date in UTC."""
+    return utcnow().date()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return the moment with UTC attached (SQLite hands back naive datetimes)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

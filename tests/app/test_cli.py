@@ -1,0 +1,84 @@
+"""The CLI calls the same services as the pages."""
+
+from sqlalchemy import func, select
+
+from lms.accounts import service
+from lms.accounts.models import Role, User
+from lms.audit import AuditEvent
+from lms.extensions import db
+
+
+def test_users_create_set_role_deactivate(runner):
+    result = runner.invoke(
+        args=["users", "create", "Cli@Example.com", "--name", "Cli User", "--role", "learner",
+              "--password", "a-long-password-1"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Created cli@example.com" in result.output
+    result = runner.invoke(args=["users", "set-role", "cli@example.com", "trainer"])
+    assert result.exit_code == 0
+    result = runner.invoke(args=["users", "deactivate", "cli@example.com"])
+    assert result.exit_code == 0
+    db.session.expire_all()
+    user = service.get_by_email("cli@example.com")
+    assert user.role == Role.TRAINER and not user.active
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert {"user.create", "user.set_role", "user.deactivate"} <= set(actions)
+
+
+def test_users_create_refuses_short_password_and_duplicates(runner, make_user):
+    make_user(email="taken@example.com")
+    result = runner.invoke(
+        args=["users", "create", "x@example.com", "--name", "X", "--password", "short"]
+    )
+    assert result.exit_code == 1 and "at least 12" in result.output
+    result = runner.invoke(
+        args=["users", "create", "TAKEN@example.com", "--name", "X", "--password", "x" * 12]
+    )
+    assert result.exit_code == 1 and "already exists" in result.output
+
+
+def test_users_import_reports_rows_and_writes_nothing(runner, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "email,name,role,team,manager_email,mentor_email,start_date\n"
+        "a@example.com,A,learner,SRE,,,2026-01-05\n"
+        "b@example.com,B,chef,SRE,,,2026-01-05\n"
+    )
+    result = runner.invoke(args=["users", "import", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:3: role: 'chef' is not one of" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_users_import_then_again(runner, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "email,name,role,team,manager_email,mentor_email,start_date\n"
+        "a@example.com,A,learner,SRE,,,2026-01-05\n"
+    )
+    assert "1 create" in runner.invoke(args=["users", "import", str(path)]).output
+    assert "1 unchanged" in runner.invoke(args=["users", "import", str(path)]).output
+
+
+def test_demo_seed_is_idempotent(runner):
+    for _ in range(2):
+        result = runner.invoke(args=["demo", "seed"])
+        assert result.exit_code == 0, result.output
+    emails = set(db.session.scalars(select(User.email)))
+    assert emails == {
+        "newhire@example.com", "engineer@example.com", "mentor@example.com",
+        "trainer@example.com", "admin@example.com",
+    }  # fmt: skip
+    mentor = service.get_by_email("mentor@example.com")
+    for email in ("newhire@example.com", "engineer@example.com"):
+        assert service.get_by_email(email).mentor_id == mentor.id
+    assert service.authenticate("newhire@example.com", "demo-pass-2026") is not None
+
+
+def test_demo_seed_refuses_production(runner, app):
+    app.config["ENV_NAME"] = "production"
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 1
+    assert "refusing" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0

@@ -1,0 +1,155 @@
+"""Fixtures shared by the app and browser tests: a migrated database, users, sign-in.
+
+The database is built once per run by the Alembic migrations (so they are tested),
+on SQLite by default or on PostgreSQL when LMS_TEST_DB=postgresql. Each test gets
+empty tables.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from lms import create_app
+from lms.accounts import service
+from lms.accounts.models import Role
+from lms.extensions import db, limiter
+from tests.pgserver import throwaway_postgres
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"
+
+
+def base_config(database_url: str) -> dict:
+    """The test configuration: fast hashing, no CSRF or throttle unless a test asks."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "LMS_CONTENT_DIR": str(REPO_ROOT),
+        "LMS_CONTENT_RELOAD": False,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """Create and migrate the test database once per run."""
+    if os.environ.get("LMS_TEST_DB") == "postgresql":
+        with throwaway_postgres() as url:
+            yield _migrated(url)
+        return
+    with tempfile.TemporaryDirectory(prefix="lms-test-") as folder:
+        yield _migrated(f"sqlite:///{folder}/test.sqlite")
+
+
+def _migrated(url: str) -> str:
+    app = create_app(base_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app_config():
+    """Extra configuration a test module may override."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    """An app on the migrated database; tables are emptied after each test."""
+    app = create_app({**base_config(database_url), **app_config})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+        if app.config["RATELIMIT_ENABLED"]:
+            limiter.reset()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Return a function that creates a user (password PASSWORD) and commits."""
+    counter = iter(range(1, 100000))
+
+    def make(email=None, role=Role.LEARNER, **fields):
+        n = next(counter)
+        user = service.create_user(
+            email=email or f"user{n}@example.com",
+            name=fields.pop("name", f"User {n}"),
+            password=fields.pop("password", PASSWORD),
+            role=role,
+            **fields,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Return a function that signs a user in through the login form."""
+
+    def do_login(user_or_email, password=PASSWORD, follow=False):
+        email = getattr(user_or_email, "email", user_or_email)
+        return client.post(
+            "/login", data={"email": email, "password": password}, follow_redirects=follow
+        )
+
+    return do_login
+
+
+@pytest.fixture
+def count_queries(app):
+    """Return a context manager that counts the SQL statements run inside it."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+        # Requests share the test's app context: start from an empty identity map so
+        # what the page loads is counted, not found in memory.
+        db.session.remove()
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting

@@ -1,0 +1,100 @@
+"""Browser tests: the real app served on a free port, driven by Playwright in Chromium.
+
+The server gets its own SQLite database, built by the migrations and seeded with the
+demo accounts, as `make run` does.
+"""
+
+import os
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from lms import create_app
+from lms.demo import seed_demo
+from lms.extensions import db
+from tests.conftest import base_config
+
+CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The app on its own migrated, demo-seeded SQLite database."""
+    folder = tmp_path_factory.mktemp("e2e")
+    app = create_app(
+        {
+            **base_config(f"sqlite:///{folder}/e2e.sqlite"),
+            "TESTING": False,
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app):
+    """Serve the app in a thread for the whole run."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with live_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the run."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    """A fresh browser context (no cookies) per test."""
+    context = browser.new_context(base_url=base_url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert errors == [], f"browser console errors: {errors}"
+
+
+@pytest.fixture
+def sign_in(page):
+    """Return a function that signs in through the real form."""
+
+    def do(email: str, password: str = DEMO_PASSWORD):
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+
+    return do
