@@ -1,0 +1,1 @@
+"""Quiz grading, sampling and item statistics (pure Python)."""

@@ -1,0 +1,214 @@
+"""Markdown rendering, sanitising, slugs, sections and item links: the one Markdown pipeline."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import markdown as md_lib
+import nh3
+
+LINK_KINDS = ("doc", "module", "lab", "quiz")
+
+LinkResolver = Callable[[str, str], str | None]
+
+_EXTENSIONS = ["tables", "fenced_code", "codehilite", "toc", "admonition", "sane_lists"]
+
+# fmt: off
+_TAGS = {
+    "a", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "span", "strong", "table", "tbody", "td",
+    "th", "thead", "tr", "ul",
+}
+# fmt: on
+_ATTRIBUTES = {
+    "*": set(),  # no attributes allowed everywhere (nh3 defaults to lang and title)
+    **{f"h{n}": {"id"} for n in range(1, 7)},
+    "a": {"href", "title", "class"},
+    "img": {"src", "alt"},
+    "code": {"class"},
+    "pre": {"class"},
+    "span": {"class"},
+    "div": {"class"},
+    "p": {"class"},
+    "ol": {"start"},
+    "th": {"style"},
+    "td": {"style"},
+}
+# Tags removed together with everything inside them.
+# fmt: off
+_DROP_WITH_CONTENT = {
+    "script", "style", "iframe", "object", "embed", "svg", "math", "form", "template",
+    "noscript", "textarea", "select",
+}
+# fmt: on
+_URL_SCHEMES = {"http", "https", "mailto", *LINK_KINDS}
+_DIV_CLASSES = {"highlight", "admonition", "note", "tip", "warning", "danger"}
+_SAFE_IMG_URL = re.compile(r"^(https?://|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
+_SCHEME = re.compile(r"^\s*[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+_A_TAG = re.compile(r"<a\b(?P<attrs>[^>]*)>(?P<inner>.*?)</a>", re.DOTALL)
+_ITEM_HREF = re.compile(r'\shref="(?P<kind>doc|module|lab|quiz):(?P<id>[^"#]*)(?P<anchor>#[^"]*)?"')
+_INLINE_LINK = re.compile(r"\]\(\s*<?(doc|module|lab|quiz):([^)\s#>]+)")
+_REF_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(doc|module|lab|quiz):([^\s#>]+)")
+_CODE_SPAN = re.compile(r"`+[^`]*`+")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Sanitised HTML plus the table of contents as (level, slug, title)."""
+
+    html: str
+    toc: list[tuple[int, str, str]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A `##` section of a Markdown body; `line` is 1-based within the body."""
+
+    slug: str
+    title: str
+    body: str
+    line: int
+
+
+def slugify(text: str) -> str:
+    """Turn heading text into the anchor slug used for toc ids and module sections."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    return re.sub(r"[-\s]+", "-", text).strip("-")
+
+
+def _prose_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, line) for lines outside fenced code blocks."""
+    fence = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if match:
+            fence = match.group(1)
+            continue
+        yield number, line
+
+
+def find_links(text: str) -> list[tuple[int, str, str]]:
+    """Return (line, kind, id) for every `kind:ID` link target outside code."""
+    found = []
+    for number, line in _prose_lines(text):
+        line = _CODE_SPAN.sub("", line)
+        for match in (*_INLINE_LINK.finditer(line), *_REF_DEFINITION.finditer(line)):
+            found.append((number, match.group(1), match.group(2)))
+    return found
+
+
+def extract_links(text: str) -> list[tuple[str, str]]:
+    """Return (kind, id) for every `doc:`/`module:`/`lab:`/`quiz:` link in Markdown text."""
+    return [(kind, item_id) for _, kind, item_id in find_links(text)]
+
+
+def _heading_text(raw: str) -> str:
+    """Approximate the rendered text of a heading written in Markdown."""
+    text = re.sub(r"!?\[([^\]]*)\](\([^)]*\)|\[[^\]]*\])", r"\1", raw)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"\*\*|__|\*|`|(?<!\w)_|_(?!\w)", "", text)
+    return html.unescape(text).strip()
+
+
+@lru_cache(maxsize=256)
+def split_sections(text: str) -> tuple[str, tuple[Section, ...]]:
+    """Split a body into its intro and its `##` sections (headings inside code are ignored)."""
+    lines = text.splitlines()
+    starts = [(n, m.group(1)) for n, line in _prose_lines(text) if (m := _H2.match(line))]
+    intro_end = starts[0][0] - 1 if starts else len(lines)
+    sections = []
+    for index, (number, raw_title) in enumerate(starts):
+        end = starts[index + 1][0] - 1 if index + 1 < len(starts) else len(lines)
+        title = _heading_text(raw_title)
+        body = "\n".join(lines[number:end]).strip("\n")
+        sections.append(Section(slugify(title), title, body, number))
+    return "\n".join(lines[:intro_end]).strip("\n"), tuple(sections)
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Drop attribute values the allowlist alone cannot express."""
+    if tag == "img" and attribute == "src":
+        return value if _SAFE_IMG_URL.match(value.strip()) else None
+    if tag == "div" and attribute == "class":
+        kept = [name for name in value.split() if name in _DIV_CLASSES]
+        return " ".join(kept) or None
+    if tag in ("th", "td") and attribute == "style":
+        match = re.fullmatch(r"\s*text-align:\s*(left|right|center);?\s*", value)
+        return f"text-align: {match.group(1)};" if match else None
+    return value
+
+
+def sanitize(fragment: str) -> str:
+    """Clean an HTML fragment down to the allowlist used for content."""
+    return nh3.clean(
+        fragment,
+        tags=_TAGS,
+        clean_content_tags=_DROP_WITH_CONTENT,
+        attributes=_ATTRIBUTES,
+        attribute_filter=_filter_attribute,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def _flatten_toc(tokens: list[dict], out: list[tuple[int, str, str]]) -> None:
+    """Append nested toc tokens to `out` in document order."""
+    for token in tokens:
+        out.append((token["level"], token["id"], html.unescape(token["name"])))
+        _flatten_toc(token["children"], out)
+
+
+@lru_cache(maxsize=1024)
+def _render_unresolved(digest: str, text: str) -> tuple[str, tuple[tuple[int, str, str], ...]]:
+    """Render and sanitise Markdown, leaving item links unresolved (cached by sha256)."""
+    del digest  # the cache key; equal digests mean equal text
+    converter = md_lib.Markdown(
+        extensions=_EXTENSIONS,
+        extension_configs={
+            "codehilite": {"css_class": "highlight", "guess_lang": False, "noclasses": False},
+            "toc": {"permalink": True, "slugify": lambda value, _separator: slugify(value)},
+        },
+    )
+    body = sanitize(converter.convert(text))
+    toc: list[tuple[int, str, str]] = []
+    _flatten_toc(converter.toc_tokens, toc)  # type: ignore[attr-defined]
+    return body, tuple(toc)
+
+
+def _resolve_links(body: str, resolve_link: LinkResolver | None) -> str:
+    """Point `kind:ID` links at resolved URLs; unresolvable ones become plain text."""
+
+    def replace(tag: re.Match[str]) -> str:
+        attrs, link = tag["attrs"], _ITEM_HREF.search(tag["attrs"])
+        if not link:
+            return tag[0]
+        url = resolve_link(link["kind"], link["id"]) if resolve_link else None
+        scheme = _SCHEME.match(url or "")
+        if not url or (scheme and scheme[0].strip().lower() not in ("http:", "https:")):
+            return tag["inner"]
+        href = html.escape(url + (link["anchor"] or ""), quote=True)
+        return f'<a{attrs[: link.start()]} href="{href}"{attrs[link.end() :]}>{tag["inner"]}</a>'
+
+    return _A_TAG.sub(replace, body)
+
+
+def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Rendered:
+    """Render content Markdown to sanitised HTML, resolving `kind:ID` links via `resolve_link`."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    body, toc = _render_unresolved(digest, text)
+    return Rendered(html=_resolve_links(body, resolve_link), toc=list(toc))

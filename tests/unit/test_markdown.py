@@ -1,0 +1,149 @@
+"""Unit tests for lms.content.markdown: rendering, sanitising, links, slugs and sections."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.content import render_markdown, slugify
+from lms.content.markdown import extract_links, split_sections
+
+
+def resolve(kind: str, item_id: str) -> str | None:
+    """A resolver that knows one document and one module."""
+    known = {("doc", "runbook"): "/docs/runbook", ("module", "basics"): "/modules/basics"}
+    return known.get((kind, item_id))
+
+
+XSS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
+    '<img src=x onerror="alert(1)">',
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=)",
+    '<img src="data:image/png;base64,AAAA">',
+    '<iframe src="https://evil.example"></iframe>',
+    "<svg onload=alert(1)><circle r=1 /></svg>",
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+    '<a href="https://ok.example" onclick="alert(1)">x</a>',
+    '<object data="x.swf"></object><embed src="x.swf">',
+    '<form action="https://evil.example"><input name=q></form>',
+    "<style>body { display: none }</style>",
+    '<div onmouseover="alert(1)" style="position:fixed">x</div>',
+    "<p>ok</p><!-- <script>alert(1)</script> -->",
+]
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_dangerous_markup_does_not_survive(payload: str) -> None:
+    html = render_markdown(f"Text before.\n\n{payload}\n\nText after.\n", resolve).html.lower()
+    for needle in ("<script", "javascript:", "data:", "<iframe", "<svg", "<math", "<object",
+                   "<embed", "<form", "<input", "<style", "onerror", "onload", "onclick",
+                   "onmouseover", "alert(1)", "position:fixed"):  # fmt: skip
+        assert needle not in html, html
+    assert "text before." in html and "text after." in html
+
+
+def test_links_carry_rel_noopener() -> None:
+    html = render_markdown("[site](https://example.com) [mail](mailto:a@example.com)").html
+    assert '<a href="https://example.com" rel="noopener noreferrer">site</a>' in html
+    assert 'href="mailto:a@example.com"' in html
+
+
+def test_images_keep_only_http_or_relative_sources() -> None:
+    html = render_markdown('![a](https://example.com/a.png) ![b](img/b.png "t")').html
+    assert '<img alt="a" src="https://example.com/a.png">' in html
+    assert '<img alt="b" src="img/b.png">' in html
+
+
+def test_tables_survive() -> None:
+    html = render_markdown("| a | b |\n|:--|--:|\n| 1 | 2 |\n").html
+    assert "<table>" in html and "<th" in html and "<td" in html
+    assert 'style="text-align: right;"' in html
+
+
+def test_fenced_code_is_highlighted_with_classes() -> None:
+    html = render_markdown("```python\ndef f():\n    return 1\n```\n").html
+    assert '<div class="highlight"><pre>' in html
+    assert '<span class="k">def</span>' in html
+    assert "style=" not in html
+
+
+def test_headings_get_ids_and_toc() -> None:
+    rendered = render_markdown("# Title\n\n## First & `second` step\n\n### Détails\n")
+    assert '<h2 id="first-second-step">' in rendered.html
+    assert 'class="headerlink" href="#first-second-step"' in rendered.html
+    assert rendered.toc == [
+        (1, "title", "Title"),
+        (2, "first-second-step", "First & second step"),
+        (3, "details", "Détails"),
+    ]
+
+
+def test_admonitions_survive() -> None:
+    html = render_markdown('!!! warning "Mind the gap"\n    Careful **now**.\n').html
+    assert '<div class="admonition warning">' in html
+    assert '<p class="admonition-title">Mind the gap</p>' in html
+    assert "<strong>now</strong>" in html
+
+
+def test_unknown_div_classes_are_dropped() -> None:
+    html = render_markdown('<div class="admonition fixed-top">x</div>').html
+    assert '<div class="admonition">' in html
+
+
+def test_item_links_resolve_and_unknown_ones_are_plain_text() -> None:
+    text = "[Runbook](doc:runbook#start), [Basics](module:basics) and [Gone](doc:missing)."
+    html = render_markdown(text, resolve).html
+    assert '<a href="/docs/runbook#start" rel="noopener noreferrer">Runbook</a>' in html
+    assert '<a href="/modules/basics" rel="noopener noreferrer">Basics</a>' in html
+    assert "Gone" in html and "missing" not in html
+    unresolved = render_markdown(text).html
+    assert "<a " not in unresolved and "Runbook" in unresolved
+
+
+def test_cache_does_not_mix_resolvers() -> None:
+    text = "[Runbook](doc:runbook)"
+    assert "/docs/runbook" in render_markdown(text, resolve).html
+    assert "/elsewhere" in render_markdown(text, lambda kind, item_id: "/elsewhere").html
+    assert "<a " not in render_markdown(text).html
+
+
+def test_resolver_cannot_inject_script_urls() -> None:
+    html = render_markdown("[x](doc:runbook)", lambda kind, item_id: "javascript:alert(1)").html
+    assert "javascript" not in html and "<a " not in html
+
+
+def test_slugify() -> None:
+    assert slugify("First & `second` step") == "first-second-step"
+    assert slugify("  Déjà vu -- again ") == "deja-vu-again"
+    assert slugify("!!!") == ""
+
+
+def test_extract_links_skips_code() -> None:
+    text = (
+        "See [a](doc:runbook) and [b](quiz:basics-quiz#q1).\n"
+        "`[c](lab:in-code-span)`\n"
+        "```\n[d](module:in-fence)\n```\n"
+        "[ref]: module:basics\n"
+    )
+    assert extract_links(text) == [
+        ("doc", "runbook"),
+        ("quiz", "basics-quiz"),
+        ("module", "basics"),
+    ]
+
+
+def test_split_sections() -> None:
+    text = "Intro.\n\n## One\nA\n```\n## not\n```\n## Two [x](doc:y)\nB\n"
+    intro, sections = split_sections(text)
+    assert intro == "Intro."
+    assert [(s.slug, s.title, s.line) for s in sections] == [
+        ("one", "One", 3),
+        ("two-x", "Two x", 8),
+    ]
+    assert sections[0].body == "A\n```\n## not\n```"
