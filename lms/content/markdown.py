@@ -37,8 +37,6 @@ _ATTRIBUTES = {
     "div": {"class"},
     "p": {"class"},
     "ol": {"start"},
-    "th": {"style"},
-    "td": {"style"},
 }
 # Tags removed together with everything inside them.
 # fmt: off
@@ -146,9 +144,6 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     if tag == "div" and attribute == "class":
         kept = [name for name in value.split() if name in _DIV_CLASSES]
         return " ".join(kept) or None
-    if tag in ("th", "td") and attribute == "style":
-        match = re.fullmatch(r"\s*text-align:\s*(left|right|center);?\s*", value)
-        return f"text-align: {match.group(1)};" if match else None
     return value
 
 
@@ -164,6 +159,15 @@ def sanitize(fragment: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+_TASK_ITEM = re.compile(r"<li>(?:<p>)?\[([ xX])\] ")
+
+
+def _task_box(match: re.Match[str]) -> str:
+    """Show a Markdown checklist item (`- [ ] ...`) as a box, after sanitising."""
+    box = "\u2611" if match[1].lower() == "x" else "\u2610"
+    return match[0][: -len("[ ] ")].replace("<li>", '<li class="task-item">') + f"{box} "
 
 
 def _flatten_toc(tokens: list[dict], out: list[tuple[int, str, str]]) -> None:
@@ -184,7 +188,7 @@ def _render_unresolved(digest: str, text: str) -> tuple[str, tuple[tuple[int, st
             "toc": {"permalink": True, "slugify": lambda value, _separator: slugify(value)},
         },
     )
-    body = sanitize(converter.convert(text))
+    body = _TASK_ITEM.sub(_task_box, sanitize(converter.convert(text)))
     toc: list[tuple[int, str, str]] = []
     _flatten_toc(converter.toc_tokens, toc)  # type: ignore[attr-defined]
     return body, tuple(toc)

@@ -63,7 +63,15 @@ def test_images_keep_only_http_or_relative_sources() -> None:
 def test_tables_survive() -> None:
     html = render_markdown("| a | b |\n|:--|--:|\n| 1 | 2 |\n").html
     assert "<table>" in html and "<th" in html and "<td" in html
-    assert 'style="text-align: right;"' in html
+    # inline styles would break the CSP (style-src 'self'), so alignment is dropped
+    assert "style=" not in html
+
+
+def test_checklists_show_boxes() -> None:
+    html = render_markdown("- [ ] to do\n- [x] done\n- plain\n").html
+    assert '<li class="task-item">\u2610 to do</li>' in html
+    assert '<li class="task-item">\u2611 done</li>' in html
+    assert "<li>plain</li>" in html
 
 
 def test_fenced_code_is_highlighted_with_classes() -> None:
