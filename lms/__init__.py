@@ -32,6 +32,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     bootstrap.init_app(app)
 
+    from lms import catalog
+
+    catalog.init_app(app)
     _register_models()
     _register_blueprints(app)
     _register_security_headers(app)
@@ -48,14 +51,25 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_models() -> None:
     """Import every model module so the metadata (and Alembic) sees all tables."""
     import lms.accounts.models  # noqa: F401
+    import lms.assessment.models  # noqa: F401
     import lms.audit  # noqa: F401
+    import lms.learning.models  # noqa: F401
+    import lms.onboarding.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import admin_bp, auth_bp, people_bp
+    from lms.assessment.views import assessment_bp
     from lms.core.views import core_bp
+    from lms.learning.views import learning_bp
+    from lms.library.views import labs_bp, library_bp
+    from lms.onboarding.views import onboarding_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp, people_bp):
+    blueprints = (
+        core_bp, auth_bp, admin_bp, people_bp, library_bp, labs_bp, learning_bp, onboarding_bp,
+        assessment_bp,
+    )  # fmt: skip
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -6,7 +6,10 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Add every command group to the app's CLI."""
     from lms.accounts.cli import users_cli
+    from lms.assessment.cli import quiz_cli
+    from lms.catalog import content_cli
     from lms.demo import demo_cli
+    from lms.onboarding.cli import onboarding_cli
 
-    for group in (users_cli, demo_cli):
+    for group in (users_cli, demo_cli, content_cli, onboarding_cli, quiz_cli):
         app.cli.add_command(group)

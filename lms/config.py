@@ -26,6 +26,7 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "LMS_CONTENT_DIR": env.get("LMS_CONTENT_DIR", str(REPO_ROOT)),
         "LMS_CONTENT_RELOAD": env.get("LMS_CONTENT_RELOAD", "0" if production else "1") == "1",
+        "LMS_TIMEZONE": env.get("LMS_TIMEZONE", "UTC"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute"),

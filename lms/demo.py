@@ -1,15 +1,18 @@
 """Demo accounts so a newcomer can sign in as each role; never in production."""
 
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from lms import catalog as content
 from lms.accounts import service
 from lms.accounts.models import Role
 from lms.extensions import db
+from lms.learning import service as learning
+from lms.onboarding import service as onboarding
 from lms.timeutil import today
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -41,9 +44,29 @@ def seed_demo() -> list[str]:
         elif email == "engineer@example.com":
             user.start_date = start - timedelta(weeks=14)
     db.session.flush()
-    for hook in current_app.extensions.get("lms_demo_hooks", []):
-        hook()
+    _seed_plans(start)
     return [email for email, *_ in DEMO_USERS]
+
+
+def _seed_plans(monday: date) -> None:
+    """The new hire starts this week; the engineer is in week 3 of the SRE track.
+
+    Both plans then have items done, due and (for the engineer) overdue.
+    """
+    catalog = content.catalog()
+    newhire = service.get_by_email("newhire@example.com")
+    engineer = service.get_by_email("engineer@example.com")
+    onboarding.assign_track(newhire, "new-hire", monday, catalog)
+    onboarding.assign_track(engineer, "sre", monday - timedelta(weeks=2), catalog)
+    for key in ("task:get-access", "task:meet-mentor"):
+        onboarding.set_item_done(newhire, "new-hire", key, catalog, True)
+    read = ("training-materials", "production-operations-runbook", "metrics-interpretation-guide")
+    for doc_id in read:
+        learning.set_document_read(engineer, catalog, doc_id, True)
+    for module_id in ("production-system-architecture", "daily-operations"):
+        for section in catalog.modules[module_id].sections:
+            learning.set_section_read(engineer, catalog, module_id, section.slug, True)
+    onboarding.set_item_done(engineer, "sre", "lab:ex-2-1-morning-checklist", catalog, True)
 
 
 @demo_cli.command("seed")

@@ -1,6 +1,7 @@
 """Time in one place: UTC now, so tests can move the clock."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
@@ -15,8 +16,9 @@ def utcnow() -> datetime:
 
 
 def today() -> date:
-    """Return today's date in UTC."""
-    return utcnow().date()
+    """Return today's date in the organisation's time zone (LMS_TIMEZONE, default UTC)."""
+    zone = current_app.config.get("LMS_TIMEZONE", "UTC") if has_app_context() else "UTC"
+    return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
 def as_utc(moment: datetime) -> datetime:

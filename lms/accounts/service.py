@@ -15,10 +15,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms import audit
+from lms import audit, catalog
 from lms.accounts.models import Role, User
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.onboarding import service as onboarding
+from lms.onboarding.models import TrackAssignment
 from lms.timeutil import utcnow
 
 PASSWORD_MIN = 12
@@ -393,6 +395,8 @@ def _parse_roster_row(
     track = cells.get("track") or None
     if track and track not in track_ids:
         errors.append(f"track: no onboarding track with the id {track!r}")
+    elif track and row.start_date is None:
+        errors.append("start_date: a start date is needed to start the track")
     row.track = track
     return row
 
@@ -410,6 +414,7 @@ def _check_roster_references(rows: list[RosterRow]) -> None:
         user.email: user
         for user in db.session.scalars(select(User).where(User.email.in_(referenced)))
     }
+    plans = _assigned_plans([user.id for user in existing.values()])
     for row in rows:
         for column, label in (("manager_email", "manager"), ("mentor_email", "mentor")):
             email = getattr(row, column)
@@ -421,7 +426,21 @@ def _check_roster_references(rows: list[RosterRow]) -> None:
                 row.errors.append(f"{column}: no user with the email {email} here or in the file")
         user = existing.get(row.email)
         if user is not None:
-            row.action = "unchanged" if _row_matches(row, user, existing) else "update"
+            same_plan = row.track is None or plans.get((user.id, row.track)) == row.start_date
+            unchanged = same_plan and _row_matches(row, user, existing)
+            row.action = "unchanged" if unchanged else "update"
+
+
+def _assigned_plans(user_ids: list[int]) -> dict[tuple[int, str], date]:
+    """Start date of each (user, track) assignment, for the given users, in one query."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(TrackAssignment.user_id, TrackAssignment.track_id, TrackAssignment.start_date).where(
+            TrackAssignment.user_id.in_(user_ids)
+        )
+    )
+    return {(user_id, track_id): start for user_id, track_id, start in rows}
 
 
 def _row_matches(row: RosterRow, user: User, existing: dict[str, User]) -> bool:
@@ -458,6 +477,11 @@ def apply_roster(preview: RosterPreview, *, actor: User | None = None) -> dict[s
             manager_email=row.manager_email, mentor_email=row.mentor_email,
             start_date=row.start_date, actor=actor,
         )  # fmt: skip
+    tracked = [row for row in preview.rows if row.track and row.start_date]
+    for row in tracked:
+        onboarding.assign_track(
+            users[row.email], row.track, row.start_date, catalog.catalog(), actor=actor
+        )
     counts = {action: preview.count(action) for action in ("create", "update", "unchanged")}
     if counts["create"] or counts["update"]:
         audit.record(

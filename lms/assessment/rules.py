@@ -248,7 +248,8 @@ def option_order(question: dict, seed: int, shuffle: bool) -> list[str]:
     """Display order: option ids (single/multiple), right texts (matching) or items (ordering).
 
     Matching and ordering are always shuffled (their authored order would give the answer
-    away); an ordering question with 3+ items is never shown in its correct order.
+    away): the right texts of a matching question are never shown in the order of their left
+    texts, and an ordering question with 3+ items is never shown in its correct order.
     """
     rng = random.Random(f"{seed}:{question['id']}")
     kind = question["type"]
@@ -258,8 +259,11 @@ def option_order(question: dict, seed: int, shuffle: bool) -> list[str]:
             rng.shuffle(ids)
         return ids
     if kind == "matching":
-        rights = [p["right"] for p in question["pairs"]]
+        authored = [p["right"] for p in question["pairs"]]
+        rights = authored[:]
         rng.shuffle(rights)
+        if len(rights) >= 2 and rights == authored:
+            rights = rights[1:] + rights[:1]
         return rights
     if kind == "ordering":
         items = list(question["items"])

@@ -276,7 +276,7 @@ class Option(Model):
     id: Slug
     text: Text
     correct: bool = False
-    weight: int | None = Field(default=None, ge=-100, le=100)
+    weight: float | None = Field(default=None, ge=-100, le=100)
 
 
 class _Question(Model):
@@ -331,17 +331,50 @@ class TrueFalseQuestion(_Question):
     answer: bool
 
 
+def _check_range(value: list[float] | None) -> list[float] | None:
+    if value is not None and value[0] > value[1]:
+        raise fail("range must be [low, high] with low <= high")
+    return value
+
+
+Range = Annotated[list[float], Field(min_length=2, max_length=2), AfterValidator(_check_range)]
+
+
+class NumericAnswer(Model):
+    """One weighted answer of a numeric question: `value` within `tolerance`, or a `range`."""
+
+    value: float | None = None
+    tolerance: float = Field(default=0, ge=0)
+    range: Range | None = None
+    weight: float = Field(default=100, ge=-100, le=100)
+
+    @model_validator(mode="after")
+    def _value_or_range(self) -> Self:
+        if (self.value is None) == (self.range is None):
+            raise fail("give either value (with optional tolerance) or range", "value")
+        if self.range is not None and self.tolerance:
+            raise fail("tolerance only applies to value, not range", "tolerance")
+        return self
+
+
 class NumericQuestion(_Question):
-    """A number: `answer` within `tolerance`, or inside the inclusive `range`."""
+    """A number: `answer` within `tolerance`, in the inclusive `range`, or weighted `answers`."""
 
     type: Literal["numeric"]
     answer: float | None = None
     tolerance: float | None = Field(default=None, ge=0)
     range: list[float] | None = Field(default=None, min_length=2, max_length=2)
+    answers: list[NumericAnswer] | None = Field(default=None, min_length=1)
     unit: str | None = None
 
     @model_validator(mode="after")
     def _answer_or_range(self) -> Self:
+        if self.answers is not None:
+            if self.answer is not None or self.range is not None or self.tolerance is not None:
+                raise fail("give answers, or answer/range, not both", "answers")
+            if not any(a.weight >= 100 for a in self.answers):
+                raise fail("at least one of the answers must have weight 100", "answers")
+            return self
         if (self.answer is None) == (self.range is None):
             raise fail("give either answer (with optional tolerance) or range", "answer")
         if self.range is not None:
@@ -352,11 +385,18 @@ class NumericQuestion(_Question):
         return self
 
 
+class WeightedText(Model):
+    """An accepted short answer worth `weight` percent (from GIFT import)."""
+
+    text: Text
+    weight: float = Field(ge=-100, le=100)
+
+
 class ShortQuestion(_Question):
-    """A short text answer: one of `accepted`, or a full match of `pattern`."""
+    """A short text answer: one of `accepted` (text or {text, weight}), or a `pattern` match."""
 
     type: Literal["short"]
-    accepted: list[Text] = []
+    accepted: list[Text | WeightedText] = []
     pattern: Regex | None = None
 
     @model_validator(mode="after")

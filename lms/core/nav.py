@@ -8,7 +8,14 @@ from lms.permissions import allowed
 # endpoint, label, permission needed (None: every signed-in user)
 NAV = [
     ("core.home", "Home", None),
+    ("onboarding.my_plan", "My plan", None),
+    ("library.index", "Library", None),
+    ("learning.modules", "Modules", None),
+    ("labs.labs", "Labs", None),
+    ("assessment.quizzes", "Quizzes", None),
+    ("onboarding.team", "Team plans", "assign_tracks"),
     ("people.mentees", "People", "view_mentees"),
+    ("assessment.report_index", "Reports", "view_reports"),
     ("admin.users", "Users", "view_roster"),
     ("admin.roster", "Roster import", "import_roster"),
     ("admin.audit_log", "Audit log", "view_audit_log"),

@@ -4,7 +4,10 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, ur
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from lms import catalog as content
 from lms.extensions import db
+from lms.onboarding import service as onboarding
+from lms.timeutil import today
 
 core_bp = Blueprint("core", __name__)
 
@@ -20,8 +23,9 @@ def index():
 @core_bp.route("/home")
 @login_required
 def home():
-    """The learner's home page: what to do next."""
-    return render_template("core/home.html")
+    """The learner's home page: this week of their plan and the next thing to do."""
+    plans = onboarding.plans_for(content.catalog(), today(), [current_user.id])
+    return render_template("core/home.html", plan=plans[0] if plans else None)
 
 
 @core_bp.route("/healthz")

@@ -6,6 +6,7 @@ demo accounts, as `make run` does.
 
 import os
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_migrate import upgrade
@@ -30,9 +31,36 @@ CHROMIUM_ARGS = [
 DEMO_PASSWORD = "demo-pass-2026"
 
 
+class LiveClock:
+    """The live app's clock (its LMS_NOW): real time plus an offset a test may advance."""
+
+    def __init__(self):
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta) -> None:
+        """Move the app's time forward, e.g. past a quiz cooldown: clock.advance(minutes=61)."""
+        self.offset += timedelta(**delta)
+
+
+LIVE_CLOCK = LiveClock()
+
+
+@pytest.fixture
+def clock():
+    """The live app's clock; the time a test moved it on is taken back when the test ends."""
+    yield LIVE_CLOCK
+    LIVE_CLOCK.offset = timedelta(0)
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
-    """The app on its own migrated, demo-seeded SQLite database."""
+    """The app on its own migrated, demo-seeded SQLite database.
+
+    Its time is LIVE_CLOCK (config LMS_NOW): real time unless a test advances the `clock`.
+    """
     folder = tmp_path_factory.mktemp("e2e")
     app = create_app(
         {
@@ -41,6 +69,7 @@ def live_app(tmp_path_factory):
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": True,
             "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
+            "LMS_NOW": LIVE_CLOCK,
         }
     )
     with app.app_context():

@@ -352,6 +352,10 @@ def test_option_order():
 def test_matching_and_ordering_orders():
     rights = [p["right"] for p in MATCHING["pairs"]]
     assert sorted(option_order(MATCHING, 3, False)) == sorted(rights)
+    two = q("matching", pairs=MATCHING["pairs"][:2])
+    for seed in range(300):  # the right texts never line up with their left texts
+        assert option_order(MATCHING, seed, True) != rights
+        assert option_order(two, seed, False) == [rights[1], rights[0]]
     assert option_order(MATCHING, 3, True) == option_order(MATCHING, 3, True)
     items = ORDERING["items"]
     three = q("ordering", items=["one", "two", "three"])

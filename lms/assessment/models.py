@@ -1,0 +1,84 @@
+"""Quiz attempts and the answers given in them.
+
+An attempt stores a snapshot of what was served (the full question dicts, their option
+order, the seed and the quiz's content hash), so grading and review never read the live
+quiz file: editing a quiz never changes a past result.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import UTCDateTime, db
+from lms.timeutil import utcnow
+
+OPEN = "open"
+SUBMITTED = "submitted"
+
+
+class QuizAttempt(db.Model):
+    """One learner's attempt at a quiz: open while answering, then submitted and graded."""
+
+    __tablename__ = "quiz_attempt"
+    # (user, quiz, number) is unique: two concurrent starts cannot both create attempt n+1.
+    __table_args__ = (
+        UniqueConstraint("user_id", "quiz_id", "number"),
+        Index("ix_quiz_attempt_quiz_id_status", "quiz_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # Snapshot: the served questions (full dicts, in served order) and display orders.
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    option_orders: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    # Settings that decide the grade, as they were when the attempt started.
+    quiz_title: Mapped[str] = mapped_column(String(300))
+    review: Mapped[str] = mapped_column(String(32))
+    pass_score: Mapped[int] = mapped_column(Integer)
+    multiple_scoring: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(16))  # "learner" or "deadline"
+    percent: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None]
+
+    answers: Mapped[list["AttemptAnswer"]] = relationship(
+        back_populates="attempt",
+        order_by="AttemptAnswer.position",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """True while the learner may still answer."""
+        return self.status == OPEN
+
+
+class AttemptAnswer(db.Model):
+    """One served question of an attempt: the learner's response and, once graded, its score."""
+
+    __tablename__ = "attempt_answer"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "question_id"),
+        Index("ix_attempt_answer_question_id", "question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer, default=1)
+    response: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[float | None] = mapped_column(Float)
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers", lazy="raise")

@@ -1,0 +1,159 @@
+"""The loaded content on the Flask side: one catalog per process, reloaded when files change.
+
+`lms.content` knows nothing of Flask; this module loads it at start (refusing to
+start on invalid content), hands the current catalog to views, resolves item
+links to URLs, and in development reloads the content when a file changes.
+"""
+
+import sys
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, url_for
+from flask.cli import AppGroup
+from markupsafe import Markup
+from werkzeug.routing import BuildError
+
+from lms.content import Catalog, Problem, fingerprint, load_content, render_markdown
+from lms.content.check import check
+from lms.content.search import SearchIndex
+
+RELOAD_CHECK_SECONDS = 1.0
+LINK_ENDPOINTS = {
+    "doc": ("library.document", "doc_id"),
+    "module": ("learning.module", "module_id"),
+    "lab": ("labs.lab", "lab_id"),
+    "quiz": ("assessment.quiz", "quiz_id"),
+}
+
+
+class ContentInvalid(RuntimeError):
+    """The content folder has problems; the message lists every one."""
+
+    def __init__(self, root: Path, problems: list[Problem]):
+        lines = "\n".join(str(p) for p in problems)
+        super().__init__(
+            f"Refusing to start: {len(problems)} content problem(s) in {root}:\n{lines}"
+        )
+        self.problems = problems
+
+
+class ContentStore:
+    """Holds the current catalog and its search index; reloads on change when asked to."""
+
+    def __init__(self, root: Path, reload: bool):
+        self.root = Path(root)
+        self.reload = reload
+        self.problems: list[Problem] = []
+        self._lock = threading.Lock()
+        self._fingerprint: tuple = ()
+        self._checked_at = 0.0
+        self.catalog: Catalog | None = None
+        self.search_index: SearchIndex | None = None
+
+    def load(self) -> list[Problem]:
+        """Load the content; keep the previous catalog if the new one has problems."""
+        self._fingerprint = fingerprint(self.root)
+        catalog, index, self.problems = _load(self.root, self._fingerprint)
+        if catalog is not None:
+            self.catalog, self.search_index = catalog, index
+        return self.problems
+
+    def current(self) -> Catalog:
+        """Return the catalog, reloading first if files changed (development only)."""
+        if self.reload and time.monotonic() - self._checked_at > RELOAD_CHECK_SECONDS:
+            with self._lock:
+                self._checked_at = time.monotonic()
+                if fingerprint(self.root) != self._fingerprint:
+                    problems = self.load()
+                    for problem in problems:
+                        print(f"content: {problem}", file=sys.stderr)
+        if self.catalog is None:
+            raise ContentInvalid(self.root, self.problems)
+        return self.catalog
+
+
+@lru_cache(maxsize=4)
+def _load(root: Path, stamp: tuple) -> tuple[Catalog | None, SearchIndex | None, list[Problem]]:
+    """Load and index a content tree; the same files (by fingerprint) load once per process."""
+    del stamp  # part of the cache key only
+    result = load_content(root)
+    index = SearchIndex.build(result.catalog) if result.catalog is not None else None
+    return result.catalog, index, result.problems
+
+
+def _cli_other_than_run() -> bool:
+    """True inside a `flask` command other than `run`: it must start to report problems."""
+    return click.get_current_context(silent=True) is not None and "run" not in sys.argv[1:]
+
+
+def init_app(app: Flask) -> None:
+    """Load the content folder; refuse to start on invalid content (CLI commands excepted)."""
+    store = ContentStore(Path(app.config["LMS_CONTENT_DIR"]), app.config["LMS_CONTENT_RELOAD"])
+    problems = store.load()
+    if problems and not _cli_other_than_run():
+        raise ContentInvalid(store.root, problems)
+    app.extensions["lms_content"] = store
+    app.extensions["lms_content_counts"] = lambda: (
+        store.catalog.counts() if store.catalog else {k: 0 for k in COUNT_KEYS}
+    )
+    app.extensions["lms_track_ids"] = lambda: frozenset(
+        t.id for t in (store.catalog.curriculum.tracks if store.catalog else [])
+    )
+    app.jinja_env.globals.update(markdown=render_html, item_url=item_url)
+
+
+COUNT_KEYS = ("documents", "modules", "labs", "quizzes")
+
+
+def store() -> ContentStore:
+    """The app's content store."""
+    return current_app.extensions["lms_content"]
+
+
+def catalog() -> Catalog:
+    """The current catalog."""
+    return store().current()
+
+
+def item_url(kind: str, item_id: str) -> str | None:
+    """URL of a content item's page, or None when it has no page (or no such item)."""
+    endpoint, arg = LINK_ENDPOINTS[kind]
+    items = {
+        "doc": catalog().documents,
+        "module": catalog().modules,
+        "lab": catalog().labs,
+        "quiz": catalog().quizzes,
+    }[kind]
+    if item_id not in items:
+        return None
+    try:
+        return url_for(endpoint, **{arg: item_id})
+    except BuildError:
+        return None
+
+
+def render(text: str):
+    """Render content Markdown to sanitized HTML with item links pointing at their pages."""
+    return render_markdown(text, item_url)
+
+
+def render_html(text: str) -> Markup:
+    """Rendered content Markdown as template-safe HTML (it was sanitized by nh3)."""
+    return Markup(render(text).html)
+
+
+content_cli = AppGroup("content", help="Training content: validate the content folder.")
+
+
+@content_cli.command("check")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+def check_command(folder: Path | None):
+    """Check FOLDER (default: LMS_CONTENT_DIR); print each problem as path:line: field: message."""
+    root = folder or Path(current_app.config["LMS_CONTENT_DIR"])
+    code, lines = check(root)
+    click.echo("\n".join(lines), err=code != 0)
+    sys.exit(code)

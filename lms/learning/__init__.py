@@ -1,0 +1,1 @@
+"""Learning: modules, sections read, documents read, module completion."""

@@ -1,0 +1,67 @@
+"""Modules: the list by certification level and the reader with its tracked sections."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from lms import catalog as content
+from lms.learning import service
+from lms.learning.forms import MarkReadForm
+from lms.web import commit_or_report
+
+learning_bp = Blueprint("learning", __name__, url_prefix="/modules")
+
+LEVELS = [("associate", "Associate"), ("professional", "Professional"), ("expert", "Expert")]
+
+
+@learning_bp.route("/")
+@login_required
+def modules():
+    """Every module by certification level, with the learner's progress."""
+    catalog = content.catalog()
+    progress = service.progress_for([current_user.id], catalog)[current_user.id]
+    by_level = [
+        (label, [m for m in catalog.modules.values() if m.level == level])
+        for level, label in LEVELS
+    ]
+    done = len(progress.modules_complete)
+    return render_template(
+        "learning/modules.html", by_level=by_level, progress=progress, catalog=catalog,
+        done=done, total=len(catalog.modules),
+    )  # fmt: skip
+
+
+@learning_bp.route("/<module_id>")
+@login_required
+def module(module_id: str):
+    """Read a module section by section and mark each one read."""
+    catalog = content.catalog()
+    item = catalog.modules.get(module_id) or abort(404)
+    progress = service.progress_for([current_user.id], catalog)[current_user.id]
+    return render_template(
+        "learning/module.html", module=item, catalog=catalog,
+        read=progress.sections_read.get(module_id, set()),
+        module_progress=progress.modules[module_id],
+    )  # fmt: skip
+
+
+@learning_bp.route("/<module_id>/sections/<slug>", methods=["POST"])
+@login_required
+def mark_section(module_id: str, slug: str):
+    """Mark one section read or unread, then go back to it."""
+    catalog = content.catalog()
+    if module_id not in catalog.modules:
+        abort(404)
+    form = MarkReadForm()
+    if form.validate_on_submit():
+        read = form.read.data == "1"
+        ok, _ = commit_or_report(
+            None,
+            lambda: service.set_section_read(current_user, catalog, module_id, slug, read),
+        )
+        if ok:
+            progress = service.progress_for([current_user.id], catalog)[current_user.id]
+            if progress.modules[module_id].complete:
+                flash("Module complete.", "success")
+    else:
+        flash("That did not work. Reload the page and try again.", "danger")
+    return redirect(url_for("learning.module", module_id=module_id, _anchor=slug))

@@ -1,0 +1,1 @@
+"""The library: reference documents arranged by audience, task and symptom; search."""

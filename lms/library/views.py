@@ -1,0 +1,142 @@
+"""The library: documents by audience, task and symptom; one document; search; labs."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from lms import catalog as content
+from lms.learning import service as learning
+from lms.learning.forms import MarkReadForm
+from lms.web import commit_or_report
+
+library_bp = Blueprint("library", __name__)
+labs_bp = Blueprint("labs", __name__, url_prefix="/labs")
+
+AUDIENCES = [
+    ("sre", "SRE teams"),
+    ("engineering", "Engineering teams"),
+    ("managers", "Engineering managers"),
+    ("new-hires", "New hires"),
+]
+CLASSIFICATIONS = {
+    "production-critical": "Production critical",
+    "internal": "Internal use",
+    "internal-training": "Internal training use",
+}
+SEARCH_MAX = 200
+
+
+@library_bp.app_template_filter("classification")
+def classification_label(value: str) -> str:
+    """A document classification in words."""
+    return CLASSIFICATIONS.get(value, value)
+
+
+def _read_documents() -> set[str]:
+    return learning.progress_for([current_user.id], content.catalog())[
+        current_user.id
+    ].documents_read
+
+
+@library_bp.route("/library")
+@login_required
+def index():
+    """The documents arranged the way the documentation index arranges them."""
+    catalog = content.catalog()
+    documents = list(catalog.documents.values())
+    by_audience = [
+        (
+            label,
+            [d for d in documents if audience in d.primary_for],
+            [d for d in documents if audience in d.audience and audience not in d.primary_for],
+        )
+        for audience, label in AUDIENCES
+    ]
+    library = catalog.curriculum.library
+    by_task = [(task, [d for d in documents if task.id in d.tasks]) for task in library.tasks]
+    by_symptom = [(s, [d for d in documents if s.id in d.symptoms]) for s in library.symptoms]
+    return render_template(
+        "library/index.html", documents=documents, by_audience=by_audience, by_task=by_task,
+        by_symptom=by_symptom, read=_read_documents(),
+    )  # fmt: skip
+
+
+@library_bp.route("/library/<doc_id>")
+@login_required
+def document(doc_id: str):
+    """One reference document with its table of contents and a mark-as-read button."""
+    catalog = content.catalog()
+    doc = catalog.documents.get(doc_id) or abort(404)
+    rendered = content.render(_without_title(doc.body, doc.title))
+    modules = [m for m in catalog.modules.values() if doc_id in m.documents]
+    library = catalog.curriculum.library
+    return render_template(
+        "library/document.html", doc=doc, body=Markup(rendered.html),
+        toc=[entry for entry in rendered.toc if entry[0] in (2, 3)], modules=modules,
+        tasks=[t for t in library.tasks if t.id in doc.tasks],
+        symptoms=[s for s in library.symptoms if s.id in doc.symptoms],
+        is_read=doc_id in _read_documents(),
+    )  # fmt: skip
+
+
+def _without_title(body: str, title: str) -> str:
+    """Drop a first `# Title` line that repeats the page heading."""
+    first, _, rest = body.lstrip().partition("\n")
+    return rest if first.startswith("# ") and first[2:].strip() == title else body
+
+
+@library_bp.route("/library/<doc_id>/read", methods=["POST"])
+@login_required
+def mark_document(doc_id: str):
+    """Mark a document read (or unread again)."""
+    catalog = content.catalog()
+    if doc_id not in catalog.documents:
+        abort(404)
+    form = MarkReadForm()
+    if form.validate_on_submit():
+        read = form.read.data == "1"
+        ok, _ = commit_or_report(
+            None, lambda: learning.set_document_read(current_user, catalog, doc_id, read)
+        )
+        if ok and read:
+            flash(f"Marked “{catalog.documents[doc_id].title}” as read.", "success")
+    return redirect(url_for("library.document", doc_id=doc_id, _anchor="mark-read"))
+
+
+@library_bp.route("/search")
+@login_required
+def search():
+    """Ranked full-text search over documents and modules, with highlighted snippets."""
+    query = request.args.get("q", "").strip()[:SEARCH_MAX]
+    hits = content.store().search_index.search(query) if query else []
+    return render_template("library/search.html", query=query, hits=hits)
+
+
+@labs_bp.route("/")
+@login_required
+def labs():
+    """The hands-on labs and each module's exercises."""
+    catalog = content.catalog()
+    labs = list(catalog.labs.values())
+    hands_on = sorted((lab for lab in labs if lab.kind == "hands-on"), key=lambda lab: lab.number)
+    by_module = [
+        (m, [lab for lab in labs if lab.module == m.id and lab.kind == "exercise"])
+        for m in catalog.modules.values()
+    ]
+    return render_template("labs/index.html", hands_on=hands_on, by_module=by_module)
+
+
+@labs_bp.route("/<lab_id>")
+@login_required
+def lab(lab_id: str):
+    """A lab's scenario, steps, pass criteria and checkpoints (never their answers)."""
+    catalog = content.catalog()
+    item = catalog.labs.get(lab_id) or abort(404)
+    module = catalog.modules.get(item.module) if item.module else None
+    return render_template("labs/lab.html", lab=item, module=module)
+
+
+@library_bp.app_template_filter("safe_snippet")
+def safe_snippet(snippet: str) -> Markup:
+    """A search snippet: escaped text whose matches the index wrapped in <mark>."""
+    return Markup(snippet)

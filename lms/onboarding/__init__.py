@@ -1,0 +1,1 @@
+"""Onboarding: tracks, week plans, assignment, "this week"."""

@@ -1,0 +1,161 @@
+"""Week plans: which week a hire is in, when each item is due, and its state.
+
+Pure functions over dates (no Flask, no database). A plan's week 1 starts on the
+start date; an item with a `day` (1-5) is due at the end of that day of its week,
+an item without one at the end of the week's fifth day. Everything is counted in
+calendar dates, so a daylight-saving change cannot move a due date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+DAYS_PER_WEEK = 7
+WORKING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One thing to do: `key` is `doc:ID`, `module:ID`, `lab:ID` or `task:ID`."""
+
+    key: str
+    title: str
+    week: int
+    day: int | None = None
+    note: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """doc, module, lab or task."""
+        return self.key.split(":", 1)[0]
+
+    @property
+    def ref(self) -> str:
+        """The id after the kind."""
+        return self.key.split(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """A plan item with its due date and state: done, overdue, due (this week) or upcoming."""
+
+    item: PlanItem
+    due: date
+    state: str
+
+
+@dataclass(frozen=True)
+class WeekOfPlan:
+    """One week of a plan with its items in order."""
+
+    number: int
+    title: str
+    starts: date
+    items: tuple[ItemState, ...]
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """A whole plan as of one day."""
+
+    start: date
+    week_count: int
+    current_week: int  # 0 before the start, week_count + 1 after the last week
+    weeks: tuple[WeekOfPlan, ...]
+    next_item: ItemState | None
+
+    @property
+    def items(self) -> list[ItemState]:
+        """Every item in plan order."""
+        return [state for week in self.weeks for state in week.items]
+
+    @property
+    def done(self) -> int:
+        """Items done."""
+        return sum(1 for s in self.items if s.state == "done")
+
+    @property
+    def total(self) -> int:
+        """Items in the plan."""
+        return len(self.items)
+
+    @property
+    def percent(self) -> int:
+        """Share of items done, rounded down."""
+        return self.done * 100 // self.total if self.total else 100
+
+    @property
+    def overdue(self) -> list[ItemState]:
+        """Items past their due date and not done."""
+        return [s for s in self.items if s.state == "overdue"]
+
+    @property
+    def status(self) -> str:
+        """not_started, in_progress, finished (all done) or ended (past the end, items open)."""
+        if self.done == self.total:
+            return "finished"
+        if self.current_week == 0:
+            return "not_started"
+        return "ended" if self.current_week > self.week_count else "in_progress"
+
+    def week(self, number: int) -> WeekOfPlan | None:
+        """The week with this number, if the plan has it."""
+        return next((w for w in self.weeks if w.number == number), None)
+
+
+def today_in(zone: ZoneInfo, now: datetime) -> date:
+    """The calendar date at `now` in the organisation's time zone."""
+    return now.astimezone(zone).date()
+
+
+def week_start(start: date, week: int) -> date:
+    """First day of a plan week (week 1 starts on the start date)."""
+    return start + timedelta(days=DAYS_PER_WEEK * (week - 1))
+
+
+def due_date(start: date, week: int, day: int | None) -> date:
+    """The last date an item may be done on time."""
+    return week_start(start, week) + timedelta(days=(day or WORKING_DAYS) - 1)
+
+
+def current_week(start: date, today: date, week_count: int) -> int:
+    """Week number containing `today`: 0 before the start, week_count + 1 after the end."""
+    if today < start:
+        return 0
+    return min((today - start).days // DAYS_PER_WEEK + 1, week_count + 1)
+
+
+def item_state(due: date, done: bool, today: date, week: int, this_week: int) -> str:
+    """done, overdue (past due), due (in the current week or earlier) or upcoming."""
+    if done:
+        return "done"
+    if today > due:
+        return "overdue"
+    return "due" if week <= this_week else "upcoming"
+
+
+def build_week_plan(
+    weeks: list[tuple[int, str, list[PlanItem]]], start: date, today: date, done: set[str]
+) -> WeekPlan:
+    """Lay a track's weeks out from `start` as of `today`, given the keys of done items."""
+    week_count = max((number for number, _, _ in weeks), default=0)
+    this_week = current_week(start, today, week_count)
+    laid_out = []
+    for number, title, items in sorted(weeks, key=lambda week: week[0]):
+        states = tuple(
+            ItemState(
+                item,
+                due := due_date(start, number, item.day),
+                item_state(due, item.key in done, today, number, this_week),
+            )
+            for item in items
+        )
+        laid_out.append(WeekOfPlan(number, title, week_start(start, number), states))
+    open_items = [s for week in laid_out for s in week.items if s.state != "done"]
+    pressing = [s for s in open_items if s.state in ("overdue", "due")]
+    next_item = min(pressing, key=lambda s: s.due) if pressing else None
+    if next_item is None and open_items:
+        next_item = open_items[0]
+    return WeekPlan(start, week_count, this_week, tuple(laid_out), next_item)

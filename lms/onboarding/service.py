@@ -1,0 +1,148 @@
+"""Onboarding plans: assign a track, tick tasks, and lay out plans for one or many hires.
+
+Plans for any number of hires cost a fixed number of queries: assignments with their
+users, then reading progress (lms.learning.service) and ticked items for all at once.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select
+
+from lms import audit
+from lms.accounts.models import User
+from lms.content import Catalog
+from lms.content.schema import Track
+from lms.errors import ServiceError
+from lms.extensions import db, insert_ignoring_duplicates
+from lms.learning import service as learning
+from lms.onboarding.models import PlanItemDone, TrackAssignment
+from lms.onboarding.rules import PlanItem, WeekPlan, build_week_plan
+from lms.timeutil import utcnow
+
+SELF_TICKED_KINDS = ("task", "lab")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A hire's assignment laid out as a week plan."""
+
+    user: User
+    assignment: TrackAssignment
+    track: Track
+    week_plan: WeekPlan
+
+
+def weekly_tracks(catalog: Catalog) -> list[Track]:
+    """Tracks made of weeks (the ones a hire can be assigned)."""
+    return [track for track in catalog.curriculum.tracks if track.weeks]
+
+
+def plan_items(track: Track, catalog: Catalog) -> list[tuple[int, str, list[PlanItem]]]:
+    """A track's weeks as plain data for the week-plan rule, with item titles."""
+    weeks = []
+    for week in track.weeks or []:
+        items = []
+        for item in week.items:
+            if item.doc:
+                key, title = f"doc:{item.doc}", catalog.documents[item.doc].title
+            elif item.module:
+                module = catalog.modules[item.module]
+                key, title = f"module:{item.module}", f"Module {module.number}: {module.title}"
+            elif item.lab:
+                lab = catalog.labs[item.lab]
+                key, title = f"lab:{item.lab}", f"{lab.number} {lab.title}"
+            else:
+                key, title = f"task:{item.task}", item.title or item.task
+            items.append(PlanItem(key, title, week.number, item.day, item.note))
+        weeks.append((week.number, week.title, items))
+    return weeks
+
+
+def assign_track(
+    user: User, track_id: str, start: date, catalog: Catalog, *, actor: User | None = None
+) -> TrackAssignment:
+    """Assign a weekly track to a person from a start date (or move the start date)."""
+    track = next((t for t in weekly_tracks(catalog) if t.id == track_id), None)
+    if track is None:
+        ids = ", ".join(t.id for t in weekly_tracks(catalog))
+        raise ServiceError(f"No weekly track {track_id!r}; choose one of {ids}.", "track")
+    assignment = db.session.scalar(
+        select(TrackAssignment).where(
+            TrackAssignment.user_id == user.id, TrackAssignment.track_id == track_id
+        )
+    )
+    if assignment is not None and assignment.start_date == start:
+        return assignment
+    if assignment is None:
+        assignment = TrackAssignment(user_id=user.id, track_id=track_id, start_date=start)
+        db.session.add(assignment)
+    assignment.start_date = start
+    assignment.assigned_by_id = actor.id if actor else None
+    assignment.assigned_at = utcnow()
+    audit.record("onboarding.assign", actor=actor, target=user, detail=f"{track_id} from {start}")
+    db.session.flush()
+    return assignment
+
+
+def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, done: bool) -> None:
+    """Tick (or untick) a task or lab of the learner's own plan."""
+    assignment = db.session.scalar(
+        select(TrackAssignment).where(
+            TrackAssignment.user_id == user.id, TrackAssignment.track_id == track_id
+        )
+    )
+    track = next((t for t in weekly_tracks(catalog) if t.id == track_id), None)
+    keys = {i.key for _, _, items in plan_items(track, catalog) for i in items} if track else set()
+    if assignment is None or item_key not in keys:
+        raise ServiceError("That item is not in your plan.")
+    if item_key.split(":", 1)[0] not in SELF_TICKED_KINDS:
+        raise ServiceError("Documents and modules tick themselves when you finish them.")
+    if done:
+        insert_ignoring_duplicates(
+            PlanItemDone, user_id=user.id, track_id=track_id, item_key=item_key, done_at=utcnow()
+        )
+    else:
+        db.session.execute(
+            delete(PlanItemDone).where(
+                PlanItemDone.user_id == user.id,
+                PlanItemDone.track_id == track_id,
+                PlanItemDone.item_key == item_key,
+            )
+        )
+
+
+def plans_for(catalog: Catalog, today: date, user_ids: list[int] | None = None) -> list[Plan]:
+    """Plans of the given users (everyone assigned a weekly track when None), newest first."""
+    tracks = {t.id: t for t in weekly_tracks(catalog)}
+    query = (
+        select(TrackAssignment, User)
+        .join(User, User.id == TrackAssignment.user_id)
+        .where(TrackAssignment.track_id.in_(tracks), User.active.is_(True))
+        .order_by(TrackAssignment.start_date.desc(), func.lower(User.name))
+    )
+    if user_ids is not None:
+        query = query.where(TrackAssignment.user_id.in_(user_ids))
+    rows = db.session.execute(query).all()
+    ids = {user.id for _, user in rows}
+    progress = learning.progress_for(ids, catalog)
+    ticked: dict[tuple[int, str], set[str]] = {}
+    if ids:
+        for user_id, track_id, key in db.session.execute(
+            select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
+                PlanItemDone.user_id.in_(ids)
+            )
+        ):
+            ticked.setdefault((user_id, track_id), set()).add(key)
+    plans = []
+    for assignment, user in rows:
+        track = tracks[assignment.track_id]
+        mine = progress[user.id]
+        done = (
+            {f"doc:{d}" for d in mine.documents_read}
+            | {f"module:{m}" for m in mine.modules_complete}
+            | ticked.get((user.id, track.id), set())
+        )
+        week_plan = build_week_plan(plan_items(track, catalog), assignment.start_date, today, done)
+        plans.append(Plan(user, assignment, track, week_plan))
+    return plans

@@ -1,0 +1,101 @@
+"""Onboarding pages: my plan, one hire's plan, every hire's plan, assigning tracks."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from lms import catalog as content
+from lms.accounts import service as accounts
+from lms.errors import ServiceError
+from lms.onboarding import service
+from lms.onboarding.forms import AssignTrackForm, TickForm
+from lms.permissions import require, require_learner_access
+from lms.timeutil import today
+from lms.web import commit_or_report
+
+onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
+
+
+@onboarding_bp.route("/")
+@login_required
+def my_plan():
+    """The learner's whole plan, week by week."""
+    plans = service.plans_for(content.catalog(), today(), [current_user.id])
+    return render_template("onboarding/plan.html", plans=plans, person=current_user, own=True)
+
+
+@onboarding_bp.route("/<track_id>/items", methods=["POST"])
+@login_required
+def tick(track_id: str):
+    """Tick or untick a task (or lab) of one's own plan."""
+    form = TickForm()
+    if form.validate_on_submit():
+        done = form.done.data == "1"
+        commit_or_report(
+            None,
+            lambda: service.set_item_done(
+                current_user, track_id, form.item.data, content.catalog(), done
+            ),
+        )
+    else:
+        flash("That did not work. Reload the page and try again.", "danger")
+    back = request.form.get("back")
+    return redirect(url_for("core.home") if back == "home" else url_for("onboarding.my_plan"))
+
+
+@onboarding_bp.route("/people/<int:user_id>")
+@login_required
+def person_plan(user_id: int):
+    """One hire's plan, for them, their mentor, their manager and the training team."""
+    person = require_learner_access(current_user, accounts.get_user(user_id))
+    plans = service.plans_for(content.catalog(), today(), [person.id])
+    return render_template("onboarding/plan.html", plans=plans, person=person,
+                           own=person.id == current_user.id)  # fmt: skip
+
+
+def _assign_form() -> AssignTrackForm:
+    form = AssignTrackForm()
+    form.track.choices = [
+        SelectChoice(t.id, t.title) for t in service.weekly_tracks(content.catalog())
+    ]
+    if not form.start_date.data and request.method == "GET":
+        form.start_date.data = today()
+    return form
+
+
+@onboarding_bp.route("/team")
+@login_required
+@require("assign_tracks")
+def team():
+    """Every hire's plan on one page: current week, percent done, overdue items."""
+    plans = sorted(
+        service.plans_for(content.catalog(), today()),
+        key=lambda plan: (-len(plan.week_plan.overdue), plan.user.name.lower()),
+    )
+    return render_template("onboarding/team.html", plans=plans, form=_assign_form())
+
+
+@onboarding_bp.route("/assign", methods=["POST"])
+@login_required
+@require("assign_tracks")
+def assign():
+    """Assign a track to a person from a start date."""
+    form = _assign_form()
+    if form.validate_on_submit():
+
+        def write():
+            person = accounts.get_by_email(form.email.data)
+            if person is None:
+                raise ServiceError(f"No user with the email {form.email.data}.", "email")
+            service.assign_track(
+                person, form.track.data, form.start_date.data, content.catalog(), actor=current_user
+            )
+            return person
+
+        ok, person = commit_or_report(form, write)
+        if ok:
+            flash(f"Assigned {form.track.data} to {person.email} from {form.start_date.data}.",
+                  "success")  # fmt: skip
+            return redirect(url_for("onboarding.team"))
+    plans = service.plans_for(content.catalog(), today())
+    return render_template("onboarding/team.html", plans=plans, form=form), 400

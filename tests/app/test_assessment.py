@@ -1,0 +1,645 @@
+"""Quiz attempts through the pages: start, resume, save, submit once, deadlines, limits, review.
+
+Each test gets its own content folder holding one small quiz with a question of every type,
+and a clock it can move (the app's LMS_NOW).
+"""
+
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from lms import catalog
+from lms.accounts.models import Role
+from lms.assessment import service
+from lms.assessment.models import AttemptAnswer, QuizAttempt
+from lms.assessment.rules import draw_questions, option_order
+from lms.extensions import db
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+QUESTIONS = [
+    {
+        "id": "pick-one",
+        "type": "single",
+        "topic": "basics",
+        "prompt": "Which component receives a request first?",
+        "options": [
+            {"id": "a", "text": "The auth service"},
+            {"id": "b", "text": "The load balancer", "correct": True},
+            {"id": "c", "text": "The database"},
+        ],
+        "explanation": "EXPL-SINGLE: the load balancer sits in front.",
+    },
+    {
+        "id": "pick-many",
+        "type": "multiple",
+        "topic": "basics",
+        "prompt": "Which are golden signals?",
+        "options": [
+            {"id": "a", "text": "Latency", "correct": True},
+            {"id": "b", "text": "Errors", "correct": True},
+            {"id": "c", "text": "Office humidity"},
+            {"id": "d", "text": "Desk count"},
+        ],
+        "explanation": "EXPL-MULTIPLE: latency, traffic, errors, saturation.",
+    },
+    {
+        "id": "tf",
+        "type": "true_false",
+        "topic": "basics",
+        "prompt": "UDP guarantees delivery.",
+        "answer": False,
+        "explanation": "EXPL-TF: it does not.",
+    },
+    {
+        "id": "num",
+        "type": "numeric",
+        "topic": "numbers",
+        "prompt": "The p99 target for checkout?",
+        "answer": 437,
+        "tolerance": 0.5,
+        "unit": "ms",
+        "explanation": "EXPL-NUMERIC: the SLO page says so.",
+    },
+    {
+        "id": "short",
+        "type": "short",
+        "topic": "words",
+        "prompt": "Which severity is a partial outage?",
+        "accepted": ["Sevtwo-Partial"],
+        "explanation": "EXPL-SHORT: see the playbook.",
+    },
+    {
+        "id": "match",
+        "type": "matching",
+        "topic": "words",
+        "prompt": "Match each severity to its meaning.",
+        "pairs": [
+            {"left": "Level one", "right": "Complete outage"},
+            {"left": "Level two", "right": "Degraded service"},
+            {"left": "Level three", "right": "Minor issue"},
+        ],
+        "explanation": "EXPL-MATCHING: from the incident playbook.",
+    },
+    {
+        "id": "order",
+        "type": "ordering",
+        "topic": "words",
+        "prompt": "Put the incident steps in order.",
+        "items": ["Acknowledge", "Assess", "Declare", "Mitigate"],
+        "explanation": "EXPL-ORDERING: acknowledge first.",
+    },
+]
+
+
+def quiz_yaml(**settings) -> str:
+    """The test quiz as YAML, with settings overridden."""
+    document = {
+        "id": "mini",
+        "title": "Mini quiz",
+        "pass_score": 60,
+        "questions_per_attempt": 7,
+        "time_limit": 10,
+        "max_attempts": 3,
+        "cooldown": 30,
+        "shuffle": True,
+        "review": "immediately",
+        "questions": QUESTIONS,
+    } | settings
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+class Clock:
+    """A clock the tests move; the app reads it through LMS_NOW."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return Clock(START)
+
+
+@pytest.fixture
+def content_dir(tmp_path):
+    (tmp_path / "curriculum.yml").write_text("{}\n")
+    (tmp_path / "quizzes").mkdir()
+    (tmp_path / "quizzes" / "mini.yml").write_text(quiz_yaml())
+    return tmp_path
+
+
+@pytest.fixture
+def app_config(content_dir, clock):
+    return {"LMS_CONTENT_DIR": str(content_dir), "LMS_NOW": clock}
+
+
+@pytest.fixture
+def set_quiz(content_dir):
+    """Return a function that rewrites the quiz file and reloads the content."""
+
+    def write(**settings):
+        (content_dir / "quizzes" / "mini.yml").write_text(quiz_yaml(**settings))
+        assert catalog.store().load() == []
+
+    return write
+
+
+@pytest.fixture
+def learner(make_user, login):
+    user = make_user(name="Lee Learner")
+    login(user)
+    return user
+
+
+def start(client, quiz_id="mini") -> QuizAttempt:
+    """Press Start (or Resume) and return the attempt it leads to."""
+    response = client.post(f"/quizzes/{quiz_id}/start")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    match = re.search(r"/attempts/(\d+)$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    db.session.expire_all()
+    return db.session.get(QuizAttempt, int(match.group(1)))
+
+
+def key_form(attempt: QuizAttempt, action: str = "submit") -> dict:
+    """Form data answering every served question right, from the attempt's snapshot."""
+    data: dict = {"action": action}
+    for question in attempt.questions:
+        name, kind = f"q-{question['id']}", question["type"]
+        if kind == "single":
+            data[name] = next(o["id"] for o in question["options"] if o.get("correct"))
+        elif kind == "multiple":
+            data[name] = [o["id"] for o in question["options"] if o.get("correct")]
+        elif kind == "true_false":
+            data[name] = "true" if question["answer"] else "false"
+        elif kind == "numeric":
+            data[name] = f"{question['answer']:g}"
+        elif kind == "short":
+            data[name] = question["accepted"][0]
+        elif kind == "matching":
+            for i, pair in enumerate(question["pairs"]):
+                data[f"{name}-{i}"] = pair["right"]
+        elif kind == "ordering":
+            shown = attempt.option_orders[question["id"]]
+            for k, item in enumerate(shown):
+                data[f"{name}-{k}"] = str(question["items"].index(item) + 1)
+    return data
+
+
+def switch_to(client, login, user) -> None:
+    """Sign out and sign in as another user on the same client."""
+    client.post("/logout")
+    login(user)
+
+
+def reload(attempt: QuizAttempt) -> QuizAttempt:
+    db.session.expire_all()
+    return db.session.get(QuizAttempt, attempt.id)
+
+
+# --- the quiz list and page ----------------------------------------------------------------------
+
+
+def test_quiz_list_and_quiz_page(client, learner):
+    page = client.get("/quizzes").get_data(as_text=True)
+    assert "Mini quiz" in page and "3 of 3" in page and "not taken" in page
+    page = client.get("/quizzes/mini").get_data(as_text=True)
+    assert "Start attempt 1" in page and "60%" in page and "10 minutes" in page
+    assert client.get("/quizzes/nope").status_code == 404
+
+
+def test_quiz_pages_need_sign_in(client):
+    assert client.get("/quizzes").status_code == 302
+    assert client.post("/quizzes/mini/start").status_code == 302
+
+
+# --- taking an attempt ------------------------------------------------------------------------
+
+
+def test_perfect_score_through_the_real_pages_is_100(client, learner):
+    attempt = start(client)
+    page = client.get(f"/attempts/{attempt.id}")
+    assert page.status_code == 200 and "Submit for grading" in page.get_data(as_text=True)
+    response = client.post(f"/attempts/{attempt.id}", data=key_form(attempt), follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Score 100%" in html and "passed" in html
+    attempt = reload(attempt)
+    assert (attempt.status, attempt.percent, attempt.passed) == ("submitted", 100.0, True)
+    assert attempt.ended_by == "learner" and attempt.submitted_at == START
+    assert service.best_scores([learner.id]) == {learner.id: {"mini": 100.0}}
+    assert service.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
+
+
+def test_attempt_snapshot_holds_the_served_questions(client, learner):
+    attempt = start(client)
+    assert [q["id"] for q in attempt.questions] != []
+    assert sorted(q["id"] for q in attempt.questions) == sorted(q["id"] for q in QUESTIONS)
+    assert attempt.content_hash == catalog.catalog().quizzes["mini"].content_hash
+    assert set(attempt.option_orders) == {q["id"] for q in QUESTIONS}
+    assert attempt.deadline_at == START + timedelta(minutes=10)
+    rows = db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
+    assert sorted(r.position for r in rows) == list(range(7))
+    # The draw and the option orders are reproducible from the stored seed.
+    quiz = catalog.catalog().quizzes["mini"]
+    pool = [service.question_dict(q) for q in quiz.questions]
+    drawn = draw_questions(pool, 7, attempt.seed, spread_topics=False, shuffle=True)
+    assert drawn == [q["id"] for q in attempt.questions]
+    for question in attempt.questions:
+        assert option_order(question, attempt.seed, True) == attempt.option_orders[question["id"]]
+
+
+def test_answer_key_never_reaches_the_attempt_page(client, learner):
+    attempt = start(client)
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    text = unescape(html)
+    assert "correct" not in text.lower()
+    for question in attempt.questions:
+        assert question["explanation"] not in text
+        assert question["explanation"].split(":")[0] not in text
+        kind = question["type"]
+        if kind == "numeric":
+            inputs = re.findall(r'<input[^>]*name="q-num"[^>]*>', html)
+            assert len(inputs) == 1 and 'value=""' in inputs[0]
+            assert 'value="437"' not in html
+        elif kind == "short":
+            assert question["accepted"][0].lower() not in text.lower()
+        elif kind == "ordering":
+            positions = [text.index(f">{item}<") for item in question["items"]]
+            assert positions != sorted(positions)  # never shown in the right order
+            assert not re.search(
+                r'name="q-order-\d+"[^>]*>\s*<option value="">[^<]*</option>\s*'
+                r'<option value="\d+" selected',
+                html,
+            )
+        elif kind == "matching":
+            select_html = re.search(r'<select[^>]*name="q-match-0".*?</select>', html, re.S)[0]
+            shown = re.findall(r'<option value="([^"]+)"', select_html)
+            assert shown == attempt.option_orders["match"]
+            assert shown != [p["right"] for p in question["pairs"]]
+            assert "selected" not in select_html
+
+
+def test_answers_are_saved_without_javascript_and_shown_again(client, learner):
+    attempt = start(client)
+    data = key_form(attempt, action="save")
+    response = client.post(f"/attempts/{attempt.id}", data=data)
+    assert response.status_code == 302
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Saved at 09:00:00 UTC." in html
+    assert re.search(r'name="q-num"[^>]*value="437"', html)
+    assert re.search(r'value="b"\s+checked', html)
+    assert "7</span> of 7 answered" in html
+    assert reload(attempt).status == "open"
+    # Clearing an answer saves the blank.
+    client.post(f"/attempts/{attempt.id}", data={**data, "q-short": ""})
+    row = db.session.scalar(
+        select(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == "short"
+        )
+    )
+    assert row.response is None
+
+
+def test_autosave_answers_json(client, learner):
+    attempt = start(client)
+    response = client.post(
+        f"/attempts/{attempt.id}",
+        data={"action": "autosave", "q-tf": "false"},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert response.status_code == 200
+    assert response.get_json()["closed"] is False and response.get_json()["saved"] == 7
+
+
+def test_bad_input_is_reported_beside_its_question(client, learner):
+    attempt = start(client)
+    shown = attempt.option_orders["order"]
+    data = {"action": "submit", "q-num": "4,5", "q-tf": "true"}
+    data |= {f"q-order-{k}": "1" for k in range(len(shown))}  # every item in position 1
+    response = client.post(f"/attempts/{attempt.id}", data=data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Not submitted yet" in html
+    assert "with a point for decimals" in html and 'aria-invalid="true"' in html
+    assert "Give each item a different position from 1 to 4." in html
+    number = next(i for i, q in enumerate(attempt.questions, 1) if q["id"] == "num")
+    assert f'id="q{number}-error"' in html and f'aria-describedby="q{number}-error"' in html
+    assert 'value="4,5"' in html  # what was typed comes back for fixing
+    attempt = reload(attempt)
+    assert attempt.status == "open"  # not submitted; the valid answer was saved
+    rows = {r.question_id: r.response for r in service.answers_of(attempt)}
+    assert rows["tf"] == "true" and rows["num"] is None and rows["order"] is None
+
+
+def test_absurd_input_grades_zero_and_never_fails(client, learner):
+    attempt = start(client)
+    data = {
+        "action": "submit",
+        "q-pick-one": "zz",
+        "q-pick-many": ["a", "a", "zz"],
+        "q-tf": "maybe",
+        "q-short": "é" * 20_000,
+        "q-match-0": "Not an option",
+        "q-match-9": "Complete outage",
+        "q-unknown": "x",
+    }
+    response = client.post(f"/attempts/{attempt.id}", data=data)
+    assert "Keep the answer under" in response.get_data(as_text=True)  # reported, not graded
+    data["q-short"] = "ünïcödé ✓"
+    response = client.post(f"/attempts/{attempt.id}", data=data, follow_redirects=True)
+    assert response.status_code == 200 and "Score 0%" in response.get_data(as_text=True)
+
+
+# --- submitting once -------------------------------------------------------------------------
+
+
+def test_double_submit_grades_once(client, learner, clock):
+    attempt = start(client)
+    first = client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
+    clock.advance(seconds=5)
+    wrong = {"action": "submit", "q-tf": "true"}
+    second = client.post(f"/attempts/{attempt.id}", data=wrong)  # a retry after a lost response
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    attempt = reload(attempt)
+    assert attempt.percent == 100.0 and attempt.submitted_at == START
+    rows = service.answers_of(attempt)
+    assert {r.question_id: r.response for r in rows}["tf"] == "false"
+    assert all(r.score == 1.0 for r in rows)
+    # Saving into a graded attempt changes nothing either.
+    client.post(f"/attempts/{attempt.id}", data={"action": "save", "q-tf": "true"})
+    assert {r.question_id: r.response for r in service.answers_of(reload(attempt))}["tf"] == "false"
+
+
+def test_two_sessions_submitting_at_once_grade_once(app, client, learner):
+    attempt = start(client)
+    right, wrong = key_form(attempt), {"action": "submit"}
+    email, url = learner.email, f"/attempts/{attempt.id}"
+    barrier = threading.Barrier(2)
+    results = []
+
+    def submit(data):
+        other = app.test_client()
+        other.post("/login", data={"email": email, "password": "correct-horse-battery"})
+        barrier.wait()
+        results.append(other.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=submit, args=(data,)) for data in (right, wrong)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [302, 302]
+    attempt = reload(attempt)
+    assert attempt.status == "submitted" and attempt.percent in (0.0, 100.0)
+    rows = service.answers_of(attempt)
+    expected = 1.0 if attempt.percent == 100.0 else 0.0
+    assert all(r.score == expected for r in rows)  # the grades match the one result kept
+    count = db.session.scalar(select(func.count()).select_from(QuizAttempt))
+    assert count == 1
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+
+def test_answers_after_the_deadline_are_not_counted(client, learner, clock):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data={"action": "save", "q-tf": "false"})
+    clock.advance(minutes=10, seconds=20)  # past the deadline, within the grace
+    client.post(f"/attempts/{attempt.id}", data={"action": "save", "q-tf": "false", "q-num": "437"})
+    clock.advance(seconds=30)  # past the grace
+    response = client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Time was up at 2026-03-02 09:10 UTC" in html
+    attempt = reload(attempt)
+    assert attempt.ended_by == "deadline" and attempt.submitted_at == START + timedelta(minutes=10)
+    assert attempt.percent == round(200 / 7, 2)  # only the two saved in time count
+
+
+def test_open_attempt_is_graded_when_its_page_is_loaded_after_the_deadline(client, learner, clock):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data={"action": "save", "q-tf": "false"})
+    clock.advance(minutes=9)
+    assert "Time left" in client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    clock.advance(minutes=2)
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "graded when the time ran out" in html
+    assert reload(attempt).percent == round(100 / 7, 2)
+
+
+def test_quiz_page_and_command_close_expired_attempts(app, client, learner, make_user, clock):
+    attempt = start(client)
+    clock.advance(minutes=11)
+    assert "time ran out" in client.get("/quizzes/mini").get_data(as_text=True)
+    assert reload(attempt).status == "submitted"
+    other = make_user()
+    quiz = catalog.catalog().quizzes["mini"]
+    second = service.start_attempt(other.id, quiz)
+    db.session.commit()
+    clock.advance(minutes=11)
+    result = app.test_cli_runner().invoke(args=["quiz", "close-expired"])
+    assert result.exit_code == 0 and "Closed 1 expired attempt(s)." in result.output
+    assert reload(second).ended_by == "deadline"
+
+
+def test_the_page_shows_the_time_left(client, learner, clock):
+    attempt = start(client)
+    clock.advance(minutes=3, seconds=30)
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'data-seconds-left="390"' in html and "6 min" in html
+    assert 'aria-live="polite"' in html
+    assert "<script src=" in html and "<script>" not in html
+
+
+# --- limits, cooldown, resume ------------------------------------------------------------------
+
+
+def test_an_open_attempt_is_resumed_not_duplicated(client, learner):
+    first = start(client)
+    assert "Resume attempt 1" in client.get("/quizzes/mini").get_data(as_text=True)
+    assert start(client).id == first.id
+    assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 1
+
+
+def test_concurrent_starts_make_one_attempt(app, client, learner):
+    barrier = threading.Barrier(3)
+    email = learner.email
+    locations = []
+
+    def press_start():
+        other = app.test_client()
+        other.post("/login", data={"email": email, "password": "correct-horse-battery"})
+        barrier.wait()
+        locations.append(other.post("/quizzes/mini/start").headers.get("Location"))
+
+    threads = [threading.Thread(target=press_start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(locations)) == 1 and locations[0].startswith("/attempts/")
+    assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 1
+
+
+def test_cooldown_after_a_failed_attempt(client, learner, clock, set_quiz):
+    attempt = start(client)
+    clock.advance(minutes=2)
+    client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+    assert reload(attempt).passed is False
+    message = "Your next attempt opens at 2026-03-02 09:32 UTC."
+    assert message in client.get("/quizzes/mini").get_data(as_text=True)
+    response = client.post("/quizzes/mini/start", follow_redirects=True)
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 1
+    clock.advance(minutes=30)
+    assert start(client).number == 2
+
+
+def test_no_cooldown_after_a_pass(client, learner):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
+    assert start(client).number == 2
+
+
+def test_attempt_limit(client, learner, clock, set_quiz):
+    set_quiz(max_attempts=2, cooldown=0)
+    for _ in range(2):
+        attempt = start(client)
+        client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+    html = client.get("/quizzes/mini").get_data(as_text=True)
+    assert "You have used all 2 attempts at this quiz." in html and "Start attempt" not in html
+    response = client.post("/quizzes/mini/start", follow_redirects=True)
+    assert "You have used all 2 attempts" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 2
+
+
+# --- who may see an attempt --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [(Role.LEARNER, 404), (Role.MENTOR, 404), (Role.TRAINER, 200), (Role.ADMIN, 200)],
+)
+def test_another_learners_attempt(client, login, learner, make_user, role, status):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
+    viewer = make_user(role=role)
+    learner.mentor_id = viewer.id if role == Role.MENTOR else None  # even their mentor: 404
+    db.session.commit()
+    switch_to(client, login, viewer)
+    assert client.get(f"/attempts/{attempt.id}").status_code == status
+    assert client.post(f"/attempts/{attempt.id}", data={"action": "submit"}).status_code == 404
+    assert client.get("/attempts/999999").status_code == 404
+
+
+def test_staff_see_an_open_attempt_without_its_questions(client, login, learner, make_user):
+    attempt = start(client)
+    switch_to(client, login, make_user(role=Role.TRAINER))
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "in progress" in html and "0 of 7 questions answered" in html
+    assert "EXPL-" not in html and "Which component" not in html
+    assert client.post(f"/attempts/{attempt.id}", data=key_form(attempt)).status_code == 404
+    assert reload(attempt).status == "open"
+
+
+# --- review and snapshot -------------------------------------------------------------------------
+
+
+def test_review_immediately_shows_answers_and_explanations(client, learner):
+    attempt = start(client)
+    data = key_form(attempt) | {"q-tf": "true"}
+    html = client.post(f"/attempts/{attempt.id}", data=data, follow_redirects=True).get_data(
+        as_text=True
+    )
+    for question in QUESTIONS:
+        assert question["explanation"] in unescape(html)
+    assert "Complete outage" in html and "437 ms (± 0.5)" in unescape(html)
+    assert "wrong" in html and "Sevtwo-Partial" in html
+
+
+def test_review_never_shows_only_the_score(client, learner, set_quiz):
+    set_quiz(review="never")
+    attempt = start(client)
+    html = client.post(f"/attempts/{attempt.id}", data=key_form(attempt), follow_redirects=True)
+    html = html.get_data(as_text=True)
+    assert "Score 100%" in html and "does not show its answers" in html
+    assert "EXPL-" not in html
+
+
+def test_review_after_last_attempt(client, learner, set_quiz):
+    set_quiz(review="after_last_attempt", max_attempts=2, cooldown=0)
+    first = start(client)
+    html = client.post(f"/attempts/{first.id}", data={"action": "submit"}, follow_redirects=True)
+    assert "EXPL-" not in html.get_data(as_text=True)
+    assert "once you have used your last attempt" in html.get_data(as_text=True)
+    second = start(client)
+    client.post(f"/attempts/{second.id}", data={"action": "submit"})
+    for attempt in (first, second):
+        assert "EXPL-SINGLE" in client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+
+
+def test_editing_the_quiz_never_changes_a_graded_attempt(client, learner, set_quiz):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
+    changed = [dict(q) for q in QUESTIONS[:4]]
+    changed[0] = changed[0] | {
+        "explanation": "A rewritten explanation.",
+        "options": [
+            {"id": "a", "text": "The auth service", "correct": True},
+            {"id": "b", "text": "The load balancer"},
+        ],
+    }
+    changed[2] = changed[2] | {"answer": True}
+    set_quiz(questions=changed, questions_per_attempt=4, pass_score=100)
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Score 100%" in html and "EXPL-SINGLE" in html and "EXPL-ORDERING" in html
+    assert "A rewritten explanation." not in html
+    attempt = reload(attempt)
+    assert attempt.percent == 100.0 and len(attempt.questions) == 7
+    # A later attempt uses the new quiz.
+    assert len(start(client).questions) == 4
+
+
+# --- what other areas call ---------------------------------------------------------------------
+
+
+def test_best_scores_and_passed_quiz_ids(client, learner, make_user, clock):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data={"action": "submit", "q-tf": "false"})
+    clock.advance(minutes=31)
+    second = start(client)
+    client.post(f"/attempts/{second.id}", data=key_form(second))
+    nobody = make_user()
+    scores = service.best_scores([learner.id, nobody.id])
+    assert scores == {learner.id: {"mini": 100.0}, nobody.id: {}}
+    assert service.passed_quiz_ids([learner.id, nobody.id]) == {
+        learner.id: {"mini"},
+        nobody.id: set(),
+    }
+    assert service.best_scores([]) == {}
+
+
+def test_pages_run_a_bounded_number_of_queries(client, login, learner, count_queries, clock):
+    for _ in range(2):
+        attempt = start(client)
+        client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+        clock.advance(minutes=31)
+    attempt = start(client)
+    login(learner)  # a fresh signed-in user object (start() expired the old one)
+    for url in ("/quizzes", "/quizzes/mini", f"/attempts/{attempt.id}"):
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        assert len(statements) <= 6, (url, statements)

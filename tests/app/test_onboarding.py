@@ -1,0 +1,176 @@
+"""Onboarding: assigning tracks (page, CLI, roster), the plan pages, ticking tasks."""
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.accounts.models import Role
+from lms.extensions import db
+from lms.onboarding.models import PlanItemDone, TrackAssignment
+
+TODAY = date(2026, 11, 25)  # a Wednesday
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def app_config():
+    return {"LMS_NOW": datetime(2026, 11, 25, 10, 0, tzinfo=UTC)}
+
+
+@pytest.fixture
+def trainer(make_user):
+    return make_user(email="trainer@example.com", role=Role.TRAINER)
+
+
+@pytest.fixture
+def hire(make_user):
+    return make_user(email="hire@example.com", name="Hana Hire")
+
+
+def assignments():
+    return db.session.execute(select(TrackAssignment.track_id, TrackAssignment.start_date)).all()
+
+
+def test_trainer_assigns_a_track_and_sees_it_on_the_team_page(client, login, trainer, hire):
+    login(trainer)
+    response = client.post(
+        "/onboarding/assign",
+        data={"email": "HIRE@example.com", "track": "new-hire", "start_date": "2026-11-23"},
+    )
+    assert response.status_code == 302
+    assert assignments() == [("new-hire", MONDAY)]
+    html = client.get("/onboarding/team").get_data(as_text=True)
+    assert "Hana Hire" in html and "Week 1 of 4" in html
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"email": "ghost@example.com"}, b"No user with the email ghost@example.com"),
+        ({"track": "ongoing"}, b"Not a valid choice"),
+        ({"track": "no-such-track"}, b"Not a valid choice"),
+        ({"start_date": "23/11/2026"}, b"Not a valid date value"),
+        ({"email": ""}, b"This field is required"),
+    ],
+    ids=["unknown email", "recurring track", "unknown track", "bad date", "empty email"],
+)
+def test_bad_assignment_shows_error_and_writes_nothing(client, login, trainer, hire, data, message):
+    login(trainer)
+    form = {"email": "hire@example.com", "track": "new-hire", "start_date": "2026-11-23", **data}
+    response = client.post("/onboarding/assign", data=form)
+    assert response.status_code == 400
+    assert message in response.data
+    assert assignments() == []
+
+
+def test_learners_cannot_assign(client, login, hire):
+    login(hire)
+    data = {"email": "hire@example.com", "track": "sre", "start_date": "2026-11-23"}
+    assert client.post("/onboarding/assign", data=data).status_code == 403
+    assert client.get("/onboarding/team").status_code == 403
+    assert assignments() == []
+
+
+def test_cli_assign(runner, hire):
+    result = runner.invoke(args=["onboarding", "assign", "hire@example.com", "sre", "--start",
+                                 "2026-11-23"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert assignments() == [("sre", MONDAY)]
+    result = runner.invoke(args=["onboarding", "assign", "hire@example.com", "nope", "--start",
+                                 "2026-11-23"])  # fmt: skip
+    assert result.exit_code == 1 and "No weekly track 'nope'" in result.output
+
+
+def test_roster_track_column_assigns_plans(client, login, make_user):
+    login(make_user(email="admin@example.com", role=Role.ADMIN))
+    csv = (
+        "email,name,role,team,manager_email,mentor_email,start_date,track\n"
+        "new1@example.com,New One,learner,SRE,,,2026-11-23,new-hire\n"
+        "new2@example.com,New Two,learner,SRE,,,2026-11-23,\n"
+    )
+    client.post("/admin/roster/import", data={"content": csv})
+    assert assignments() == [("new-hire", MONDAY)]
+    client.post("/admin/roster/import", data={"content": csv})  # again: nothing changes
+    assert db.session.scalar(select(func.count(TrackAssignment.id))) == 1
+    bad = csv.replace(",new-hire", ",no-such-track")
+    preview = client.post(
+        "/admin/roster",
+        data={"roster": (io.BytesIO(bad.encode()), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    assert b"Row 2: track: no onboarding track with the id" in preview.data
+
+
+def assign(hire, track="new-hire", start=MONDAY):
+    from lms.catalog import catalog
+    from lms.onboarding.service import assign_track
+
+    assign_track(hire, track, start, catalog())
+    db.session.commit()
+
+
+def test_home_shows_this_week_and_the_next_thing(client, login, hire):
+    assign(hire)
+    login(hire)
+    html = client.get("/home").get_data(as_text=True)
+    assert "Week 1 of 4" in html
+    assert "This week: Training materials and system architecture" in html
+    assert "Next:" in html
+    # day-1 items are overdue on Wednesday; the training materials are due Friday
+    assert "Overdue" in html and "Due" in html
+
+
+def test_home_before_the_start_date(client, login, hire):
+    assign(hire, start=TODAY + timedelta(days=5))
+    login(hire)
+    html = client.get("/home").get_data(as_text=True)
+    assert "Starts Mon 30 Nov 2026" in html
+    assert "Your plan starts on Monday 30 November" in html
+
+
+def test_reading_a_document_ticks_the_item(client, login, hire):
+    assign(hire)
+    login(hire)
+    client.post("/library/training-materials/read", data={"read": "1"})
+    html = client.get("/onboarding/").get_data(as_text=True)
+    row = html[html.index('href="/library/training-materials"') - 400 :][:500]
+    assert "Done" in row
+
+
+def test_learner_ticks_tasks_but_not_documents(client, login, hire):
+    assign(hire)
+    login(hire)
+    client.post("/onboarding/new-hire/items", data={"item": "task:get-access", "done": "1"})
+    client.post("/onboarding/new-hire/items", data={"item": "doc:training-materials", "done": "1"})
+    client.post("/onboarding/new-hire/items", data={"item": "task:not-in-plan", "done": "1"})
+    response = client.post(
+        "/onboarding/sre/items", data={"item": "task:log-deployments", "done": "1"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert b"That item is not in your plan." in response.data
+    assert db.session.scalars(select(PlanItemDone.item_key)).all() == ["task:get-access"]
+
+
+def test_plan_page_of_another_person(client, login, make_user, hire):
+    assign(hire)
+    mentor = make_user(email="mentor@example.com", role=Role.MENTOR)
+    hire.mentor_id = mentor.id
+    db.session.commit()
+    other = make_user(email="other@example.com")
+    login(other)
+    assert client.get(f"/onboarding/people/{hire.id}").status_code == 404
+    client.post("/logout")
+    login(mentor)
+    html = client.get(f"/onboarding/people/{hire.id}").get_data(as_text=True)
+    assert "Hana Hire&#39;s onboarding plan" in html
+    assert "Mark done" not in html  # only the learner ticks their own tasks
+
+
+def test_team_page_lists_overdue_items(client, login, trainer, hire):
+    assign(hire, track="sre", start=MONDAY - timedelta(weeks=2))
+    login(trainer)
+    html = client.get("/onboarding/team").get_data(as_text=True)
+    assert "Week 3 of 4" in html
+    assert "text-bg-danger" in html  # overdue count badge

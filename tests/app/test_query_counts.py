@@ -1,0 +1,74 @@
+"""Pages run a fixed number of SQL queries however many people, sections or items exist."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import delete
+
+from lms.accounts.models import Role
+from lms.catalog import catalog
+from lms.extensions import db
+from lms.learning.models import DocumentRead, SectionRead
+from lms.onboarding.models import PlanItemDone, TrackAssignment
+from tests.content_tree import add_bulk, copy_content
+
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def bulk_tree(tmp_path_factory):
+    return add_bulk(copy_content(tmp_path_factory.mktemp("bulk")), 200)
+
+
+@pytest.fixture
+def app_config(bulk_tree):
+    return {
+        "LMS_CONTENT_DIR": str(bulk_tree),
+        "LMS_NOW": datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+    }
+
+
+def populate(make_user, n: int, viewer_id: int) -> None:
+    """n hires on the bulk track (the viewer first); the viewer reads n sections, ticks n tasks."""
+    bulk = catalog().modules["bulk-module"]
+    ids = [viewer_id] + [make_user(email=f"hire{n}-{i}@example.com").id for i in range(n - 1)]
+    rows = []
+    for number, user_id in enumerate(ids):
+        count = n if number == 0 else 1
+        rows.append(TrackAssignment(user_id=user_id, track_id="bulk", start_date=MONDAY))
+        rows.append(DocumentRead(user_id=user_id, doc_id="training-materials"))
+        rows += [
+            SectionRead(user_id=user_id, module_id="bulk-module", section_slug=s.slug)
+            for s in bulk.sections[:count]
+        ]
+        rows += [
+            PlanItemDone(user_id=user_id, track_id="bulk", item_key=f"task:task-{i}")
+            for i in range(count)
+        ]
+    db.session.add_all(rows)
+    db.session.commit()
+
+
+def queries(client, count_queries, url: str) -> int:
+    with count_queries() as statements:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    return len(statements)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/home", "/modules/bulk-module", "/onboarding/", "/onboarding/team", "/library",
+     "/library/training-materials", "/modules/"],
+)  # fmt: skip
+def test_query_count_does_not_grow(client, login, make_user, count_queries, url):
+    trainer = make_user(email="trainer@example.com", role=Role.TRAINER)
+    hire_id = make_user(email="hire@example.com").id
+    populate(make_user, 1, hire_id)
+    login(trainer if url == "/onboarding/team" else "hire@example.com")
+    few = queries(client, count_queries, url)
+    for model in (TrackAssignment, DocumentRead, SectionRead, PlanItemDone):
+        db.session.execute(delete(model))
+    db.session.commit()
+    populate(make_user, 200, hire_id)
+    assert queries(client, count_queries, url) == few

@@ -1,0 +1,164 @@
+"""Quiz reports for the training team: totals, chart, item statistics, CSV, query counts."""
+
+import csv
+import io
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lms.accounts.models import Role, User
+from lms.assessment import service
+from lms.catalog import catalog
+from lms.extensions import db
+
+QUIZ = "architecture-quiz"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app_config():
+    return {"LMS_NOW": NOW}
+
+
+@pytest.fixture
+def trainer(make_user, login):
+    user = make_user(role=Role.TRAINER)
+    login(user)
+    return user
+
+
+def right_answer(question: dict, order: list[str]):
+    """The response that scores 1 for a question dict."""
+    kind = question["type"]
+    if kind == "single":
+        return next(o["id"] for o in question["options"] if o.get("correct"))
+    if kind == "multiple":
+        return [o["id"] for o in question["options"] if o.get("correct")]
+    if kind == "true_false":
+        return question["answer"]
+    if kind == "numeric":
+        return question.get("answer", (question.get("range") or [0])[0])
+    if kind == "short":
+        accepted = question.get("accepted") or ["?"]
+        return accepted[0] if isinstance(accepted[0], str) else accepted[0]["text"]
+    if kind == "matching":
+        return {p["left"]: p["right"] for p in question["pairs"]}
+    return list(question["items"])
+
+
+def add_attempts(count: int, seed: int = 1) -> None:
+    """Submitted attempts by `count` learners, each right on a random share of questions."""
+    rng = random.Random(seed)
+    quiz = catalog().quizzes[QUIZ]
+    users = [
+        User(email=f"l{seed}-{i}@example.com", name=f"L {i}", password_hash="x")
+        for i in range(count)
+    ]
+    db.session.add_all(users)
+    db.session.flush()
+    for user in users:
+        attempt = service.start_attempt(user.id, quiz, now=NOW)
+        skill = rng.random()
+        responses = {
+            q["id"]: right_answer(q, attempt.option_orders[q["id"]])
+            for q in attempt.questions
+            if rng.random() < skill
+        }
+        service.submit_attempt(attempt, responses, now=NOW + timedelta(minutes=5))
+    db.session.commit()
+
+
+def test_reports_need_view_reports(client, make_user, login):
+    login(make_user())
+    for url in (
+        "/reports/quizzes",
+        f"/reports/quizzes/{QUIZ}",
+        f"/reports/quizzes/{QUIZ}/scores.svg",
+        f"/reports/quizzes/{QUIZ}/items.csv",
+    ):
+        assert client.get(url).status_code == 403, url
+
+
+def test_nav_shows_reports_to_staff_only(client, make_user, login, trainer):
+    assert 'href="/reports/quizzes"' in client.get("/quizzes").get_data(as_text=True)
+
+
+def test_index_lists_every_quiz_with_attempts_and_pass_rate(client, trainer):
+    add_attempts(8)
+    html = client.get("/reports/quizzes").get_data(as_text=True)
+    for quiz in catalog().quizzes.values():
+        assert quiz.title in html
+    totals = service.quiz_totals()[QUIZ]
+    assert totals.attempts == 8 and totals.learners == 8
+    assert f"{totals.pass_rate * 100:.0f}%" in html
+
+
+def test_quiz_report_page_chart_and_csv(client, trainer):
+    add_attempts(12)
+    html = client.get(f"/reports/quizzes/{QUIZ}").get_data(as_text=True)
+    assert "12 by 12 learners" in html
+    assert f'<img class="img-fluid border" src="/reports/quizzes/{QUIZ}/scores.svg"' in html
+    assert 'alt="Bar chart of attempts per score band: 0-10%:' in html
+    chart = client.get(f"/reports/quizzes/{QUIZ}/scores.svg")
+    assert chart.mimetype == "image/svg+xml"
+    assert (
+        chart.headers["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+    )
+    svg = chart.get_data(as_text=True)
+    assert "<svg" in svg and "<script" not in svg
+    table = client.get(f"/reports/quizzes/{QUIZ}/items.csv")
+    assert table.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(table.get_data(as_text=True))))
+    report = service.quiz_report(QUIZ)
+    assert len(rows) == len(report.items) > 0
+    assert sum(int(r["times_served"]) for r in rows) == 12 * 20
+    for row in rows:
+        assert 0 <= float(row["facility"]) <= 1
+
+
+def test_report_totals_histogram_and_items_match_the_attempts(trainer):
+    add_attempts(30, seed=3)
+    report = service.quiz_report(QUIZ)
+    assert report.totals.attempts == 30 == sum(count for _, count in report.histogram)
+    assert [label for label, _ in report.histogram][0] == "0-10"
+    assert all(stat.times_served >= 1 for stat in report.items)
+    flagged = {flag for stat in report.items for flag in stat.flags}
+    assert flagged <= {
+        "too_easy",
+        "too_hard",
+        "negative_discrimination",
+        "low_discrimination",
+        "few_responses",
+    }
+
+
+def test_empty_report(client, trainer):
+    html = client.get(f"/reports/quizzes/{QUIZ}").get_data(as_text=True)
+    assert "No submitted attempts yet." in html
+    assert client.get(f"/reports/quizzes/{QUIZ}/scores.svg").status_code == 200
+    assert client.get("/reports/quizzes/nope").status_code == 404
+
+
+def test_report_pages_run_the_same_queries_at_1_and_200_attempts(
+    client, login, trainer, count_queries
+):
+    def queries() -> dict[str, int]:
+        login(trainer)
+        counts = {}
+        for url in (
+            "/reports/quizzes",
+            f"/reports/quizzes/{QUIZ}",
+            f"/reports/quizzes/{QUIZ}/scores.svg",
+            f"/reports/quizzes/{QUIZ}/items.csv",
+        ):
+            with count_queries() as statements:
+                assert client.get(url).status_code == 200
+            counts[url] = len(statements)
+        return counts
+
+    add_attempts(1, seed=10)
+    few = queries()
+    add_attempts(199, seed=11)
+    assert queries() == few
+    assert max(few.values()) <= 5

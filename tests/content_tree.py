@@ -1,0 +1,41 @@
+"""Copies of the shipped content that a test may change or grow."""
+
+import shutil
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ["docs", "modules", "labs", "quizzes", "curriculum.yml"]
+
+
+def copy_content(target: Path) -> Path:
+    """Copy the shipped content folders and curriculum.yml into `target`."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in CONTENT:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy(source, target / name)
+    return target
+
+
+def add_bulk(target: Path, n: int) -> Path:
+    """Add a module of `n` sections, a document, and a track of `n` tasks plus both."""
+    sections = "\n".join(f"## Part {i}\n\nText of part {i}.\n" for i in range(1, n + 1))
+    (target / "modules" / "bulk-module.md").write_text(
+        "---\nid: bulk-module\ntitle: Bulk module\nnumber: 99\nlevel: expert\nduration: 60\n"
+        "summary: Many sections.\nobjectives: [Read them all]\ndocuments: [training-materials]\n"
+        f"pass_score: 80\n---\nIntro.\n\n{sections}",
+        encoding="utf-8",
+    )
+    tasks = "\n".join(
+        f"          - {{task: task-{i}, title: 'Task {i}', day: {i % 5 + 1}}}" for i in range(n)
+    )
+    with (target / "curriculum.yml").open("a", encoding="utf-8") as curriculum:
+        curriculum.write(
+            "\n  - id: bulk\n    title: Bulk track\n    description: Many items.\n    weeks:\n"
+            "      - number: 1\n        title: Everything\n        items:\n"
+            "          - {doc: training-materials}\n          - {module: bulk-module}\n"
+            f"{tasks}\n"
+        )
+    return target
