@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, delete
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -54,6 +54,16 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def set_row(model, present: bool, key: dict, **values) -> None:
+    """Make the row with this unique key exist (present) or not, whatever was there before."""
+    if present:
+        insert_ignoring_duplicates(model, **key, **values)
+    else:
+        db.session.execute(
+            delete(model).where(*(getattr(model, name) == value for name, value in key.items()))
+        )
 
 
 def insert_ignoring_duplicates(model, **values) -> None:

@@ -43,7 +43,12 @@ def _supervises(user: User, learner: User | None) -> bool:
     return learner is not None and user.id != learner.id and _oversees(user, learner)
 
 
+def _is_not_staff(user: User, learner: User | None = None) -> bool:
+    return not _is_staff(user)
+
+
 RULES: dict[str, Callable[[User, User | None], bool]] = {
+    "follow_own_plan": _is_not_staff,
     "manage_users": _is_admin,
     "view_audit_log": _is_admin,
     "import_roster": _is_admin,

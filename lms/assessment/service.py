@@ -231,17 +231,25 @@ class SaveOutcome:
     late: bool  # the deadline had passed: nothing sent was counted
 
 
-def save_answers(
-    attempt: QuizAttempt, responses: dict[str, Any], now: datetime | None = None
-) -> SaveOutcome:
-    """Save the learner's responses while the attempt is open and within its time."""
-    now = now or utcnow()
+def _refuse_write(attempt: QuizAttempt, now: datetime) -> SaveOutcome | None:
+    """Lock an open attempt for writing; say why not when it is closed or its time is up."""
     if not _claim(attempt):
         db.session.refresh(attempt)
         return SaveOutcome(0, closed=True, late=False)
     if time_is_up(attempt, now):
         _grade_and_close(attempt, now, ended_by="deadline")
         return SaveOutcome(0, closed=True, late=True)
+    return None
+
+
+def save_answers(
+    attempt: QuizAttempt, responses: dict[str, Any], now: datetime | None = None
+) -> SaveOutcome:
+    """Save the learner's responses while the attempt is open and within its time."""
+    now = now or utcnow()
+    refused = _refuse_write(attempt, now)
+    if refused is not None:
+        return refused
     saved = _write_responses(attempt, responses, now)
     return SaveOutcome(saved, closed=False, late=False)
 
@@ -251,12 +259,9 @@ def submit_attempt(
 ) -> SaveOutcome:
     """Save the last responses and grade the attempt, once: a repeat changes nothing."""
     now = now or utcnow()
-    if not _claim(attempt):
-        db.session.refresh(attempt)
-        return SaveOutcome(0, closed=True, late=False)
-    if time_is_up(attempt, now):
-        _grade_and_close(attempt, now, ended_by="deadline")
-        return SaveOutcome(0, closed=True, late=True)
+    refused = _refuse_write(attempt, now)
+    if refused is not None:
+        return refused
     saved = _write_responses(attempt, responses or {}, now)
     _grade_and_close(attempt, now, ended_by="learner")
     return SaveOutcome(saved, closed=True, late=False)

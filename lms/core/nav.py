@@ -8,7 +8,7 @@ from lms.permissions import allowed
 # endpoint, label, permission needed (None: every signed-in user)
 NAV = [
     ("core.home", "Home", None),
-    ("onboarding.my_plan", "My plan", None),
+    ("onboarding.my_plan", "My plan", "follow_own_plan"),
     ("library.index", "Library", None),
     ("learning.modules", "Modules", None),
     ("labs.labs", "Labs", None),

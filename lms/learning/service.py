@@ -8,12 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from lms.assessment.service import passed_quiz_ids
 from lms.content import Catalog
 from lms.errors import ServiceError
-from lms.extensions import db, insert_ignoring_duplicates
+from lms.extensions import db, set_row
 from lms.learning.models import DocumentRead, SectionRead
 from lms.learning.rules import ModuleProgress, module_progress
 from lms.timeutil import utcnow
@@ -68,29 +68,12 @@ def set_section_read(user, catalog: Catalog, module_id: str, slug: str, read: bo
     module = catalog.modules.get(module_id)
     if module is None or slug not in {section.slug for section in module.sections}:
         raise ServiceError("That section does not exist.")
-    if read:
-        insert_ignoring_duplicates(
-            SectionRead, user_id=user.id, module_id=module_id, section_slug=slug, read_at=utcnow()
-        )
-    else:
-        db.session.execute(
-            delete(SectionRead).where(
-                SectionRead.user_id == user.id,
-                SectionRead.module_id == module_id,
-                SectionRead.section_slug == slug,
-            )
-        )
+    key = {"user_id": user.id, "module_id": module_id, "section_slug": slug}
+    set_row(SectionRead, read, key, read_at=utcnow())
 
 
 def set_document_read(user, catalog: Catalog, doc_id: str, read: bool) -> None:
     """Mark a reference document read or unread (idempotent)."""
     if doc_id not in catalog.documents:
         raise ServiceError("That document does not exist.")
-    if read:
-        insert_ignoring_duplicates(DocumentRead, user_id=user.id, doc_id=doc_id, read_at=utcnow())
-    else:
-        db.session.execute(
-            delete(DocumentRead).where(
-                DocumentRead.user_id == user.id, DocumentRead.doc_id == doc_id
-            )
-        )
+    set_row(DocumentRead, read, {"user_id": user.id, "doc_id": doc_id}, read_at=utcnow())

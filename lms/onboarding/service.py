@@ -7,14 +7,14 @@ users, then reading progress (lms.learning.service) and ticked items for all at 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from lms import audit
 from lms.accounts.models import User
 from lms.content import Catalog
 from lms.content.schema import Track
 from lms.errors import ServiceError
-from lms.extensions import db, insert_ignoring_duplicates
+from lms.extensions import db, set_row
 from lms.learning import service as learning
 from lms.onboarding.models import PlanItemDone, TrackAssignment
 from lms.onboarding.rules import PlanItem, WeekPlan, build_week_plan
@@ -98,18 +98,8 @@ def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, do
         raise ServiceError("That item is not in your plan.")
     if item_key.split(":", 1)[0] not in SELF_TICKED_KINDS:
         raise ServiceError("Documents and modules tick themselves when you finish them.")
-    if done:
-        insert_ignoring_duplicates(
-            PlanItemDone, user_id=user.id, track_id=track_id, item_key=item_key, done_at=utcnow()
-        )
-    else:
-        db.session.execute(
-            delete(PlanItemDone).where(
-                PlanItemDone.user_id == user.id,
-                PlanItemDone.track_id == track_id,
-                PlanItemDone.item_key == item_key,
-            )
-        )
+    key = {"user_id": user.id, "track_id": track_id, "item_key": item_key}
+    set_row(PlanItemDone, done, key, done_at=utcnow())
 
 
 def plans_for(catalog: Catalog, today: date, user_ids: list[int] | None = None) -> list[Plan]:
