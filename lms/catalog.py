@@ -30,8 +30,8 @@ LINK_ENDPOINTS = {
 }
 
 
-class ContentInvalid(RuntimeError):
-    """The content folder has problems; the message lists every one."""
+class ContentInvalid(SystemExit):
+    """The content folder has problems: exits listing every one, without a traceback."""
 
     def __init__(self, root: Path, problems: list[Problem]):
         lines = "\n".join(str(p) for p in problems)

@@ -7,8 +7,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-insecure-key"
 
 
-class ConfigError(RuntimeError):
-    """Raised when the app cannot start with the configuration it was given."""
+class ConfigError(SystemExit):
+    """The app cannot start with this configuration; exits with the reason, no traceback."""
 
 
 def from_environment(instance_path: str) -> dict:

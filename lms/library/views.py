@@ -136,7 +136,7 @@ def lab(lab_id: str):
     return render_template("labs/lab.html", lab=item, module=module)
 
 
-@library_bp.app_template_filter("safe_snippet")
-def safe_snippet(snippet: str) -> Markup:
+@library_bp.app_template_filter("marked_snippet")
+def marked_snippet(snippet: str) -> Markup:
     """A search snippet: escaped text whose matches the index wrapped in <mark>."""
     return Markup(snippet)
