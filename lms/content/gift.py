@@ -312,7 +312,7 @@ def parse_gift(text: str, *, default_topic: str = "general") -> GiftResult:
     """Convert GIFT text to contract-shaped question dicts, listing what was skipped."""
     result = GiftResult()
     topic, seen = default_topic, set()
-    for block in _blocks(text):
+    for block in _blocks(text.removeprefix("\ufeff")):
         if block[0][1].strip().upper().startswith("$CATEGORY:"):
             topic = _category(block[0][1]) or default_topic
             block = block[1:]

@@ -38,6 +38,11 @@ def weekly_tracks(catalog: Catalog) -> list[Track]:
     return [track for track in catalog.curriculum.tracks if track.weeks]
 
 
+def recurring_tracks(catalog: Catalog) -> list[Track]:
+    """Tracks of recurring items (ongoing learning), shown to everyone."""
+    return [track for track in catalog.curriculum.tracks if track.recurring]
+
+
 def plan_items(track: Track, catalog: Catalog) -> list[tuple[int, str, list[PlanItem]]]:
     """A track's weeks as plain data for the week-plan rule, with item titles."""
     weeks = []

@@ -20,8 +20,10 @@ onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 @login_required
 def my_plan():
     """The learner's whole plan, week by week."""
-    plans = service.plans_for(content.catalog(), today(), [current_user.id])
-    return render_template("onboarding/plan.html", plans=plans, person=current_user, own=True)
+    catalog = content.catalog()
+    plans = service.plans_for(catalog, today(), [current_user.id])
+    return render_template("onboarding/plan.html", plans=plans, person=current_user, own=True,
+                           ongoing=service.recurring_tracks(catalog))  # fmt: skip
 
 
 @onboarding_bp.route("/<track_id>/items", methods=["POST"])

@@ -174,3 +174,12 @@ def test_team_page_lists_overdue_items(client, login, trainer, hire):
     html = client.get("/onboarding/team").get_data(as_text=True)
     assert "Week 3 of 4" in html
     assert "text-bg-danger" in html  # overdue count badge
+
+
+def test_plan_page_lists_the_ongoing_track(client, login, hire):
+    login(hire)
+    html = client.get("/onboarding/").get_data(as_text=True)
+    assert "no onboarding plan yet" in html
+    for heading in ("Every month", "Every quarter", "Every year"):
+        assert heading in html
+    assert "Renew certifications that expire this year" in html

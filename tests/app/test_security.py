@@ -99,6 +99,7 @@ def test_login_throttled_per_account(client, make_user, app_config):
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 429
     assert b"Too many attempts" in response.data
+    assert int(response.headers["Retry-After"]) > 0
     # another account from the same address is not locked out by that account's limit
     other = make_user()
     assert (

@@ -262,3 +262,12 @@ def test_to_quiz_yaml(parsed):
     small = yaml.safe_load(to_quiz_yaml("small", "Small", plain))
     assert small["questions_per_attempt"] == 3
     assert small["multiple_scoring"] == "all_or_nothing"
+
+
+def test_windows_files_with_a_byte_order_mark() -> None:
+    text = (
+        "\ufeff// exported from Moodle\r\n$CATEGORY: $course$/top/Ops\r\n\r\n::q::Pick {=a ~b}\r\n"
+    )
+    result = parse_gift(text)
+    assert result.skipped == []
+    assert [(q["id"], q["topic"], q["type"]) for q in result.questions] == [("q", "Ops", "single")]
