@@ -122,11 +122,12 @@ def catalog() -> Catalog:
 def item_url(kind: str, item_id: str) -> str | None:
     """URL of a content item's page, or None when it has no page (or no such item)."""
     endpoint, arg = LINK_ENDPOINTS[kind]
+    current = catalog()
     items = {
-        "doc": catalog().documents,
-        "module": catalog().modules,
-        "lab": catalog().labs,
-        "quiz": catalog().quizzes,
+        "doc": current.documents,
+        "module": current.modules,
+        "lab": current.labs,
+        "quiz": current.quizzes,
     }[kind]
     if item_id not in items:
         return None

@@ -22,13 +22,14 @@ class ModuleProgress:
 
 
 def module_progress(
-    section_slugs: list[str], read_slugs: set[str], quiz_id: str | None, passed_quizzes: set[str]
+    sections_total: int, sections_read: int, quiz_id: str | None, passed_quizzes: set[str]
 ) -> ModuleProgress:
     """A module is complete when every current section is read and its quiz (if any) passed.
 
-    Sections read that no longer exist in the module (content changed) do not count.
+    `sections_read` counts only sections the module has now: reading marks left behind
+    by a section that was renamed or removed must not be counted by the caller.
     """
-    read = sum(1 for slug in section_slugs if slug in read_slugs)
+    read = min(sections_read, sections_total)
     quiz_passed = quiz_id is not None and quiz_id in passed_quizzes
-    complete = read == len(section_slugs) and (quiz_id is None or quiz_passed)
-    return ModuleProgress(read, len(section_slugs), quiz_id is not None, quiz_passed, complete)
+    complete = read == sections_total and (quiz_id is None or quiz_passed)
+    return ModuleProgress(read, sections_total, quiz_id is not None, quiz_passed, complete)

@@ -39,7 +39,7 @@ def module(module_id: str):
     progress = service.progress_for([current_user.id], catalog)[current_user.id]
     return render_template(
         "learning/module.html", module=item, catalog=catalog,
-        read=progress.sections_read.get(module_id, set()),
+        read=service.sections_read(current_user.id, module_id),
         module_progress=progress.modules[module_id],
     )  # fmt: skip
 

@@ -32,12 +32,6 @@ def classification_label(value: str) -> str:
     return CLASSIFICATIONS.get(value, value)
 
 
-def _read_documents() -> set[str]:
-    return learning.progress_for([current_user.id], content.catalog())[
-        current_user.id
-    ].documents_read
-
-
 @library_bp.route("/library")
 @login_required
 def index():
@@ -57,7 +51,7 @@ def index():
     by_symptom = [(s, [d for d in documents if s.id in d.symptoms]) for s in library.symptoms]
     return render_template(
         "library/index.html", documents=documents, by_audience=by_audience, by_task=by_task,
-        by_symptom=by_symptom, read=_read_documents(),
+        by_symptom=by_symptom, read=learning.documents_read(current_user.id),
     )  # fmt: skip
 
 
@@ -75,7 +69,7 @@ def document(doc_id: str):
         toc=[entry for entry in rendered.toc if entry[0] in (2, 3)], modules=modules,
         tasks=[t for t in library.tasks if t.id in doc.tasks],
         symptoms=[s for s in library.symptoms if s.id in doc.symptoms],
-        is_read=doc_id in _read_documents(),
+        is_read=doc_id in learning.documents_read(current_user.id),
     )  # fmt: skip
 
 

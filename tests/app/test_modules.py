@@ -71,3 +71,19 @@ def test_bad_read_value_changes_nothing(client, learner):
     slug = catalog().modules["daily-operations"].sections[0].slug
     client.post(f"/modules/daily-operations/sections/{slug}", data={"read": "yes"})
     assert db.session.scalars(select(SectionRead)).all() == []
+
+
+def test_marks_left_by_a_removed_section_do_not_count(client, learner):
+    """A section renamed or removed in the content must not count towards completion."""
+    db.session.add_all(
+        [
+            SectionRead(user_id=learner.id, module_id="daily-operations", section_slug="gone"),
+            SectionRead(
+                user_id=learner.id, module_id="production-security", section_slug="lab-exercises"
+            ),
+        ]
+    )
+    db.session.commit()
+    total = len(catalog().modules["daily-operations"].sections)
+    html = client.get("/modules/daily-operations").get_data(as_text=True)
+    assert f"0 of {total} sections read" in html
