@@ -307,19 +307,6 @@ class ItemStat:
     flags: tuple[str, ...]
 
 
-def _pearson(xs: list[float], ys: list[float]) -> float | None:
-    n = len(xs)
-    if n < 2:
-        return None
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    if sxx < _EPS or syy < _EPS:
-        return None
-    return sxy / math.sqrt(sxx * syy)
-
-
 def _flags(served: int, facility: float, discrimination: float | None) -> tuple[str, ...]:
     if served < MIN_RESPONSES:
         return ("few_responses",)
@@ -335,25 +322,69 @@ def _flags(served: int, facility: float, discrimination: float | None) -> tuple[
     return tuple(flags)
 
 
-def item_statistics(rows: Iterable[tuple[Any, str, float]]) -> list[ItemStat]:
+@dataclass(frozen=True)
+class ItemSums:
+    """Running sums for one question, as SQL aggregates them.
+
+    x is the question's score, y the mean score of the rest of the attempt; the x/y sums
+    cover only attempts with other questions (`paired` of them).
+    """
+
+    question_id: str
+    served: int
+    score_sum: float
+    paired: int = 0
+    x: float = 0.0
+    y: float = 0.0
+    xx: float = 0.0
+    yy: float = 0.0
+    xy: float = 0.0
+
+
+def _pearson_from_sums(item: ItemSums) -> float | None:
+    n = item.paired
+    if n < 2:
+        return None
+    sxx = item.xx - item.x * item.x / n
+    syy = item.yy - item.y * item.y / n
+    if sxx < _EPS or syy < _EPS:
+        return None
+    sxy = item.xy - item.x * item.y / n
+    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+
+
+def item_statistics_from_sums(sums: Iterable[ItemSums]) -> list[ItemStat]:
     """Facility, discrimination (item vs rest-of-attempt) and flags per question, by id."""
+    stats = []
+    for item in sorted(sums, key=lambda s: s.question_id):
+        facility = item.score_sum / item.served
+        disc = _pearson_from_sums(item)
+        flags = _flags(item.served, facility, disc)
+        stats.append(ItemStat(item.question_id, item.served, facility, disc, flags))
+    return stats
+
+
+def item_statistics(rows: Iterable[tuple[Any, str, float]]) -> list[ItemStat]:
+    """The same statistics from (attempt id, question id, score) rows, summed here."""
     attempts: dict[Any, dict[str, float]] = defaultdict(dict)
     for attempt_id, question_id, score in rows:
         attempts[attempt_id][question_id] = float(score)
-    per_item: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
+    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for scores in attempts.values():
         total, n = sum(scores.values()), len(scores)
-        for qid, score in scores.items():
-            rest = (total - score) / (n - 1) if n > 1 else None
-            per_item[qid].append((score, rest))
-    stats = []
-    for qid in sorted(per_item):
-        pairs = per_item[qid]
-        facility = sum(s for s, _ in pairs) / len(pairs)
-        paired = [(s, r) for s, r in pairs if r is not None]
-        disc = _pearson([s for s, _ in paired], [r for _, r in paired])
-        stats.append(ItemStat(qid, len(pairs), facility, disc, _flags(len(pairs), facility, disc)))
-    return stats
+        for qid, x in scores.items():
+            item = sums[qid]
+            item["served"] += 1
+            item["score_sum"] += x
+            if n > 1:
+                y = (total - x) / (n - 1)
+                for key, value in (("paired", 1), ("x", x), ("y", y), ("xx", x * x),
+                                   ("yy", y * y), ("xy", x * y)):  # fmt: skip
+                    item[key] += value
+    return item_statistics_from_sums(
+        ItemSums(qid, served=int(s.pop("served")), paired=int(s.pop("paired", 0)), **s)
+        for qid, s in sums.items()
+    )
 
 
 def score_histogram(percents: list[float], bins: int = 10) -> list[tuple[str, int]]:

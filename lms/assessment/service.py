@@ -470,13 +470,54 @@ def quiz_report(quiz_id: str, bins: int = 10) -> QuizReport:
     ):
         counts[min(bins - 1, max(0, int(index)))] += int(count)
     labels = [label for label, _ in rules.score_histogram([], bins)]
-    rows = db.session.execute(
+    items = rules.item_statistics_from_sums(_item_sums(quiz_id))
+    return QuizReport(totals, list(zip(labels, counts, strict=True)), items)
+
+
+def _item_sums(quiz_id: str) -> list[rules.ItemSums]:
+    """Per-question sums for item statistics, aggregated in SQL (one query)."""
+    graded = (
         select(AttemptAnswer.attempt_id, AttemptAnswer.question_id, AttemptAnswer.score)
         .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
         .where(QuizAttempt.quiz_id == quiz_id, QuizAttempt.status == SUBMITTED)
         .where(AttemptAnswer.score.is_not(None))
+        .subquery()
     )
-    return QuizReport(totals, list(zip(labels, counts, strict=True)), rules.item_statistics(rows))
+    totals = (
+        select(
+            graded.c.attempt_id,
+            func.sum(graded.c.score).label("total"),
+            func.count().label("n"),
+        )
+        .group_by(graded.c.attempt_id)
+        .subquery()
+    )
+    x = graded.c.score
+    paired = totals.c.n > 1
+    rest = case((paired, (totals.c.total - x) / (totals.c.n - 1.0)))
+
+    def paired_sum(value):
+        return func.coalesce(func.sum(case((paired, value))), 0.0)
+
+    query = (
+        select(
+            graded.c.question_id,
+            func.count(),
+            func.sum(x),
+            func.coalesce(func.sum(case((paired, 1))), 0),
+            paired_sum(x),
+            paired_sum(rest),
+            paired_sum(x * x),
+            paired_sum(rest * rest),
+            paired_sum(x * rest),
+        )
+        .join(totals, totals.c.attempt_id == graded.c.attempt_id)
+        .group_by(graded.c.question_id)
+    )
+    return [
+        rules.ItemSums(qid, int(served), float(score_sum), int(n), *map(float, sums))
+        for qid, served, score_sum, n, *sums in db.session.execute(query)
+    ]
 
 
 def attempts_with_answers(attempt_ids: list[int]) -> dict[int, list[AttemptAnswer]]:

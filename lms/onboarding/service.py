@@ -7,7 +7,7 @@ users, then reading progress (lms.learning.service) and ticked items for all at 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from lms import audit
 from lms.accounts.models import User
@@ -107,18 +107,47 @@ def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, do
     set_row(PlanItemDone, done, key, done_at=utcnow())
 
 
-def plans_for(catalog: Catalog, today: date, user_ids: list[int] | None = None) -> list[Plan]:
-    """Plans of the given users (everyone assigned a weekly track when None), newest first."""
-    tracks = {t.id: t for t in weekly_tracks(catalog)}
-    query = (
+TEAM_PAGE_SIZE = 50
+
+
+def _assignments(catalog: Catalog):
+    """Assignments of weekly tracks to active people, newest start first."""
+    return (
         select(TrackAssignment, User)
         .join(User, User.id == TrackAssignment.user_id)
-        .where(TrackAssignment.track_id.in_(tracks), User.active.is_(True))
-        .order_by(TrackAssignment.start_date.desc(), func.lower(User.name))
+        .where(
+            TrackAssignment.track_id.in_([t.id for t in weekly_tracks(catalog)]),
+            User.active.is_(True),
+        )
+        .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
     )
-    if user_ids is not None:
-        query = query.where(TrackAssignment.user_id.in_(user_ids))
-    rows = db.session.execute(query).all()
+
+
+def plans_for(catalog: Catalog, today: date, user_ids: list[int]) -> list[Plan]:
+    """Plans of the given users, newest first."""
+    query = _assignments(catalog).where(TrackAssignment.user_id.in_(user_ids))
+    return _lay_out(db.session.execute(query).all(), catalog, today)
+
+
+def team_plans(
+    catalog: Catalog, today: date, *, search: str = "", page: int = 1
+) -> tuple[list[Plan], int]:
+    """One page of everyone's plans (newest start first) and how many plans match."""
+    query = _assignments(catalog)
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(
+            or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page_query = query.limit(TEAM_PAGE_SIZE).offset((page - 1) * TEAM_PAGE_SIZE)
+    return _lay_out(db.session.execute(page_query).all(), catalog, today), total
+
+
+def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
+    """Week plans for (assignment, user) rows: reading progress and ticks in fixed queries."""
+    tracks = {t.id: t for t in weekly_tracks(catalog)}
+    items = {track_id: plan_items(track, catalog) for track_id, track in tracks.items()}
     ids = {user.id for _, user in rows}
     progress = learning.progress_for(ids, catalog)
     ticked: dict[tuple[int, str], set[str]] = {}
@@ -138,6 +167,6 @@ def plans_for(catalog: Catalog, today: date, user_ids: list[int] | None = None) 
             | {f"module:{m}" for m in mine.modules_complete}
             | ticked.get((user.id, track.id), set())
         )
-        week_plan = build_week_plan(plan_items(track, catalog), assignment.start_date, today, done)
+        week_plan = build_week_plan(items[track.id], assignment.start_date, today, done)
         plans.append(Plan(user, assignment, track, week_plan))
     return plans

@@ -69,12 +69,19 @@ def _assign_form() -> AssignTrackForm:
 @login_required
 @require("assign_tracks")
 def team():
-    """Every hire's plan on one page: current week, percent done, overdue items."""
-    plans = sorted(
-        service.plans_for(content.catalog(), today()),
-        key=lambda plan: (-len(plan.week_plan.overdue), plan.user.name.lower()),
-    )
-    return render_template("onboarding/team.html", plans=plans, form=_assign_form())
+    """Every hire's plan, newest start first: current week, percent done, overdue items."""
+    return _team_page(_assign_form())
+
+
+def _team_page(form: AssignTrackForm, status: int = 200):
+    search = request.args.get("q", "").strip()[:100]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    plans, total = service.team_plans(content.catalog(), today(), search=search, page=page)
+    pages = max((total + service.TEAM_PAGE_SIZE - 1) // service.TEAM_PAGE_SIZE, 1)
+    return render_template(
+        "onboarding/team.html", plans=plans, total=total, page=page, pages=pages,
+        search=search, form=form,
+    ), status  # fmt: skip
 
 
 @onboarding_bp.route("/assign", methods=["POST"])
@@ -99,5 +106,4 @@ def assign():
             flash(f"Assigned {form.track.data} to {person.email} from {form.start_date.data}.",
                   "success")  # fmt: skip
             return redirect(url_for("onboarding.team"))
-    plans = service.plans_for(content.catalog(), today())
-    return render_template("onboarding/team.html", plans=plans, form=form), 400
+    return _team_page(form, 400)

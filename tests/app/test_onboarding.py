@@ -183,3 +183,17 @@ def test_plan_page_lists_the_ongoing_track(client, login, hire):
     for heading in ("Every month", "Every quarter", "Every year"):
         assert heading in html
     assert "Renew certifications that expire this year" in html
+
+
+def test_team_page_pages_and_searches(client, login, trainer, make_user):
+    for i in range(55):
+        person = make_user(email=f"cohort{i:02d}@example.com", name=f"Cohort {i:02d}")
+        assign(person, start=MONDAY - timedelta(days=i))
+    login(trainer)
+    html = client.get("/onboarding/team").get_data(as_text=True)
+    assert "55 plans, newest start first; page 1 of 2." in html
+    assert "Cohort 00" in html and "Cohort 54" not in html
+    html = client.get("/onboarding/team?page=2").get_data(as_text=True)
+    assert "Cohort 54" in html and "Cohort 00" not in html
+    html = client.get("/onboarding/team?q=cohort07").get_data(as_text=True)
+    assert "1 plan matching" in html and "Cohort 07" in html and "Cohort 08" not in html

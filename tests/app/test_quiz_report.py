@@ -162,3 +162,28 @@ def test_report_pages_run_the_same_queries_at_1_and_200_attempts(
     add_attempts(199, seed=11)
     assert queries() == few
     assert max(few.values()) <= 5
+
+
+def test_sql_item_sums_match_the_pure_statistics(app):
+    """The report's SQL aggregation gives what the pure function gives from raw rows."""
+    from sqlalchemy import select
+
+    from lms.assessment import rules
+    from lms.assessment.models import AttemptAnswer
+
+    add_attempts(25, seed=3)
+    rows = db.session.execute(
+        select(AttemptAnswer.attempt_id, AttemptAnswer.question_id, AttemptAnswer.score)
+    ).all()
+    expected = rules.item_statistics(rows)
+    got = service.quiz_report(QUIZ).items
+    assert [s.question_id for s in got] == [s.question_id for s in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        assert mine.times_served == theirs.times_served
+        assert mine.facility == pytest.approx(theirs.facility)
+        if theirs.discrimination is None:
+            assert mine.discrimination is None
+        else:
+            assert mine.discrimination == pytest.approx(theirs.discrimination, abs=1e-9)
+        assert mine.flags == theirs.flags
+    assert any(s.discrimination is not None for s in got)

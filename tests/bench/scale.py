@@ -1,0 +1,158 @@
+"""Time the heaviest pages on PostgreSQL at the design's scale (not part of the test suite).
+
+    .venv/bin/python -m tests.bench.scale [--learners 10000] [--attempts-per-learner 5]
+
+Starts a throw-away PostgreSQL, migrates it, fills it with learners, onboarding
+plans, reading marks and submitted quiz attempts of 20 answers each (10,000
+learners x 5 attempts = a million answers), then requests each page several
+times through the app and prints the median time and the number of SQL queries.
+"""
+
+import argparse
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from flask_migrate import upgrade
+from sqlalchemy import event, insert, text
+
+from lms import create_app
+from lms.accounts.models import User
+from lms.assessment.models import AttemptAnswer, QuizAttempt
+from lms.catalog import catalog
+from lms.extensions import db
+from lms.learning.models import DocumentRead, SectionRead
+from lms.onboarding.models import TrackAssignment
+from tests.conftest import base_config
+from tests.pgserver import throwaway_postgres
+
+PASSWORD = "bench-password-1"
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def fill(learners: int, attempts_per_learner: int) -> None:
+    """Bulk-insert the data set (core inserts, in chunks)."""
+    from lms.accounts.service import hash_password
+
+    content = catalog()
+    hashed = hash_password(PASSWORD)
+    users = [
+        {"email": f"learner{i}@example.com", "name": f"Learner {i}", "password_hash": hashed,
+         "role": "learner", "active": True, "created_at": NOW}
+        for i in range(learners)
+    ]  # fmt: skip
+    users.append({"email": "trainer@example.com", "name": "Trainer", "password_hash": hashed,
+                  "role": "trainer", "active": True, "created_at": NOW})  # fmt: skip
+    db.session.execute(insert(User), users)
+    ids = list(db.session.scalars(text("SELECT id FROM \"user\" WHERE role = 'learner'")))
+    rng = random.Random(1)
+    start = date(2026, 11, 2)
+    starts = [start + timedelta(days=rng.randrange(28)) for _ in ids]
+    db.session.execute(
+        insert(TrackAssignment),
+        [{"user_id": i, "track_id": "new-hire", "start_date": day, "assigned_at": NOW}
+         for i, day in zip(ids, starts, strict=True)],
+    )  # fmt: skip
+    docs = list(content.documents)
+    db.session.execute(
+        insert(DocumentRead),
+        [{"user_id": i, "doc_id": d, "read_at": NOW} for i in ids for d in rng.sample(docs, 3)],
+    )
+    module = content.modules["production-system-architecture"]
+    db.session.execute(
+        insert(SectionRead),
+        [{"user_id": i, "module_id": module.id, "section_slug": s.slug, "read_at": NOW}
+         for i in ids for s in module.sections[: rng.randrange(len(module.sections) + 1)]],
+    )  # fmt: skip
+    quiz = content.quizzes["architecture-quiz"]
+    pool = [q.model_dump(exclude_none=True) for q in quiz.questions]
+    for chunk in range(0, len(ids), 500):
+        attempts = []
+        for user_id in ids[chunk : chunk + 500]:
+            for number in range(1, attempts_per_learner + 1):
+                served = rng.sample(pool, 20)
+                attempts.append({
+                    "user_id": user_id, "quiz_id": quiz.id, "number": number,
+                    "status": "submitted", "seed": rng.randrange(2**31),
+                    "content_hash": quiz.content_hash, "questions": served, "option_orders": {},
+                    "quiz_title": quiz.title, "review": quiz.review, "pass_score": quiz.pass_score,
+                    "multiple_scoring": quiz.multiple_scoring, "started_at": NOW,
+                    "submitted_at": NOW, "ended_by": "learner",
+                    "percent": float(rng.randrange(0, 101, 5)), "passed": rng.random() < 0.6,
+                })  # fmt: skip
+        rows = db.session.execute(
+            insert(QuizAttempt).returning(QuizAttempt.id, QuizAttempt.questions), attempts
+        ).all()
+        db.session.execute(
+            insert(AttemptAnswer),
+            [{"attempt_id": attempt_id, "question_id": q["id"], "position": k, "points": 1,
+              "response": None, "score": float(rng.random() < 0.7)}
+             for attempt_id, served in rows for k, q in enumerate(served)],
+        )  # fmt: skip
+        db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+
+
+def time_pages(app, engine, pages: list[tuple[str, str]], repeat: int = 5) -> None:
+    """Print the median time and the query count of each page (each request in its own
+    app context, as in production)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    for who, url in pages:
+        client = app.test_client()
+        client.post("/login", data={"email": who, "password": PASSWORD})
+        timings = []
+        for _ in range(repeat):
+            statements.clear()
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+        median = statistics.median(timings) * 1000
+        print(f"{url:45} {median:8.1f} ms  {len(statements):3} queries  ({who})")
+    event.remove(engine, "before_cursor_execute", count)
+
+
+PAGES = [
+    ("learner7@example.com", "/home"),
+    ("learner7@example.com", "/modules/"),
+    ("learner7@example.com", "/modules/production-system-architecture"),
+    ("learner7@example.com", "/quizzes"),
+    ("learner7@example.com", "/quizzes/architecture-quiz"),
+    ("trainer@example.com", "/onboarding/team"),
+    ("trainer@example.com", "/reports/quizzes"),
+    ("trainer@example.com", "/reports/quizzes/architecture-quiz"),
+    ("trainer@example.com", "/admin/users"),
+]
+
+
+def main() -> None:
+    """Fill a throw-away PostgreSQL and time the pages."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--attempts-per-learner", type=int, default=5)
+    args = parser.parse_args()
+    with throwaway_postgres() as url:
+        config = {**base_config(url), "TESTING": False, "LMS_NOW": NOW}
+        app = create_app(config)
+        with app.app_context():
+            upgrade()
+            started = time.perf_counter()
+            fill(args.learners, args.attempts_per_learner)
+            answers = db.session.scalar(text("SELECT count(*) FROM attempt_answer"))
+            print(f"filled {args.learners} learners, {answers} answers "
+                  f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
+            db.session.remove()
+            engine = db.engine
+        time_pages(app, engine, PAGES)
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
