@@ -66,10 +66,15 @@ def set_row(model, present: bool, key: dict, **values) -> None:
         )
 
 
-def insert_ignoring_duplicates(model, **values) -> None:
-    """INSERT a row unless one with the same unique key exists (no race, both databases)."""
+def upsert(model):
+    """An INSERT that supports ON CONFLICT on the session's database (PostgreSQL or SQLite)."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return insert(model)
+
+
+def insert_ignoring_duplicates(model, **values) -> None:
+    """INSERT a row unless one with the same unique key exists (no race, both databases)."""
+    db.session.execute(upsert(model).values(**values).on_conflict_do_nothing())

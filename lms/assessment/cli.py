@@ -10,7 +10,9 @@ from lms.assessment import service
 from lms.content.gift import dump_gift, parse_gift, slugify, to_quiz_yaml
 from lms.extensions import db
 
-quiz_cli = AppGroup("quiz", help="Quizzes: close expired attempts, import and export GIFT.")
+quiz_cli = AppGroup(
+    "quiz", help="Quizzes: close expired attempts, rebuild statistics, import and export GIFT."
+)
 
 
 @quiz_cli.command("close-expired")
@@ -19,6 +21,14 @@ def close_expired():
     closed = service.close_expired()
     db.session.commit()
     click.echo(f"Closed {closed} expired attempt(s).")
+
+
+@quiz_cli.command("rebuild-stats")
+def rebuild_stats():
+    """Recompute the item statistics' running sums from every graded answer."""
+    rows = service.rebuild_question_stats()
+    db.session.commit()
+    click.echo(f"Rebuilt statistics for {rows} question(s).")
 
 
 @quiz_cli.command("import-gift")

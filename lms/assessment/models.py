@@ -82,3 +82,26 @@ class AttemptAnswer(db.Model):
     score: Mapped[float | None] = mapped_column(Float)
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers", lazy="raise")
+
+
+class QuestionStat(db.Model):
+    """Running sums for one question's item statistics, added to as each attempt is graded.
+
+    x is the question's score and y the mean score of the rest of its attempt; the x/y
+    sums cover the attempts that had other questions (`paired`). The report reads these
+    few rows instead of every answer; `flask --app lms quiz rebuild-stats` recomputes them
+    from the answers.
+    """
+
+    __tablename__ = "question_stat"
+
+    quiz_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    paired: Mapped[int] = mapped_column(Integer, default=0)
+    x: Mapped[float] = mapped_column(Float, default=0.0)
+    y: Mapped[float] = mapped_column(Float, default=0.0)
+    xx: Mapped[float] = mapped_column(Float, default=0.0)
+    yy: Mapped[float] = mapped_column(Float, default=0.0)
+    xy: Mapped[float] = mapped_column(Float, default=0.0)

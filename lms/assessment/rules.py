@@ -341,6 +341,22 @@ class ItemSums:
     xy: float = 0.0
 
 
+SUM_FIELDS = ("served", "score_sum", "paired", "x", "y", "xx", "yy", "xy")
+
+
+def attempt_item_sums(scores: dict[str, float]) -> list[ItemSums]:
+    """What one graded attempt adds to each of its questions' running sums."""
+    total, n = sum(scores.values()), len(scores)
+    sums = []
+    for question_id, x in scores.items():
+        if n > 1:
+            y = (total - x) / (n - 1)
+            sums.append(ItemSums(question_id, 1, x, 1, x, y, x * x, y * y, x * y))
+        else:
+            sums.append(ItemSums(question_id, 1, x))
+    return sums
+
+
 def _pearson_from_sums(item: ItemSums) -> float | None:
     n = item.paired
     if n < 2:
@@ -369,22 +385,13 @@ def item_statistics(rows: Iterable[tuple[Any, str, float]]) -> list[ItemStat]:
     attempts: dict[Any, dict[str, float]] = defaultdict(dict)
     for attempt_id, question_id, score in rows:
         attempts[attempt_id][question_id] = float(score)
-    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    sums: dict[str, list[float]] = {}
     for scores in attempts.values():
-        total, n = sum(scores.values()), len(scores)
-        for qid, x in scores.items():
-            item = sums[qid]
-            item["served"] += 1
-            item["score_sum"] += x
-            if n > 1:
-                y = (total - x) / (n - 1)
-                for key, value in (("paired", 1), ("x", x), ("y", y), ("xx", x * x),
-                                   ("yy", y * y), ("xy", x * y)):  # fmt: skip
-                    item[key] += value
-    return item_statistics_from_sums(
-        ItemSums(qid, served=int(s.pop("served")), paired=int(s.pop("paired", 0)), **s)
-        for qid, s in sums.items()
-    )
+        for item in attempt_item_sums(scores):
+            values = [getattr(item, name) for name in SUM_FIELDS]
+            running = sums.setdefault(item.question_id, [0] * len(SUM_FIELDS))
+            sums[item.question_id] = [a + b for a, b in zip(running, values, strict=True)]
+    return item_statistics_from_sums(ItemSums(qid, *values) for qid, values in sums.items())
 
 
 def score_histogram(percents: list[float], bins: int = 10) -> list[tuple[str, int]]:

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.assessment import rules
-from lms.assessment.models import OPEN, SUBMITTED, AttemptAnswer, QuizAttempt
+from lms.assessment.models import OPEN, SUBMITTED, AttemptAnswer, QuestionStat, QuizAttempt
 from lms.catalog import catalog
 from lms.content.schema import Quiz
 from lms.errors import ServiceError
-from lms.extensions import db
+from lms.extensions import db, upsert
 from lms.timeutil import as_utc, utcnow
 
 GRACE = timedelta(seconds=30)  # answers saved this long after the deadline still count
@@ -301,6 +301,9 @@ def _grade_and_close(attempt: QuizAttempt, now: datetime, ended_by: str) -> bool
     if result.rowcount == 1:
         for row, score in zip(answers, scores, strict=True):
             row.score = score
+        _add_to_question_stats(
+            attempt.quiz_id, {r.question_id: s for r, s in zip(answers, scores, strict=True)}
+        )
     db.session.flush()
     db.session.refresh(attempt)
     return result.rowcount == 1
@@ -470,12 +473,47 @@ def quiz_report(quiz_id: str, bins: int = 10) -> QuizReport:
     ):
         counts[min(bins - 1, max(0, int(index)))] += int(count)
     labels = [label for label, _ in rules.score_histogram([], bins)]
-    items = rules.item_statistics_from_sums(_item_sums(quiz_id))
+    stats = db.session.scalars(select(QuestionStat).where(QuestionStat.quiz_id == quiz_id))
+    items = rules.item_statistics_from_sums(
+        rules.ItemSums(s.question_id, *(getattr(s, name) for name in rules.SUM_FIELDS))
+        for s in stats
+    )
     return QuizReport(totals, list(zip(labels, counts, strict=True)), items)
 
 
+def _add_to_question_stats(quiz_id: str, scores: dict[str, float]) -> None:
+    """Add one graded attempt to its questions' running sums (an atomic upsert per question)."""
+    table = QuestionStat.__table__
+    for item in rules.attempt_item_sums(scores):
+        values = {name: getattr(item, name) for name in rules.SUM_FIELDS}
+        statement = upsert(table).values(quiz_id=quiz_id, question_id=item.question_id, **values)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["quiz_id", "question_id"],
+                set_={name: table.c[name] + statement.excluded[name] for name in values},
+            )
+        )
+
+
+def rebuild_question_stats() -> int:
+    """Recompute every question's running sums from the graded answers; return the rows."""
+    db.session.execute(delete(QuestionStat))
+    quiz_ids = db.session.scalars(
+        select(QuizAttempt.quiz_id).where(QuizAttempt.status == SUBMITTED).distinct()
+    ).all()
+    rows = [
+        {"quiz_id": quiz_id, "question_id": item.question_id}
+        | {name: getattr(item, name) for name in rules.SUM_FIELDS}
+        for quiz_id in quiz_ids
+        for item in _item_sums(quiz_id)
+    ]
+    if rows:
+        db.session.execute(insert(QuestionStat), rows)
+    return len(rows)
+
+
 def _item_sums(quiz_id: str) -> list[rules.ItemSums]:
-    """Per-question sums for item statistics, aggregated in SQL (one query)."""
+    """Per-question sums for item statistics, aggregated in SQL from the answers."""
     graded = (
         select(AttemptAnswer.attempt_id, AttemptAnswer.question_id, AttemptAnswer.score)
         .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)

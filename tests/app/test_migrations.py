@@ -21,3 +21,56 @@ def test_every_model_table_exists(app):
     tables = set(inspect(db.engine).get_table_names())
     assert {t.name for t in db.metadata.sorted_tables} <= tables
     assert "alembic_version" in tables
+
+
+def test_question_stats_migration_backfills_from_graded_answers(tmp_path):
+    """Upgrading past 0004 fills the running sums from the answers graded before it."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from lms import create_app
+    from lms.assessment import rules
+    from tests.conftest import base_config
+
+    app = create_app(base_config(f"sqlite:///{tmp_path}/old.sqlite"))
+    now = datetime(2026, 1, 5, tzinfo=UTC).isoformat()
+    scores = {1: [1.0, 0.0, 1.0], 2: [1.0, 1.0, 0.0], 3: [0.0]}
+    with app.app_context():
+        upgrade(revision="0003")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text('INSERT INTO "user" (id,' " email, name, password_hash, role, active, "
+                     "created_at) VALUES (1, 'a@example.com', 'A', 'x', 'learner', 1, :now)"),
+                {"now": now},
+            )  # fmt: skip
+            for attempt_id, marks in scores.items():
+                connection.execute(
+                    text("INSERT INTO quiz_attempt (id, user_id, quiz_id, number, status, seed, "
+                         "content_hash, questions, option_orders, quiz_title, review, pass_score, "
+                         "multiple_scoring, started_at) VALUES (:id, 1, 'q', :id, 'submitted', 1, "
+                         "'h', '[]', '{}', 'Q', 'never', 80, 'all_or_nothing', :now)"),
+                    {"id": attempt_id, "now": now},
+                )  # fmt: skip
+                for position, mark in enumerate(marks):
+                    connection.execute(
+                        text("INSERT INTO attempt_answer (attempt_id, question_id, position, "
+                             "points, score) VALUES (:a, :q, :p, 1, :s)"),
+                        {"a": attempt_id, "q": f"q{position}", "p": position, "s": mark},
+                    )  # fmt: skip
+        upgrade()
+        rows = db.session.execute(
+            text("SELECT question_id, served, score_sum, paired, x, y, xx, yy, xy "
+                 "FROM question_stat ORDER BY question_id")
+        ).all()  # fmt: skip
+        db.session.remove()
+        db.engine.dispose()
+    got = rules.item_statistics_from_sums(rules.ItemSums(*row) for row in rows)
+    expected = rules.item_statistics(
+        (a, f"q{k}", mark) for a, marks in scores.items() for k, mark in enumerate(marks)
+    )
+    assert [(s.question_id, s.times_served, s.facility) for s in got] == [
+        (s.question_id, s.times_served, s.facility) for s in expected
+    ]
+    assert [s.discrimination for s in got] == [s.discrimination for s in expected]

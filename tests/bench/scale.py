@@ -20,6 +20,7 @@ from sqlalchemy import event, insert, text
 from lms import create_app
 from lms.accounts.models import User
 from lms.assessment.models import AttemptAnswer, QuizAttempt
+from lms.assessment.service import rebuild_question_stats
 from lms.catalog import catalog
 from lms.extensions import db
 from lms.learning.models import DocumentRead, SectionRead
@@ -91,6 +92,8 @@ def fill(learners: int, attempts_per_learner: int) -> None:
              for attempt_id, served in rows for k, q in enumerate(served)],
         )  # fmt: skip
         db.session.commit()
+    # the answers went in directly, so build the statistics' running sums as a rebuild would
+    rebuild_question_stats()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
 
