@@ -97,16 +97,20 @@ def init_app(app: Flask) -> None:
     if problems and not _cli_other_than_run():
         raise ContentInvalid(store.root, problems)
     app.extensions["lms_content"] = store
-    app.extensions["lms_content_counts"] = lambda: (
-        store.catalog.counts() if store.catalog else {k: 0 for k in COUNT_KEYS}
-    )
-    app.extensions["lms_track_ids"] = lambda: frozenset(
-        t.id for t in (store.catalog.curriculum.tracks if store.catalog else [])
-    )
     app.jinja_env.globals.update(markdown=render_html, item_url=item_url)
 
 
-COUNT_KEYS = ("documents", "modules", "labs", "quizzes")
+def content_counts() -> dict[str, int]:
+    """How many items of each kind are loaded (zeros when the content could not load)."""
+    loaded = store().catalog
+    if loaded is None:
+        return {"documents": 0, "modules": 0, "labs": 0, "quizzes": 0}
+    return loaded.counts()
+
+
+def weekly_track_ids() -> frozenset[str]:
+    """Ids of the tracks made of weeks: the ones a person can be assigned."""
+    return frozenset(t.id for t in catalog().curriculum.tracks if t.weeks)
 
 
 def store() -> ContentStore:

@@ -4,9 +4,9 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from lms import catalog
 from lms.accounts import service
 from lms.accounts.models import Role
 from lms.errors import ServiceError
@@ -60,8 +60,7 @@ def import_roster(csv_file: Path, dry_run: bool):
         text = csv_file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         _fail(f"{csv_file} is not UTF-8 text")
-    track_ids = current_app.extensions.get("lms_track_ids", lambda: frozenset())()
-    preview = service.preview_roster(text, track_ids=track_ids)
+    preview = service.preview_roster(text, track_ids=catalog.weekly_track_ids())
     for message in preview.file_errors:
         click.echo(f"{csv_file}: {message}", err=True)
     for row in preview.rows:

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms import audit
+from lms import audit, catalog
 from lms.accounts import service
 from lms.accounts.forms import (
     ChangePasswordForm,
@@ -277,7 +277,7 @@ def roster_import():
 
 
 def _track_ids() -> frozenset[str]:
-    return current_app.extensions.get("lms_track_ids", lambda: frozenset())()
+    return catalog.weekly_track_ids()
 
 
 @admin_bp.route("/audit")

@@ -197,3 +197,14 @@ def test_team_page_pages_and_searches(client, login, trainer, make_user):
     assert "Cohort 54" in html and "Cohort 00" not in html
     html = client.get("/onboarding/team?q=cohort07").get_data(as_text=True)
     assert "1 plan matching" in html and "Cohort 07" in html and "Cohort 08" not in html
+
+
+def test_roster_refuses_a_recurring_track(client, login, make_user):
+    login(make_user(email="admin@example.com", role=Role.ADMIN))
+    csv = (
+        "email,name,role,team,manager_email,mentor_email,start_date,track\n"
+        "new1@example.com,New One,learner,SRE,,,2026-11-23,ongoing\n"
+    )
+    response = client.post("/admin/roster/import", data={"content": csv})
+    assert b"Row 2: track: no onboarding track with the id &#39;ongoing&#39;" in response.data
+    assert assignments() == []
