@@ -7,7 +7,6 @@ attempt's snapshot, never the live quiz file.
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -556,16 +555,3 @@ def _item_sums(quiz_id: str) -> list[rules.ItemSums]:
         rules.ItemSums(qid, int(served), float(score_sum), int(n), *map(float, sums))
         for qid, served, score_sum, n, *sums in db.session.execute(query)
     ]
-
-
-def attempts_with_answers(attempt_ids: list[int]) -> dict[int, list[AttemptAnswer]]:
-    """Answer rows for several attempts (one query), by attempt id."""
-    found: dict[int, list[AttemptAnswer]] = defaultdict(list)
-    if attempt_ids:
-        for row in db.session.scalars(
-            select(AttemptAnswer)
-            .where(AttemptAnswer.attempt_id.in_(attempt_ids))
-            .order_by(AttemptAnswer.attempt_id, AttemptAnswer.position)
-        ):
-            found[row.attempt_id].append(row)
-    return found

@@ -109,11 +109,6 @@ def find_links(text: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def extract_links(text: str) -> list[tuple[str, str]]:
-    """Return (kind, id) for every `doc:`/`module:`/`lab:`/`quiz:` link in Markdown text."""
-    return [(kind, item_id) for _, kind, item_id in find_links(text)]
-
-
 def _heading_text(raw: str) -> str:
     """Approximate the rendered text of a heading written in Markdown."""
     text = re.sub(r"!?\[([^\]]*)\](\([^)]*\)|\[[^\]]*\])", r"\1", raw)

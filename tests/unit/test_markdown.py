@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lms.content import render_markdown, slugify
-from lms.content.markdown import extract_links, split_sections
+from lms.content.markdown import find_links, split_sections
 
 
 def resolve(kind: str, item_id: str) -> str | None:
@@ -132,14 +132,14 @@ def test_slugify() -> None:
     assert slugify("!!!") == ""
 
 
-def test_extract_links_skips_code() -> None:
+def test_find_links_skips_code() -> None:
     text = (
         "See [a](doc:runbook) and [b](quiz:basics-quiz#q1).\n"
         "`[c](lab:in-code-span)`\n"
         "```\n[d](module:in-fence)\n```\n"
         "[ref]: module:basics\n"
     )
-    assert extract_links(text) == [
+    assert [(kind, item_id) for _, kind, item_id in find_links(text)] == [
         ("doc", "runbook"),
         ("quiz", "basics-quiz"),
         ("module", "basics"),
