@@ -94,6 +94,8 @@ def mark_document(doc_id: str):
         )
         if ok and read:
             flash(f"Marked “{catalog.documents[doc_id].title}” as read.", "success")
+    else:
+        flash("That did not work. Reload the page and try again.", "danger")
     return redirect(url_for("library.document", doc_id=doc_id, _anchor="mark-read"))
 
 

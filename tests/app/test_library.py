@@ -111,3 +111,11 @@ def test_hostile_markdown_comes_out_clean_through_the_real_page(client, learner)
                 "onclick"):  # fmt: skip
         assert bad not in body, bad
     assert "click" in body and "md link" in body
+
+
+def test_bad_read_value_is_reported_and_changes_nothing(client, learner):
+    response = client.post(
+        "/library/training-materials/read", data={"read": "yes"}, follow_redirects=True
+    )
+    assert "That did not work. Reload the page and try again." in response.text
+    assert db.session.scalars(select(DocumentRead)).all() == []
