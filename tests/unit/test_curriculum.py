@@ -153,3 +153,15 @@ def test_new_hire_track_follows_the_documentation_index(catalog):
     assert "production-operations-runbook" in week_docs[1]
     assert "production-best-practices" in week_docs[2]
     assert "incident-response-playbooks" in week_docs[3]
+
+
+def test_curriculum_has_a_version_that_changes_with_its_file(tmp_path):
+    from tests.content_tree import copy_content
+
+    root = copy_content(tmp_path / "content")
+    before = load_content(root).catalog.curriculum.content_hash
+    with (root / "curriculum.yml").open("a", encoding="utf-8") as handle:
+        handle.write("\n# a comment changes the version\n")
+    after = load_content(root).catalog.curriculum.content_hash
+    assert len(before) == 64
+    assert before != after

@@ -1,0 +1,215 @@
+"""curriculum.yml: library vocabulary, evidence kinds, certifications and tracks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from lms.content.schema.base import EvidenceId, Model, Percent, Slug, Sourced, Text, fail, unique
+
+
+class LibraryTask(Model):
+    """An "I need to..." entry of the documentation index."""
+
+    id: Slug
+    label: Text
+
+
+class LibrarySymptom(Model):
+    """A "by symptom" entry of the documentation index."""
+
+    id: Slug
+    label: Text
+    hint: str | None = None
+
+
+class Library(Model):
+    """The documentation index vocabulary."""
+
+    tasks: list[LibraryTask] = []
+    symptoms: list[LibrarySymptom] = []
+
+    @field_validator("tasks", "symptoms")
+    @classmethod
+    def _unique_ids(cls, value: list[Any]) -> list[Any]:
+        unique(value, lambda entry: entry.id, "id", "id")
+        return value
+
+
+class ModuleRequirement(Model):
+    """Pass the module (its quiz)."""
+
+    kind: Literal["module"]
+    module: Slug
+
+
+class QuizRequirement(Model):
+    """Score at least `min_score` (default: the quiz's pass score) on the quiz."""
+
+    kind: Literal["quiz"]
+    quiz: Slug
+    min_score: Percent | None = None
+
+
+class LabsRequirement(Model):
+    """Have `count` labs approved: any labs, or from the named ones."""
+
+    kind: Literal["labs"]
+    count: int = Field(ge=1)
+    labs: list[Slug] | None = None
+
+    @model_validator(mode="after")
+    def _count_reachable(self) -> Self:
+        if self.labs is not None and self.count > len(self.labs):
+            raise fail(f"count {self.count} exceeds the {len(self.labs)} labs named", "count")
+        return self
+
+
+class CertificationRequirement(Model):
+    """Hold another certification."""
+
+    kind: Literal["certification"]
+    certification: Slug
+
+
+class EvidenceRequirement(Model):
+    """Log `count` pieces of evidence of one kind."""
+
+    kind: Literal["evidence"]
+    evidence: EvidenceId
+    count: int = Field(default=1, ge=1)
+
+
+class ApprovalRequirement(Model):
+    """Be approved by a manager or a mentor."""
+
+    kind: Literal["approval"]
+    by: Literal["manager", "mentor"]
+
+
+class TenureRequirement(Model):
+    """Have been on the platform for `months` months."""
+
+    kind: Literal["tenure"]
+    months: int = Field(ge=1)
+
+
+Requirement = Annotated[
+    ModuleRequirement
+    | QuizRequirement
+    | LabsRequirement
+    | CertificationRequirement
+    | EvidenceRequirement
+    | ApprovalRequirement
+    | TenureRequirement,
+    Field(discriminator="kind"),
+]
+
+
+class Certification(Model):
+    """A certification and what it takes to earn it."""
+
+    id: Slug
+    title: Text
+    level: int | None = None
+    valid_for_months: int = Field(ge=1)
+    issue: Literal["automatic", "trainer"]
+    description: Text
+    requires: list[Requirement] = Field(min_length=1)
+
+
+class EvidenceKind(Model):
+    """A kind of evidence learners can log."""
+
+    id: EvidenceId
+    label: Text
+
+
+class TrackItem(Model):
+    """One step of a track: a doc, module or lab by id, or a free task with a title."""
+
+    doc: Slug | None = None
+    module: Slug | None = None
+    lab: Slug | None = None
+    task: Slug | None = None
+    title: Text | None = None
+    day: int | None = Field(default=None, ge=1, le=5)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        targets = [name for name in ("doc", "module", "lab", "task") if getattr(self, name)]
+        if len(targets) != 1:
+            raise fail("needs exactly one of doc, module, lab or task")
+        if self.task and not self.title:
+            raise fail("a task needs a title", "title")
+        return self
+
+
+class Week(Model):
+    """A numbered week of a track."""
+
+    number: int = Field(ge=1)
+    title: Text
+    items: list[TrackItem] = Field(min_length=1)
+
+
+class Recurring(Model):
+    """Items repeated on a schedule (for ongoing tracks)."""
+
+    every: Literal["monthly", "quarterly", "annually"]
+    items: list[TrackItem] = Field(min_length=1)
+
+
+class Track(Model):
+    """A learning track: either numbered weeks or recurring items."""
+
+    id: Slug
+    title: Text
+    description: Text
+    weeks: list[Week] | None = Field(default=None, min_length=1)
+    recurring: list[Recurring] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _weeks_or_recurring(self) -> Self:
+        if (self.weeks is None) == (self.recurring is None):
+            raise fail("needs either weeks or recurring (not both)", "weeks")
+        unique(self.weeks or [], lambda week: week.number, "week number", "number")
+        groups: list[tuple[str, list[TrackItem]]] = [
+            *((f"weeks.{i}", week.items) for i, week in enumerate(self.weeks or [])),
+            *((f"recurring.{i}", group.items) for i, group in enumerate(self.recurring or [])),
+        ]
+        seen: set[str] = set()
+        for prefix, items in groups:
+            for index, item in enumerate(items):
+                if item.task in seen:
+                    raise fail(f"duplicate task id {item.task!r}", f"{prefix}.items.{index}.task")
+                if item.task:
+                    seen.add(item.task)
+        return self
+
+    @property
+    def items(self) -> list[TrackItem]:
+        """Every item of the track in order."""
+        groups = self.weeks or self.recurring or []
+        return [item for group in groups for item in group.items]
+
+
+class Curriculum(Sourced):
+    """curriculum.yml: library vocabulary, certifications, evidence kinds and tracks.
+
+    Its `content_hash` is the version of these definitions: a certificate records the
+    version it was issued under.
+    """
+
+    library: Library = Library()
+    certifications: list[Certification] = []
+    evidence_kinds: list[EvidenceKind] = []
+    tracks: list[Track] = []
+
+    @field_validator("certifications", "evidence_kinds", "tracks")
+    @classmethod
+    def _unique_ids(cls, value: list[Any]) -> list[Any]:
+        unique(value, lambda item: item.id, "id", "id")
+        return value
