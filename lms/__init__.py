@@ -1,5 +1,6 @@
 """The training and certification platform: the app factory."""
 
+import logging
 from pathlib import Path
 
 from flask import Flask, request
@@ -24,10 +25,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     lms_config.check_production(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_logging(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
-    login_manager.init_app(app)
+    _configure_login(app)
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
@@ -39,13 +41,34 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_security_headers(app)
 
-    from lms import cli
+    from lms import cli, listeners
+
+    listeners.register()
     from lms.core import errors, nav
 
     errors.register(app)
     nav.register(app)
     cli.register(app)
     return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Log the app's own messages (content reloads, failed sends) at INFO, to stderr."""
+    logger = logging.getLogger("lms")
+    logger.setLevel(app.config.get("LOG_LEVEL", logging.INFO))
+    if not logger.handlers:
+        logger.addHandler(logging.StreamHandler())
+
+
+def _configure_login(app: Flask) -> None:
+    """Flask-Login: where to send people who must sign in, and how to load them."""
+    from lms.accounts.views import load_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
 
 
 def _register_models() -> None:
@@ -64,10 +87,11 @@ def _register_blueprints(app: Flask) -> None:
     from lms.learning.views import learning_bp
     from lms.library.views import labs_bp, library_bp
     from lms.onboarding.views import onboarding_bp
+    from lms.roster.views import roster_bp
 
     blueprints = (
-        core_bp, auth_bp, admin_bp, people_bp, library_bp, labs_bp, learning_bp, onboarding_bp,
-        assessment_bp,
+        core_bp, auth_bp, admin_bp, roster_bp, people_bp, library_bp, labs_bp, learning_bp,
+        onboarding_bp, assessment_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

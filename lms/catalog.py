@@ -1,10 +1,12 @@
 """The loaded content on the Flask side: one catalog per process, reloaded when files change.
 
 `lms.content` knows nothing of Flask; this module loads it at start (refusing to
-start on invalid content), hands the current catalog to views, resolves item
-links to URLs, and in development reloads the content when a file changes.
+start on invalid content), hands the current catalog to views (`current_catalog()`),
+resolves item links to URLs, and in development reloads the content when a file
+changes. Services never import this module: views and commands pass them the catalog.
 """
 
+import logging
 import sys
 import threading
 import time
@@ -22,6 +24,7 @@ from lms.content.check import check
 from lms.content.search import SearchIndex
 
 RELOAD_CHECK_SECONDS = 1.0
+log = logging.getLogger(__name__)
 LINK_ENDPOINTS = {
     "doc": ("library.document", "doc_id"),
     "module": ("learning.module", "module_id"),
@@ -70,7 +73,7 @@ class ContentStore:
                 if fingerprint(self.root) != self._fingerprint:
                     problems = self.load()
                     for problem in problems:
-                        print(f"content: {problem}", file=sys.stderr)
+                        log.warning("content: %s", problem)
         if self.catalog is None:
             raise ContentInvalid(self.root, self.problems)
         return self.catalog
@@ -85,16 +88,18 @@ def _load(root: Path, stamp: tuple) -> tuple[Catalog | None, SearchIndex | None,
     return result.catalog, index, result.problems
 
 
-def _cli_other_than_run() -> bool:
-    """True inside a `flask` command other than `run`: it must start to report problems."""
-    return click.get_current_context(silent=True) is not None and "run" not in sys.argv[1:]
+def _serving() -> bool:
+    """False while a `flask` command other than `run` loads the app: it must start anyway,
+    so that `content check` can report the problems and `db upgrade` can run."""
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name == "run"
 
 
 def init_app(app: Flask) -> None:
     """Load the content folder; refuse to start on invalid content (CLI commands excepted)."""
     store = ContentStore(Path(app.config["LMS_CONTENT_DIR"]), app.config["LMS_CONTENT_RELOAD"])
     problems = store.load()
-    if problems and not _cli_other_than_run():
+    if problems and _serving():
         raise ContentInvalid(store.root, problems)
     app.extensions["lms_content"] = store
     app.jinja_env.globals.update(markdown=render_html, item_url=item_url)
@@ -110,7 +115,7 @@ def content_counts() -> dict[str, int]:
 
 def weekly_track_ids() -> frozenset[str]:
     """Ids of the tracks made of weeks: the ones a person can be assigned."""
-    return frozenset(t.id for t in catalog().curriculum.tracks if t.weeks)
+    return frozenset(t.id for t in current_catalog().curriculum.tracks if t.weeks)
 
 
 def store() -> ContentStore:
@@ -118,15 +123,15 @@ def store() -> ContentStore:
     return current_app.extensions["lms_content"]
 
 
-def catalog() -> Catalog:
-    """The current catalog."""
+def current_catalog() -> Catalog:
+    """The content loaded now (reloaded first if its files changed, in development)."""
     return store().current()
 
 
 def item_url(kind: str, item_id: str) -> str | None:
     """URL of a content item's page, or None when it has no page (or no such item)."""
     endpoint, arg = LINK_ENDPOINTS[kind]
-    current = catalog()
+    current = current_catalog()
     items = {
         "doc": current.documents,
         "module": current.modules,

@@ -10,6 +10,9 @@ def register(app: Flask) -> None:
     from lms.catalog import content_cli
     from lms.demo import demo_cli
     from lms.onboarding.cli import onboarding_cli
+    from lms.roster.cli import import_roster
+
+    users_cli.add_command(import_roster)
 
     for group in (users_cli, demo_cli, content_cli, onboarding_cli, quiz_cli):
         app.cli.add_command(group)

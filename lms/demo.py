@@ -1,19 +1,20 @@
 """Demo accounts so a newcomer can sign in as each role; never in production."""
 
-import sys
 from datetime import date, timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from lms import catalog as content
 from lms.accounts import service
 from lms.accounts.models import Role
+from lms.catalog import current_catalog
+from lms.errors import ServiceError
 from lms.extensions import db
 from lms.learning import service as learning
 from lms.onboarding import service as onboarding
 from lms.timeutil import today
+from lms.transaction import transactional
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_USERS = [
@@ -53,7 +54,7 @@ def _seed_plans(monday: date) -> None:
 
     Both plans then have items done, due and (for the engineer) overdue.
     """
-    catalog = content.catalog()
+    catalog = current_catalog()
     newhire = service.get_by_email("newhire@example.com")
     engineer = service.get_by_email("engineer@example.com")
     onboarding.assign_track(newhire, "new-hire", monday, catalog)
@@ -70,11 +71,10 @@ def _seed_plans(monday: date) -> None:
 
 
 @demo_cli.command("seed")
+@transactional
 def seed():
     """Create the demo accounts (password demo-pass-2026); safe to run again."""
     if current_app.config["ENV_NAME"] == "production":
-        click.echo("Error: refusing to seed demo accounts in production.", err=True)
-        sys.exit(1)
+        raise ServiceError("refusing to seed demo accounts in production.")
     emails = seed_demo()
-    db.session.commit()
     click.echo(f"Demo accounts ready ({DEMO_PASSWORD}): {', '.join(emails)}")

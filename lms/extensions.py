@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in create_app."""
 
+import enum
+import sqlite3
 from datetime import UTC, datetime
 
 from flask_bootstrap import Bootstrap5
@@ -9,25 +11,40 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import DateTime, MetaData, TypeDecorator, delete
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, delete, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
 
 
 class Base(DeclarativeBase):
-    """Declarative base whose constraints follow one naming convention."""
+    """Declarative base whose constraints follow one naming convention.
+
+    Unique and foreign-key constraints are named from all their columns, so two unique
+    constraints that start with the same column never collide (PostgreSQL needs distinct
+    names within a schema).
+    """
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys unless asked per connection; ask, as PostgreSQL always does."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -54,6 +71,19 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def status_type(enum_class: type[enum.StrEnum], name: str) -> Enum:
+    """A column type for a status StrEnum: stored as its value, with a CHECK constraint."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        name=name,
+        validate_strings=True,
+    )
 
 
 def set_row(model, present: bool, key: dict, **values) -> None:

@@ -1,4 +1,4 @@
-"""Helpers that views share: the one place a request commits, safe redirects."""
+"""Helpers views share: commit a request's writes (or say why not), safe redirects."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -8,7 +8,7 @@ from flask import flash
 from flask_wtf import FlaskForm
 
 from lms.errors import ServiceError
-from lms.extensions import db
+from lms.transaction import unit_of_work
 
 T = TypeVar("T")
 
@@ -20,10 +20,9 @@ def commit_or_report(form: FlaskForm | None, write: Callable[[], T]) -> tuple[bo
     form has no such field. Returns (succeeded, what the write returned).
     """
     try:
-        result = write()
-        db.session.commit()
+        with unit_of_work():
+            result = write()
     except ServiceError as exc:
-        db.session.rollback()
         field = getattr(form, exc.field, None) if form is not None and exc.field else None
         if field is not None:
             field.errors = [*field.errors, exc.message]

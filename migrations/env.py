@@ -48,6 +48,11 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy and drop tables: with foreign keys enforced, dropping a
+            # referenced table would delete (or refuse) rows that point at it.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=db.metadata, **configure_args())
         with context.begin_transaction():
             context.run_migrations()

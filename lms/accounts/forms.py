@@ -1,12 +1,10 @@
 """Account forms: every POST goes through one of these (CSRF included)."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    HiddenField,
     PasswordField,
     SelectField,
     StringField,
@@ -75,21 +73,3 @@ class ResetPasswordForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token travels."""
-
-
-class RosterUploadForm(FlaskForm):
-    """Upload a roster CSV for preview."""
-
-    roster = FileField(
-        "Roster file (CSV)",
-        validators=[
-            FileRequired("Choose a CSV file."),
-            FileAllowed(["csv"], "Upload a .csv file."),
-        ],
-    )
-
-
-class RosterConfirmForm(FlaskForm):
-    """Confirm an import whose preview was clean; the file's text travels back."""
-
-    content = HiddenField(validators=[DataRequired()])

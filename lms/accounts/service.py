@@ -3,35 +3,27 @@
 Services flush; the request or command that called them commits.
 """
 
-import csv
-import io
 import secrets
-from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms import audit, catalog
+from lms import audit
 from lms.accounts.models import Role, User
 from lms.errors import ServiceError
 from lms.extensions import db
-from lms.onboarding import service as onboarding
-from lms.onboarding.models import TrackAssignment
 from lms.timeutil import utcnow
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 256
 NAME_MAX = 120
 TEAM_MAX = 120
-ROSTER_COLUMNS = ["email", "name", "role", "team", "manager_email", "mentor_email", "start_date"]
-ROSTER_OPTIONAL_COLUMNS = ["track"]
-ROSTER_MAX_ROWS = 5000
-# A real hash of a random value, so an unknown email costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
 
 def normalize_email(raw: str) -> str:
@@ -61,12 +53,22 @@ def check_password(password: str) -> None:
         raise ServiceError(f"Password must be at most {PASSWORD_MAX} characters.", "password")
 
 
-def hash_password(password: str) -> str:
-    """Hash a password for storage (scrypt unless the config names a cheaper method)."""
-    method = (
+def _hash_method() -> str:
+    """scrypt unless the configuration names a cheaper method (tests do)."""
+    return (
         current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
     )
-    return generate_password_hash(password, method=method)
+
+
+def hash_password(password: str) -> str:
+    """Hash a password for storage with the configured method."""
+    return generate_password_hash(password, method=_hash_method())
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A real hash of a random value, so an unknown email costs as much as a wrong password."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def get_user(user_id: int) -> User | None:
@@ -83,7 +85,7 @@ def authenticate(email: str, password: str) -> User | None:
     """Return the active user with these credentials, or None; record the login time."""
     user = get_by_email(email)
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(_hash_method()), password or "")
         return None
     if not check_password_hash(user.password_hash, password or ""):
         return None
@@ -104,7 +106,7 @@ def _id_of(user: User | None) -> int | None:
     return user.id if user is not None else None
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ServiceError("Enter a name.", "name")
@@ -113,7 +115,7 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _check_team(team: str | None) -> str | None:
+def check_team(team: str | None) -> str | None:
     team = (team or "").strip() or None
     if team and len(team) > TEAM_MAX:
         raise ServiceError(f"Team is longer than {TEAM_MAX} characters.", "team")
@@ -140,10 +142,10 @@ def create_user(
         check_password(password)
     user = User(
         email=email,
-        name=_check_name(name),
+        name=check_name(name),
         password_hash=hash_password(password or secrets.token_urlsafe(32)),
         role=Role(role),
-        team=_check_team(team),
+        team=check_team(team),
         manager_id=_id_of(_resolve_person(manager_email, "manager", "manager_email")),
         mentor_id=_id_of(_resolve_person(mentor_email, "mentor", "mentor_email")),
         start_date=start_date,
@@ -179,8 +181,8 @@ def update_user(
         raise ServiceError("A user cannot be their own mentor.", "mentor_email")
     wanted = {
         "email": email,
-        "name": _check_name(name),
-        "team": _check_team(team),
+        "name": check_name(name),
+        "team": check_team(team),
         "manager_id": manager.id if manager else None,
         "mentor_id": mentor.id if mentor else None,
         "start_date": start_date,
@@ -224,6 +226,26 @@ def set_active(user: User, active: bool, *, actor: User | None = None) -> None:
     user.active = active
     audit.record("user.activate" if active else "user.deactivate", actor=actor, target=user)
     db.session.flush()
+
+
+def delete_user(user: User, *, actor: User | None = None) -> None:
+    """Delete an account, unless it holds training records: those people are deactivated.
+
+    Attempts, lab submissions, evidence and certificates are the record of someone's
+    training; the database refuses to delete them with their learner, and this says so.
+    """
+    if actor is not None and actor.id == user.id:
+        raise ServiceError("You cannot delete your own account.")
+    email = user.email
+    try:
+        with db.session.begin_nested():
+            db.session.delete(user)
+    except IntegrityError:
+        raise ServiceError(
+            f"{email} has training records (attempts, labs, evidence or certificates), which "
+            "are kept: deactivate the account instead."
+        ) from None
+    audit.record("user.delete", actor=actor, detail=email, payload={"email": email})
 
 
 def set_password(user: User, password: str, *, actor: User | None = None) -> None:
@@ -271,226 +293,6 @@ def search_users(query: str = "", role: str | None = None, *, page: int = 1, per
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return rows, total
-
-
-# --- roster import ----------------------------------------------------------------------
-
-
-@dataclass
-class RosterRow:
-    """One parsed row of a roster file; `number` counts the header as row 1."""
-
-    number: int
-    email: str
-    name: str
-    role: Role
-    team: str | None
-    manager_email: str | None
-    mentor_email: str | None
-    start_date: date | None
-    track: str | None = None
-    action: str = "create"  # create | update | unchanged
-    errors: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RosterPreview:
-    """What an import would do: every row, with its errors, and file-level errors."""
-
-    rows: list[RosterRow]
-    file_errors: list[str]
-
-    @property
-    def ok(self) -> bool:
-        """True when the file and every row are valid."""
-        return not self.file_errors and all(not row.errors for row in self.rows)
-
-    @property
-    def error_count(self) -> int:
-        """Count of file-level and row errors."""
-        return len(self.file_errors) + sum(len(row.errors) for row in self.rows)
-
-    def count(self, action: str) -> int:
-        """Count rows that would be created, updated or left unchanged."""
-        return sum(1 for row in self.rows if row.action == action)
-
-
-def _parse_date(raw: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"start_date {raw!r} is not a date in the form YYYY-MM-DD") from None
-
-
-def preview_roster(text: str, *, track_ids: frozenset[str] = frozenset()) -> RosterPreview:
-    """Parse and validate a roster CSV without writing anything."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
-    missing = [c for c in ROSTER_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in ROSTER_COLUMNS + ROSTER_OPTIONAL_COLUMNS]
-    file_errors = []
-    if not header:
-        return RosterPreview([], ["The file is empty: the first row must be the column names."])
-    if missing:
-        file_errors.append(f"Missing column(s): {', '.join(missing)}.")
-    if unknown:
-        file_errors.append(f"Unknown column(s): {', '.join(unknown)}.")
-    if file_errors:
-        return RosterPreview([], file_errors)
-
-    rows: list[RosterRow] = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        if len(rows) >= ROSTER_MAX_ROWS:
-            file_errors.append(f"More than {ROSTER_MAX_ROWS} rows; split the file.")
-            break
-        rows.append(_parse_roster_row(number, header, values, track_ids))
-    if not rows and not file_errors:
-        file_errors.append("The file has a header but no rows.")
-    _check_roster_references(rows)
-    return RosterPreview(rows, file_errors)
-
-
-def _parse_roster_row(
-    number: int, header: list[str], values: list[str], track_ids: frozenset[str]
-) -> RosterRow:
-    errors = []
-    if len(values) != len(header):
-        errors.append(f"has {len(values)} values but the header has {len(header)} columns")
-    cells = dict(zip(header, [v.strip() for v in values], strict=False))
-    row = RosterRow(number, "", "", Role.LEARNER, None, None, None, None, errors=errors)
-    try:
-        row.email = check_email(cells.get("email", ""))
-    except ServiceError as exc:
-        errors.append(f"email: {exc.message}")
-        row.email = normalize_email(cells.get("email", ""))
-    try:
-        row.name = _check_name(cells.get("name", ""))
-    except ServiceError as exc:
-        errors.append(f"name: {exc.message}")
-    role = (cells.get("role") or "learner").lower()
-    if role in {r.value for r in Role}:
-        row.role = Role(role)
-    else:
-        errors.append(f"role: {role!r} is not one of {', '.join(r.value for r in Role)}")
-    try:
-        row.team = _check_team(cells.get("team"))
-    except ServiceError as exc:
-        errors.append(f"team: {exc.message}")
-    for column in ("manager_email", "mentor_email"):
-        raw = cells.get(column, "")
-        if raw:
-            try:
-                setattr(row, column, check_email(raw))
-            except ServiceError as exc:
-                errors.append(f"{column}: {exc.message}")
-    if cells.get("start_date"):
-        try:
-            row.start_date = _parse_date(cells["start_date"])
-        except ValueError as exc:
-            errors.append(str(exc))
-    track = cells.get("track") or None
-    if track and track not in track_ids:
-        errors.append(f"track: no onboarding track with the id {track!r}")
-    elif track and row.start_date is None:
-        errors.append("start_date: a start date is needed to start the track")
-    row.track = track
-    return row
-
-
-def _check_roster_references(rows: list[RosterRow]) -> None:
-    """Check duplicates and manager/mentor references; decide create/update/unchanged."""
-    in_file: dict[str, int] = {}
-    for row in rows:
-        if row.email and row.email in in_file:
-            row.errors.append(f"email: {row.email} already appears in row {in_file[row.email]}")
-        in_file.setdefault(row.email, row.number)
-    referenced = {r.manager_email for r in rows} | {r.mentor_email for r in rows} | set(in_file)
-    referenced.discard(None)
-    existing = {
-        user.email: user
-        for user in db.session.scalars(select(User).where(User.email.in_(referenced)))
-    }
-    plans = _assigned_plans([user.id for user in existing.values()])
-    for row in rows:
-        for column, label in (("manager_email", "manager"), ("mentor_email", "mentor")):
-            email = getattr(row, column)
-            if email is None:
-                continue
-            if email == row.email:
-                row.errors.append(f"{column}: a user cannot be their own {label}")
-            elif email not in existing and email not in in_file:
-                row.errors.append(f"{column}: no user with the email {email} here or in the file")
-        user = existing.get(row.email)
-        if user is not None:
-            same_plan = row.track is None or plans.get((user.id, row.track)) == row.start_date
-            unchanged = same_plan and _row_matches(row, user, existing)
-            row.action = "unchanged" if unchanged else "update"
-
-
-def _assigned_plans(user_ids: list[int]) -> dict[tuple[int, str], date]:
-    """Start date of each (user, track) assignment, for the given users, in one query."""
-    if not user_ids:
-        return {}
-    rows = db.session.execute(
-        select(TrackAssignment.user_id, TrackAssignment.track_id, TrackAssignment.start_date).where(
-            TrackAssignment.user_id.in_(user_ids)
-        )
-    )
-    return {(user_id, track_id): start for user_id, track_id, start in rows}
-
-
-def _row_matches(row: RosterRow, user: User, existing: dict[str, User]) -> bool:
-    by_id = {u.id: u.email for u in existing.values()}
-    return (
-        user.name == row.name
-        and user.role == row.role
-        and user.team == row.team
-        and by_id.get(user.manager_id) == row.manager_email
-        and by_id.get(user.mentor_id) == row.mentor_email
-        and user.start_date == row.start_date
-    )
-
-
-def apply_roster(preview: RosterPreview, *, actor: User | None = None) -> dict[str, int]:
-    """Write a valid roster: create new users, update changed ones; all or nothing."""
-    if not preview.ok:
-        raise ServiceError(f"The roster has {preview.error_count} error(s); nothing was imported.")
-    users: dict[str, User] = {}
-    for row in preview.rows:
-        user = get_by_email(row.email)
-        if user is None:
-            user = create_user(
-                email=row.email, name=row.name, password=None, role=row.role,
-                team=row.team, start_date=row.start_date, actor=actor,
-            )  # fmt: skip
-        users[row.email] = user
-    for row in preview.rows:
-        if row.action == "unchanged":
-            continue
-        user = users[row.email]
-        update_user(
-            user, email=row.email, name=row.name, role=row.role, team=row.team,
-            manager_email=row.manager_email, mentor_email=row.mentor_email,
-            start_date=row.start_date, actor=actor,
-        )  # fmt: skip
-    tracked = [row for row in preview.rows if row.track and row.start_date]
-    for row in tracked:
-        onboarding.assign_track(
-            users[row.email], row.track, row.start_date, catalog.catalog(), actor=actor
-        )
-    counts = {action: preview.count(action) for action in ("create", "update", "unchanged")}
-    if counts["create"] or counts["update"]:
-        audit.record(
-            "roster.import",
-            actor=actor,
-            detail=f"{counts['create']} created, {counts['update']} updated, "
-            f"{counts['unchanged']} unchanged",
-        )
-    return counts
 
 
 def users_by_id(ids) -> list[User]:

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms import audit, catalog
+from lms import audit
 from lms.accounts import service
 from lms.accounts.forms import (
     ChangePasswordForm,
@@ -11,25 +11,19 @@ from lms.accounts.forms import (
     LoginForm,
     NewUserForm,
     ResetPasswordForm,
-    RosterConfirmForm,
-    RosterUploadForm,
     UserForm,
 )
 from lms.accounts.models import Role, User
-from lms.extensions import db, limiter, login_manager
+from lms.extensions import db, limiter
 from lms.permissions import require, require_learner_access
+from lms.transaction import unit_of_work
 from lms.web import commit_or_report, is_safe_next
 
 auth_bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 people_bp = Blueprint("people", __name__, url_prefix="/people")
 
-login_manager.login_view = "auth.login"
-login_manager.login_message = "Sign in to see that page."
-login_manager.login_message_category = "info"
 
-
-@login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Return the signed-in user from the session's id."""
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
@@ -65,9 +59,9 @@ def login():
         return redirect(url_for("core.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
+        with unit_of_work():
+            user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else url_for("core.home"))
@@ -230,54 +224,6 @@ def toggle_active(user_id: int):
             state = "reactivated" if make_active else "deactivated"
             flash(f"{user.email} is {state}.", "success")
     return redirect(url_for("admin.users"))
-
-
-@admin_bp.route("/roster", methods=["GET", "POST"])
-@login_required
-@require("import_roster")
-def roster():
-    """Upload a roster CSV and see a preview of what it would do."""
-    form = RosterUploadForm()
-    preview = text = None
-    if form.validate_on_submit():
-        raw = form.roster.data.read()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            form.roster.errors = ["The file is not UTF-8 text. Save it as CSV UTF-8."]
-        else:
-            preview = service.preview_roster(text, track_ids=_track_ids())
-    confirm = RosterConfirmForm(content=text) if preview is not None and preview.ok else None
-    return render_template("admin/roster.html", form=form, preview=preview, confirm=confirm)
-
-
-@admin_bp.route("/roster/import", methods=["POST"])
-@login_required
-@require("import_roster")
-def roster_import():
-    """Import a roster whose preview was clean; nothing is written if any row is bad."""
-    form = RosterConfirmForm()
-    if not form.validate_on_submit():
-        flash("Upload the roster again.", "danger")
-        return redirect(url_for("admin.roster"))
-    preview = service.preview_roster(form.content.data, track_ids=_track_ids())
-    if not preview.ok:
-        flash(f"The roster has {preview.error_count} error(s); nothing was imported.", "danger")
-        return render_template(
-            "admin/roster.html", form=RosterUploadForm(), preview=preview, confirm=None
-        )
-    ok, counts = commit_or_report(None, lambda: service.apply_roster(preview, actor=current_user))
-    if ok:
-        flash(
-            f"Roster imported: {counts['create']} created, {counts['update']} updated, "
-            f"{counts['unchanged']} unchanged.",
-            "success",
-        )
-    return redirect(url_for("admin.users"))
-
-
-def _track_ids() -> frozenset[str]:
-    return catalog.weekly_track_ids()
 
 
 @admin_bp.route("/audit")

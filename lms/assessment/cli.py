@@ -7,8 +7,9 @@ import click
 from flask.cli import AppGroup
 
 from lms.assessment import service
+from lms.catalog import current_catalog
 from lms.content.gift import dump_gift, parse_gift, slugify, to_quiz_yaml
-from lms.extensions import db
+from lms.transaction import transactional
 
 quiz_cli = AppGroup(
     "quiz", help="Quizzes: close expired attempts, rebuild statistics, import and export GIFT."
@@ -16,18 +17,18 @@ quiz_cli = AppGroup(
 
 
 @quiz_cli.command("close-expired")
+@transactional
 def close_expired():
     """Grade every open attempt whose time limit (and grace) has passed."""
     closed = service.close_expired()
-    db.session.commit()
     click.echo(f"Closed {closed} expired attempt(s).")
 
 
 @quiz_cli.command("rebuild-stats")
+@transactional
 def rebuild_stats():
     """Recompute the item statistics' running sums from every graded answer."""
     rows = service.rebuild_question_stats()
-    db.session.commit()
     click.echo(f"Rebuilt statistics for {rows} question(s).")
 
 
@@ -75,7 +76,7 @@ def import_gift(file: Path, quiz_id: str, title: str | None, out: Path | None):
 @click.argument("quiz_id")
 def export_gift(quiz_id: str):
     """Write a quiz's questions as GIFT to standard output (unsupported types on stderr)."""
-    quiz = service.get_quiz(quiz_id)
+    quiz = current_catalog().quizzes.get(quiz_id)
     if quiz is None:
         click.echo(f"Error: no quiz {quiz_id!r}.", err=True)
         sys.exit(1)

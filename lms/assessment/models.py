@@ -5,34 +5,65 @@ order, the seed and the quiz's content hash), so grading and review never read t
 quiz file: editing a quiz never changes a past result.
 """
 
+import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.extensions import UTCDateTime, db
+from lms.extensions import UTCDateTime, db, status_type
 from lms.timeutil import utcnow
 
-OPEN = "open"
-SUBMITTED = "submitted"
+
+class AttemptStatus(enum.StrEnum):
+    """An attempt is open while the learner answers, then submitted (and graded)."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+
+
+OPEN = AttemptStatus.OPEN
+SUBMITTED = AttemptStatus.SUBMITTED
 
 
 class QuizAttempt(db.Model):
     """One learner's attempt at a quiz: open while answering, then submitted and graded."""
 
     __tablename__ = "quiz_attempt"
-    # (user, quiz, number) is unique: two concurrent starts cannot both create attempt n+1.
+    # (user, quiz, number) is unique: two concurrent starts cannot both create attempt n+1;
+    # and a learner has at most one open attempt per quiz.
     __table_args__ = (
         UniqueConstraint("user_id", "quiz_id", "number"),
         Index("ix_quiz_attempt_quiz_id_status", "quiz_id", "status"),
+        Index(
+            "uq_quiz_attempt_one_open",
+            "user_id",
+            "quiz_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # An attempt is a training record: it is never deleted with its learner.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     quiz_id: Mapped[str] = mapped_column(String(100))
     number: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+    status: Mapped[AttemptStatus] = mapped_column(
+        status_type(AttemptStatus, "status"), default=AttemptStatus.OPEN
+    )
     seed: Mapped[int] = mapped_column(BigInteger)
     content_hash: Mapped[str] = mapped_column(String(64))
     # Snapshot: the served questions (full dicts, in served order) and display orders.
@@ -41,6 +72,8 @@ class QuizAttempt(db.Model):
     # Settings that decide the grade, as they were when the attempt started.
     quiz_title: Mapped[str] = mapped_column(String(300))
     review: Mapped[str] = mapped_column(String(32))
+    # The pass mark the attempt is graded against; `passed` keeps the outcome, so raising a
+    # quiz's pass mark later never un-passes anyone.
     pass_score: Mapped[int] = mapped_column(Integer)
     multiple_scoring: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -67,10 +100,7 @@ class AttemptAnswer(db.Model):
     """One served question of an attempt: the learner's response and, once graded, its score."""
 
     __tablename__ = "attempt_answer"
-    __table_args__ = (
-        UniqueConstraint("attempt_id", "question_id"),
-        Index("ix_attempt_answer_question_id", "question_id"),
-    )
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="CASCADE"))

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from lms import events
 from lms.assessment import rules
 from lms.assessment.models import OPEN, SUBMITTED, AttemptAnswer, QuestionStat, QuizAttempt
-from lms.catalog import catalog
 from lms.content.schema import Quiz
 from lms.errors import ServiceError
 from lms.extensions import db, upsert
@@ -24,14 +24,6 @@ from lms.timeutil import as_utc, utcnow
 
 GRACE = timedelta(seconds=30)  # answers saved this long after the deadline still count
 TIME_FORMAT = "%Y-%m-%d %H:%M UTC"
-
-
-# --- reading the catalog -----------------------------------------------------------------------
-
-
-def get_quiz(quiz_id: str) -> Quiz | None:
-    """The quiz with this id in the current catalog, or None."""
-    return catalog().quizzes.get(quiz_id)
 
 
 def question_dict(question: Any) -> dict:
@@ -69,7 +61,11 @@ def attempts_of(user_id: int, quiz_id: str) -> list[QuizAttempt]:
 
 
 def quiz_state(quiz: Quiz, attempts: list[QuizAttempt], now: datetime | None = None) -> QuizState:
-    """Work out the learner's position on a quiz from their attempts (newest first)."""
+    """Work out the learner's position on a quiz from their attempts (newest first).
+
+    `passed` is read from the graded attempts, never recomputed from the quiz's current
+    pass mark.
+    """
     now = now or utcnow()
     open_attempt = next((a for a in attempts if a.status == OPEN), None)
     graded = [a for a in attempts if a.status == SUBMITTED]
@@ -92,7 +88,7 @@ def quiz_state(quiz: Quiz, attempts: list[QuizAttempt], now: datetime | None = N
         attempts_used=used,
         attempts_left=left,
         best_percent=best,
-        passed=best is not None and rules.passed(best, quiz.pass_score),
+        passed=any(a.passed for a in graded),
         can_start=open_attempt is None and message is None,
         next_opens_at=next_opens_at,
         message=message,
@@ -297,7 +293,8 @@ def _grade_and_close(attempt: QuizAttempt, now: datetime, ended_by: str) -> bool
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 1:
+    graded = result.rowcount == 1
+    if graded:
         for row, score in zip(answers, scores, strict=True):
             row.score = score
         _add_to_question_stats(
@@ -305,7 +302,9 @@ def _grade_and_close(attempt: QuizAttempt, now: datetime, ended_by: str) -> bool
         )
     db.session.flush()
     db.session.refresh(attempt)
-    return result.rowcount == 1
+    if graded:
+        events.quiz_graded.send(user_id=attempt.user_id, attempt=attempt)
+    return graded
 
 
 def close_expired(
@@ -364,16 +363,25 @@ def best_scores(user_ids: list[int]) -> dict[int, dict[str, float]]:
 
 
 def passed_quiz_ids(user_ids: list[int]) -> dict[int, set[str]]:
-    """The quizzes each learner has passed: best score at least the catalog's pass_score."""
-    quizzes = catalog().quizzes
-    return {
-        user_id: {
-            quiz_id
-            for quiz_id, best in by_quiz.items()
-            if quiz_id in quizzes and rules.passed(best, quizzes[quiz_id].pass_score)
-        }
-        for user_id, by_quiz in best_scores(user_ids).items()
-    }
+    """The quizzes each learner has passed, as graded: an attempt's stored `passed` decides.
+
+    A pass mark raised after an attempt was graded never un-passes it (one query).
+    """
+    passed: dict[int, set[str]] = {user_id: set() for user_id in user_ids}
+    if not user_ids:
+        return passed
+    rows = db.session.execute(
+        select(QuizAttempt.user_id, QuizAttempt.quiz_id)
+        .where(
+            QuizAttempt.user_id.in_(set(user_ids)),
+            QuizAttempt.status == SUBMITTED,
+            QuizAttempt.passed.is_(True),
+        )
+        .distinct()
+    )
+    for user_id, quiz_id in rows:
+        passed[user_id].add(quiz_id)
+    return passed
 
 
 @dataclass(frozen=True)

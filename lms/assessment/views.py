@@ -43,10 +43,10 @@ from lms.assessment.forms import (
 )
 from lms.assessment.models import QuizAttempt
 from lms.assessment.review import describe_key, describe_response
-from lms.catalog import catalog
-from lms.extensions import db
+from lms.catalog import current_catalog
 from lms.permissions import allowed, require
 from lms.timeutil import as_utc, utcnow
+from lms.transaction import unit_of_work
 from lms.web import commit_or_report
 
 assessment_bp = Blueprint("assessment", __name__)
@@ -62,7 +62,7 @@ FLAG_LABELS = {
 
 
 def _quiz_or_404(quiz_id: str):
-    quiz = service.get_quiz(quiz_id)
+    quiz = current_catalog().quizzes.get(quiz_id)
     if quiz is None:
         abort(404)
     return quiz
@@ -85,9 +85,9 @@ def utc_filter(moment: datetime | None) -> str:
 @login_required
 def quizzes():
     """Every quiz, module quizzes by module number then exams, with the learner's standing."""
-    if service.close_expired(user_id=current_user.id):
-        db.session.commit()
-    content = catalog()
+    with unit_of_work():
+        service.close_expired(user_id=current_user.id)
+    content = current_catalog()
     summaries = service.summaries_for(current_user.id)
     module_quizzes, exams = [], []
     for quiz in content.quizzes.values():
@@ -113,10 +113,10 @@ def quizzes():
 def quiz(quiz_id: str):
     """A quiz's settings, the learner's attempts, and Start/Resume (or when it next opens)."""
     quiz = _quiz_or_404(quiz_id)
-    if service.close_expired(user_id=current_user.id, quiz_id=quiz.id):
-        db.session.commit()
+    with unit_of_work():
+        service.close_expired(user_id=current_user.id, quiz_id=quiz.id)
     state = service.quiz_state(quiz, service.attempts_of(current_user.id, quiz.id))
-    module = catalog().modules.get(quiz.module) if quiz.module else None
+    module = current_catalog().modules.get(quiz.module) if quiz.module else None
     return render_template(
         "assessment/quiz.html", quiz=quiz, state=state, module=module, form=StartForm()
     )
@@ -155,8 +155,8 @@ def attempt(attempt_id: int):
     """Take an open attempt, or see a graded one (with the review its quiz allows)."""
     attempt = _attempt_or_404(attempt_id)
     if attempt.is_open and service.time_is_up(attempt):
-        service.close_expired(user_id=attempt.user_id, quiz_id=attempt.quiz_id)
-        db.session.commit()
+        with unit_of_work():
+            service.close_expired(user_id=attempt.user_id, quiz_id=attempt.quiz_id)
     if attempt.is_open:
         if attempt.user_id != current_user.id:
             answers = service.answers_of(attempt)
@@ -190,7 +190,7 @@ def _render_take(attempt: QuizAttempt, form: AttemptForm, read=None):
 
 
 def _render_result(attempt: QuizAttempt):
-    quiz = service.get_quiz(attempt.quiz_id)
+    quiz = current_catalog().quizzes.get(attempt.quiz_id)
     used = len(service.attempts_of(attempt.user_id, attempt.quiz_id))
     owner = attempt.user_id == current_user.id
     show_review = service.review_visible(attempt, quiz, used) or not owner
@@ -281,7 +281,7 @@ def save(attempt_id: int):
 def report_index():
     """Every quiz with its submitted attempts and pass rate."""
     totals = service.quiz_totals()
-    quizzes = sorted(catalog().quizzes.values(), key=lambda q: q.title)
+    quizzes = sorted(current_catalog().quizzes.values(), key=lambda q: q.title)
     empty = service.QuizTotals(0, 0, 0, None)
     rows = [(quiz, totals.get(quiz.id, empty)) for quiz in quizzes]
     return render_template("reports/quizzes.html", rows=rows)

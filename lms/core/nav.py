@@ -17,7 +17,7 @@ NAV = [
     ("people.mentees", "People", "view_mentees"),
     ("assessment.report_index", "Reports", "view_reports"),
     ("admin.users", "Users", "view_roster"),
-    ("admin.roster", "Roster import", "import_roster"),
+    ("roster.upload", "Roster import", "import_roster"),
     ("admin.audit_log", "Audit log", "view_audit_log"),
 ]
 

@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from lms import catalog as content
+from lms.catalog import content_counts, current_catalog
 from lms.extensions import db
 from lms.onboarding import service as onboarding
 from lms.timeutil import today
@@ -24,7 +24,7 @@ def index():
 @login_required
 def home():
     """The learner's home page: this week of their plan and the next thing to do."""
-    plans = onboarding.plans_for(content.catalog(), today(), [current_user.id])
+    plans = onboarding.plans_for(current_catalog(), today(), [current_user.id])
     return render_template("core/home.html", plan=plans[0] if plans else None)
 
 
@@ -37,6 +37,6 @@ def healthz():
     except Exception:  # noqa: BLE001 - any failure means the database does not answer
         db.session.rollback()
         database_ok = False
-    counts = content.content_counts()
+    counts = content_counts()
     status = "ok" if database_ok else "degraded"
     return jsonify(status=status, database=database_ok, content=counts), 200 if database_ok else 503

@@ -16,7 +16,7 @@ class SectionRead(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "module_id", "section_slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     module_id: Mapped[str] = mapped_column(String(100))
     section_slug: Mapped[str] = mapped_column(String(200))
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -29,6 +29,6 @@ class DocumentRead(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "doc_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     doc_id: Mapped[str] = mapped_column(String(100))
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

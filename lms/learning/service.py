@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, tuple_
 
+from lms import events
 from lms.assessment.service import passed_quiz_ids
 from lms.content import Catalog
 from lms.errors import ServiceError
@@ -86,13 +87,31 @@ def documents_read(user_id: int) -> set[str]:
     return set(db.session.scalars(query))
 
 
-def set_section_read(user, catalog: Catalog, module_id: str, slug: str, read: bool) -> None:
-    """Mark a module section read or unread (idempotent)."""
+def set_section_read(user, catalog: Catalog, module_id: str, slug: str, read: bool) -> bool:
+    """Mark a module section read or unread (idempotent); return whether the module is complete.
+
+    Reading the last section of a module whose quiz is passed announces `module_completed`.
+    """
     module = catalog.modules.get(module_id)
     if module is None or slug not in {section.slug for section in module.sections}:
         raise ServiceError("That section does not exist.")
     key = {"user_id": user.id, "module_id": module_id, "section_slug": slug}
     set_row(SectionRead, read, key, read_at=utcnow())
+    return bool(read and announce_completed_modules(user.id, catalog, [module_id]))
+
+
+def announce_completed_modules(user_id: int, catalog: Catalog, module_ids: list[str]) -> list[str]:
+    """Announce `module_completed` for each of these modules the learner has now completed."""
+    progress = progress_for([user_id], catalog)[user_id]
+    done = [module_id for module_id in module_ids if progress.modules[module_id].complete]
+    for module_id in done:
+        events.module_completed.send(user_id=user_id, module_id=module_id)
+    return done
+
+
+def modules_assessed_by(catalog: Catalog, quiz_id: str) -> list[str]:
+    """Ids of the modules whose quiz is this one."""
+    return [module.id for module in catalog.modules.values() if module.quiz == quiz_id]
 
 
 def set_document_read(user, catalog: Catalog, doc_id: str, read: bool) -> None:

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from lms import catalog as content
+from lms.catalog import current_catalog
 from lms.learning import service
 from lms.learning.forms import MarkReadForm
 from lms.web import commit_or_report
@@ -17,7 +17,7 @@ LEVELS = [("associate", "Associate"), ("professional", "Professional"), ("expert
 @login_required
 def modules():
     """Every module by certification level, with the learner's progress."""
-    catalog = content.catalog()
+    catalog = current_catalog()
     progress = service.progress_for([current_user.id], catalog)[current_user.id]
     by_level = [
         (label, [m for m in catalog.modules.values() if m.level == level])
@@ -34,7 +34,7 @@ def modules():
 @login_required
 def module(module_id: str):
     """Read a module section by section and mark each one read."""
-    catalog = content.catalog()
+    catalog = current_catalog()
     item = catalog.modules.get(module_id) or abort(404)
     progress = service.progress_for([current_user.id], catalog)[current_user.id]
     return render_template(
@@ -48,7 +48,7 @@ def module(module_id: str):
 @login_required
 def mark_section(module_id: str, slug: str):
     """Mark one section read or unread, then go back to it."""
-    catalog = content.catalog()
+    catalog = current_catalog()
     if module_id not in catalog.modules:
         abort(404)
     form = MarkReadForm()

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from lms import catalog as content
+from lms.catalog import current_catalog, render, store
 from lms.learning import service as learning
 from lms.learning.forms import MarkReadForm
 from lms.web import commit_or_report
@@ -36,7 +36,7 @@ def classification_label(value: str) -> str:
 @login_required
 def index():
     """The documents arranged the way the documentation index arranges them."""
-    catalog = content.catalog()
+    catalog = current_catalog()
     documents = list(catalog.documents.values())
     by_audience = [
         (
@@ -59,9 +59,9 @@ def index():
 @login_required
 def document(doc_id: str):
     """One reference document with its table of contents and a mark-as-read button."""
-    catalog = content.catalog()
+    catalog = current_catalog()
     doc = catalog.documents.get(doc_id) or abort(404)
-    rendered = content.render(_without_title(doc.body, doc.title))
+    rendered = render(_without_title(doc.body, doc.title))
     modules = [m for m in catalog.modules.values() if doc_id in m.documents]
     library = catalog.curriculum.library
     return render_template(
@@ -83,7 +83,7 @@ def _without_title(body: str, title: str) -> str:
 @login_required
 def mark_document(doc_id: str):
     """Mark a document read (or unread again)."""
-    catalog = content.catalog()
+    catalog = current_catalog()
     if doc_id not in catalog.documents:
         abort(404)
     form = MarkReadForm()
@@ -104,7 +104,7 @@ def mark_document(doc_id: str):
 def search():
     """Ranked full-text search over documents and modules, with highlighted snippets."""
     query = request.args.get("q", "").strip()[:SEARCH_MAX]
-    hits = content.store().search_index.search(query) if query else []
+    hits = store().search_index.search(query) if query else []
     return render_template("library/search.html", query=query, hits=hits)
 
 
@@ -112,7 +112,7 @@ def search():
 @login_required
 def labs():
     """The hands-on labs and each module's exercises."""
-    catalog = content.catalog()
+    catalog = current_catalog()
     labs = list(catalog.labs.values())
     hands_on = sorted((lab for lab in labs if lab.kind == "hands-on"), key=lambda lab: lab.number)
     by_module = [
@@ -126,7 +126,7 @@ def labs():
 @login_required
 def lab(lab_id: str):
     """A lab's scenario, steps, pass criteria and checkpoints (never their answers)."""
-    catalog = content.catalog()
+    catalog = current_catalog()
     item = catalog.labs.get(lab_id) or abort(404)
     module = catalog.modules.get(item.module) if item.module else None
     return render_template("labs/lab.html", lab=item, module=module)

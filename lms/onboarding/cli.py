@@ -1,15 +1,11 @@
 """`flask --app lms onboarding ...`: assign tracks from the command line."""
 
-import sys
-
 import click
 from flask.cli import AppGroup
 
-from lms import catalog as content
-from lms.accounts import service as accounts
-from lms.errors import ServiceError
-from lms.extensions import db
+from lms.catalog import current_catalog
 from lms.onboarding import service
+from lms.transaction import transactional
 
 onboarding_cli = AppGroup("onboarding", help="Onboarding plans: assign tracks to people.")
 
@@ -19,16 +15,8 @@ onboarding_cli = AppGroup("onboarding", help="Onboarding plans: assign tracks to
 @click.argument("track")
 @click.option("--start", "start", required=True, type=click.DateTime(["%Y-%m-%d"]),
               help="First day of week 1 (YYYY-MM-DD).")  # fmt: skip
+@transactional
 def assign(email: str, track: str, start):
     """Assign TRACK (an id from curriculum.yml) to the person with EMAIL from --start."""
-    person = accounts.get_by_email(email)
-    try:
-        if person is None:
-            raise ServiceError(f"no user with the email {email}")
-        service.assign_track(person, track, start.date(), content.catalog())
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        click.echo(f"Error: {exc.message}", err=True)
-        sys.exit(1)
+    person = service.assign_track_by_email(email, track, start.date(), current_catalog())
     click.echo(f"Assigned {track} to {person.email} from {start.date()}.")

@@ -16,7 +16,7 @@ class TrackAssignment(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "track_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     track_id: Mapped[str] = mapped_column(String(100))
     start_date: Mapped[date]
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -30,7 +30,7 @@ class PlanItemDone(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "track_id", "item_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     track_id: Mapped[str] = mapped_column(String(100))
     item_key: Mapped[str] = mapped_column(String(200))
     done_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

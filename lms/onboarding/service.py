@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from lms import audit
+from lms.accounts import service as accounts
 from lms.accounts.models import User
 from lms.content import Catalog
 from lms.content.schema import Track
@@ -85,9 +86,27 @@ def assign_track(
     assignment.start_date = start
     assignment.assigned_by_id = actor.id if actor else None
     assignment.assigned_at = utcnow()
-    audit.record("onboarding.assign", actor=actor, target=user, detail=f"{track_id} from {start}")
     db.session.flush()
+    audit.record(
+        "onboarding.assign",
+        actor=actor,
+        target=user,
+        obj=assignment,
+        detail=f"{track_id} from {start}",
+        payload={"track": track_id, "start_date": start.isoformat()},
+    )
     return assignment
+
+
+def assign_track_by_email(
+    email: str, track_id: str, start: date, catalog: Catalog, *, actor: User | None = None
+) -> User:
+    """Assign a weekly track to the person with this email; return the person."""
+    person = accounts.get_by_email(email)
+    if person is None:
+        raise ServiceError(f"No user with the email {email}.", "email")
+    assign_track(person, track_id, start, catalog, actor=actor)
+    return person
 
 
 def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, done: bool) -> None:

@@ -4,9 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from lms import catalog as content
 from lms.accounts import service as accounts
-from lms.errors import ServiceError
+from lms.catalog import current_catalog
 from lms.onboarding import service
 from lms.onboarding.forms import AssignTrackForm, TickForm
 from lms.permissions import require, require_learner_access
@@ -20,7 +19,7 @@ onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 @login_required
 def my_plan():
     """The learner's whole plan, week by week."""
-    catalog = content.catalog()
+    catalog = current_catalog()
     plans = service.plans_for(catalog, today(), [current_user.id])
     return render_template("onboarding/plan.html", plans=plans, person=current_user, own=True,
                            ongoing=service.recurring_tracks(catalog))  # fmt: skip
@@ -36,7 +35,7 @@ def tick(track_id: str):
         commit_or_report(
             None,
             lambda: service.set_item_done(
-                current_user, track_id, form.item.data, content.catalog(), done
+                current_user, track_id, form.item.data, current_catalog(), done
             ),
         )
     else:
@@ -50,7 +49,7 @@ def tick(track_id: str):
 def person_plan(user_id: int):
     """One hire's plan, for them, their mentor, their manager and the training team."""
     person = require_learner_access(current_user, accounts.get_user(user_id))
-    plans = service.plans_for(content.catalog(), today(), [person.id])
+    plans = service.plans_for(current_catalog(), today(), [person.id])
     return render_template("onboarding/plan.html", plans=plans, person=person,
                            own=person.id == current_user.id)  # fmt: skip
 
@@ -58,7 +57,7 @@ def person_plan(user_id: int):
 def _assign_form() -> AssignTrackForm:
     form = AssignTrackForm()
     form.track.choices = [
-        SelectChoice(t.id, t.title) for t in service.weekly_tracks(content.catalog())
+        SelectChoice(t.id, t.title) for t in service.weekly_tracks(current_catalog())
     ]
     if not form.start_date.data and request.method == "GET":
         form.start_date.data = today()
@@ -76,7 +75,7 @@ def team():
 def _team_page(form: AssignTrackForm, status: int = 200):
     search = request.args.get("q", "").strip()[:100]
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    plans, total = service.team_plans(content.catalog(), today(), search=search, page=page)
+    plans, total = service.team_plans(current_catalog(), today(), search=search, page=page)
     pages = max((total + service.TEAM_PAGE_SIZE - 1) // service.TEAM_PAGE_SIZE, 1)
     return render_template(
         "onboarding/team.html", plans=plans, total=total, page=page, pages=pages,
@@ -91,17 +90,16 @@ def assign():
     """Assign a track to a person from a start date."""
     form = _assign_form()
     if form.validate_on_submit():
-
-        def write():
-            person = accounts.get_by_email(form.email.data)
-            if person is None:
-                raise ServiceError(f"No user with the email {form.email.data}.", "email")
-            service.assign_track(
-                person, form.track.data, form.start_date.data, content.catalog(), actor=current_user
-            )
-            return person
-
-        ok, person = commit_or_report(form, write)
+        ok, person = commit_or_report(
+            form,
+            lambda: service.assign_track_by_email(
+                form.email.data,
+                form.track.data,
+                form.start_date.data,
+                current_catalog(),
+                actor=current_user,
+            ),
+        )
         if ok:
             flash(f"Assigned {form.track.data} to {person.email} from {form.start_date.data}.",
                   "success")  # fmt: skip

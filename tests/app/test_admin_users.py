@@ -159,3 +159,28 @@ def test_audit_log_lists_events(client, admin, make_user):
     client.post(f"/admin/users/{user.id}/active")
     html = client.get("/admin/audit").get_data(as_text=True)
     assert "user.deactivate" in html and "eve@example.com" in html
+
+
+def test_a_user_with_training_records_cannot_be_deleted(runner, make_user):
+    """Attempts are a training record: deleting their learner is refused; deactivate instead."""
+    from lms.assessment.models import QuizAttempt
+
+    kept, gone = make_user(email="kept@example.com"), make_user(email="gone@example.com")
+    db.session.add(
+        QuizAttempt(
+            user_id=kept.id, quiz_id="q", number=1, seed=1, content_hash="h", questions=[],
+            option_orders={}, quiz_title="Q", review="never", pass_score=80,
+            multiple_scoring="all_or_nothing",
+        )
+    )  # fmt: skip
+    db.session.commit()
+    result = runner.invoke(args=["users", "delete", "kept@example.com"])
+    assert result.exit_code == 1
+    assert "has training records" in result.output and "deactivate" in result.output
+    assert db.session.scalar(select(QuizAttempt.user_id)) == kept.id
+    result = runner.invoke(args=["users", "delete", "gone@example.com"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(type(gone), gone.id) is None
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "user.delete" in actions

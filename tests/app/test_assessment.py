@@ -13,11 +13,11 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from lms import catalog
 from lms.accounts.models import Role
 from lms.assessment import service
 from lms.assessment.models import AttemptAnswer, QuizAttempt
 from lms.assessment.rules import draw_questions, option_order
+from lms.catalog import current_catalog, store
 from lms.extensions import db
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -151,7 +151,7 @@ def set_quiz(content_dir):
 
     def write(**settings):
         (content_dir / "quizzes" / "mini.yml").write_text(quiz_yaml(**settings))
-        assert catalog.store().load() == []
+        assert store().load() == []
 
     return write
 
@@ -246,13 +246,13 @@ def test_attempt_snapshot_holds_the_served_questions(client, learner):
     attempt = start(client)
     assert [q["id"] for q in attempt.questions] != []
     assert sorted(q["id"] for q in attempt.questions) == sorted(q["id"] for q in QUESTIONS)
-    assert attempt.content_hash == catalog.catalog().quizzes["mini"].content_hash
+    assert attempt.content_hash == current_catalog().quizzes["mini"].content_hash
     assert set(attempt.option_orders) == {q["id"] for q in QUESTIONS}
     assert attempt.deadline_at == START + timedelta(minutes=10)
     rows = db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
     assert sorted(r.position for r in rows) == list(range(7))
     # The draw and the option orders are reproducible from the stored seed.
-    quiz = catalog.catalog().quizzes["mini"]
+    quiz = current_catalog().quizzes["mini"]
     pool = [service.question_dict(q) for q in quiz.questions]
     drawn = draw_questions(pool, 7, attempt.seed, spread_topics=False, shuffle=True)
     assert drawn == [q["id"] for q in attempt.questions]
@@ -446,7 +446,7 @@ def test_quiz_page_and_command_close_expired_attempts(app, client, learner, make
     assert "time ran out" in client.get("/quizzes/mini").get_data(as_text=True)
     assert reload(attempt).status == "submitted"
     other = make_user()
-    quiz = catalog.catalog().quizzes["mini"]
+    quiz = current_catalog().quizzes["mini"]
     second = service.start_attempt(other.id, quiz)
     db.session.commit()
     clock.advance(minutes=11)
@@ -643,3 +643,52 @@ def test_pages_run_a_bounded_number_of_queries(client, login, learner, count_que
         with count_queries() as statements:
             assert client.get(url).status_code == 200
         assert len(statements) <= 6, (url, statements)
+
+
+def test_raising_the_pass_mark_later_never_unpasses_anyone(client, learner, content_dir, set_quiz):
+    """Pass at 85.71% against a pass mark of 60, then raise it to 90: still passed everywhere."""
+    (content_dir / "modules").mkdir()
+    (content_dir / "modules" / "mini-module.md").write_text(
+        "---\nid: mini-module\ntitle: Mini module\nnumber: 1\nlevel: associate\nduration: 30\n"
+        "summary: One part.\nobjectives: [Read it]\nquiz: mini\npass_score: 60\n---\n"
+        "## Only part\n\nText.\n",
+        encoding="utf-8",
+    )
+    set_quiz()
+    client.post("/modules/mini-module/sections/only-part", data={"read": "1"})
+    attempt = start(client)
+    answers = key_form(attempt)
+    answers["q-tf"] = "true"  # one of seven wrong: 85.71%
+    client.post(f"/attempts/{attempt.id}", data=answers)
+    assert reload(attempt).percent == 85.71 and reload(attempt).passed
+
+    set_quiz(pass_score=90)
+    assert "Module complete" in client.get("/modules/mini-module").get_data(as_text=True)
+    assert "passed" in client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    quiz_page = client.get("/quizzes/mini").get_data(as_text=True)
+    assert "not passed yet" not in quiz_page
+    assert service.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
+
+
+def test_a_graded_quiz_announces_itself_and_completes_its_module(
+    client, learner, content_dir, set_quiz
+):
+    from lms import events
+
+    (content_dir / "modules").mkdir()
+    (content_dir / "modules" / "mini-module.md").write_text(
+        "---\nid: mini-module\ntitle: Mini module\nnumber: 1\nlevel: associate\nduration: 30\n"
+        "summary: One part.\nobjectives: [Read it]\nquiz: mini\npass_score: 60\n---\n"
+        "## Only part\n\nText.\n",
+        encoding="utf-8",
+    )
+    set_quiz()
+    heard = []
+    graded = lambda sender, **kw: heard.append(("graded", kw["attempt"].quiz_id))  # noqa: E731
+    completed = lambda sender, **kw: heard.append(("completed", kw["module_id"]))  # noqa: E731
+    with events.quiz_graded.connected_to(graded), events.module_completed.connected_to(completed):
+        client.post("/modules/mini-module/sections/only-part", data={"read": "1"})
+        assert heard == []
+        attempt = start(client)
+        client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
+    assert sorted(heard) == [("completed", "mini-module"), ("graded", "mini")]

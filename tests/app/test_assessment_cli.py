@@ -59,12 +59,12 @@ def test_import_gift_refuses_a_bad_id_and_an_empty_file(runner, tmp_path):
 
 
 def test_export_gift_of_a_shipped_quiz(runner):
-    from lms.catalog import catalog
+    from lms.catalog import current_catalog
 
     exported = runner.invoke(args=["quiz", "export-gift", "architecture-quiz"])
     assert exported.exit_code == 0
     parsed = parse_gift(exported.stdout)
-    quiz = catalog().quizzes["architecture-quiz"]
+    quiz = current_catalog().quizzes["architecture-quiz"]
     representable = [q.id for q in quiz.questions if q.type != "ordering"]
     assert parsed.skipped == [] and [q["id"] for q in parsed.questions] == representable
     # Ordering questions have no GIFT form: they are named on stderr.

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from lms.catalog import catalog
+from lms.catalog import current_catalog
 from lms.extensions import db
 from lms.learning.models import SectionRead
 
@@ -23,7 +23,7 @@ def test_module_list_groups_by_level(client, learner):
 
 
 def test_reader_shows_each_section_with_a_button(client, learner):
-    module = catalog().modules["daily-operations"]
+    module = current_catalog().modules["daily-operations"]
     html = client.get("/modules/daily-operations").get_data(as_text=True)
     for section in module.sections:
         assert f'id="{section.slug}"' in html
@@ -32,7 +32,7 @@ def test_reader_shows_each_section_with_a_button(client, learner):
 
 
 def test_marking_sections_read_updates_progress(client, learner):
-    module = catalog().modules["daily-operations"]
+    module = current_catalog().modules["daily-operations"]
     first = module.sections[0].slug
     response = client.post(f"/modules/daily-operations/sections/{first}", data={"read": "1"})
     assert response.status_code == 302
@@ -47,7 +47,7 @@ def test_marking_sections_read_updates_progress(client, learner):
 
 
 def test_all_sections_read_is_not_complete_without_the_quiz(client, learner):
-    module = catalog().modules["daily-operations"]
+    module = current_catalog().modules["daily-operations"]
     for section in module.sections:
         client.post(f"/modules/daily-operations/sections/{section.slug}", data={"read": "1"})
     html = client.get("/modules/daily-operations").get_data(as_text=True)
@@ -68,7 +68,7 @@ def test_unknown_module_or_section(client, learner):
 
 
 def test_bad_read_value_changes_nothing(client, learner):
-    slug = catalog().modules["daily-operations"].sections[0].slug
+    slug = current_catalog().modules["daily-operations"].sections[0].slug
     client.post(f"/modules/daily-operations/sections/{slug}", data={"read": "yes"})
     assert db.session.scalars(select(SectionRead)).all() == []
 
@@ -84,6 +84,6 @@ def test_marks_left_by_a_removed_section_do_not_count(client, learner):
         ]
     )
     db.session.commit()
-    total = len(catalog().modules["daily-operations"].sections)
+    total = len(current_catalog().modules["daily-operations"].sections)
     html = client.get("/modules/daily-operations").get_data(as_text=True)
     assert f"0 of {total} sections read" in html

@@ -104,10 +104,10 @@ def test_roster_track_column_assigns_plans(client, login, make_user):
 
 
 def assign(hire, track="new-hire", start=MONDAY):
-    from lms.catalog import catalog
+    from lms.catalog import current_catalog
     from lms.onboarding.service import assign_track
 
-    assign_track(hire, track, start, catalog())
+    assign_track(hire, track, start, current_catalog())
     db.session.commit()
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete
 
 from lms.accounts.models import Role
-from lms.catalog import catalog
+from lms.catalog import current_catalog
 from lms.extensions import db
 from lms.learning.models import DocumentRead, SectionRead
 from lms.onboarding.models import PlanItemDone, TrackAssignment
@@ -30,7 +30,7 @@ def app_config(bulk_tree):
 
 def populate(make_user, n: int, viewer_id: int) -> None:
     """n hires on the bulk track (the viewer first); the viewer reads n sections, ticks n tasks."""
-    bulk = catalog().modules["bulk-module"]
+    bulk = current_catalog().modules["bulk-module"]
     ids = [viewer_id] + [make_user(email=f"hire{n}-{i}@example.com").id for i in range(n - 1)]
     rows = []
     for number, user_id in enumerate(ids):

@@ -9,7 +9,7 @@ import pytest
 
 from lms.accounts.models import Role, User
 from lms.assessment import service
-from lms.catalog import catalog
+from lms.catalog import current_catalog
 from lms.extensions import db
 
 QUIZ = "architecture-quiz"
@@ -50,7 +50,7 @@ def right_answer(question: dict, order: list[str]):
 def add_attempts(count: int, seed: int = 1) -> None:
     """Submitted attempts by `count` learners, each right on a random share of questions."""
     rng = random.Random(seed)
-    quiz = catalog().quizzes[QUIZ]
+    quiz = current_catalog().quizzes[QUIZ]
     users = [
         User(email=f"l{seed}-{i}@example.com", name=f"L {i}", password_hash="x")
         for i in range(count)
@@ -87,7 +87,7 @@ def test_nav_shows_reports_to_staff_only(client, make_user, login, trainer):
 def test_index_lists_every_quiz_with_attempts_and_pass_rate(client, trainer):
     add_attempts(8)
     html = client.get("/reports/quizzes").get_data(as_text=True)
-    for quiz in catalog().quizzes.values():
+    for quiz in current_catalog().quizzes.values():
         assert quiz.title in html
     totals = service.quiz_totals()[QUIZ]
     assert totals.attempts == 8 and totals.learners == 8

@@ -21,7 +21,7 @@ from lms import create_app
 from lms.accounts.models import User
 from lms.assessment.models import AttemptAnswer, QuizAttempt
 from lms.assessment.service import rebuild_question_stats
-from lms.catalog import catalog
+from lms.catalog import current_catalog
 from lms.extensions import db
 from lms.learning.models import DocumentRead, SectionRead
 from lms.onboarding.models import TrackAssignment
@@ -36,7 +36,7 @@ def fill(learners: int, attempts_per_learner: int) -> None:
     """Bulk-insert the data set (core inserts, in chunks)."""
     from lms.accounts.service import hash_password
 
-    content = catalog()
+    content = current_catalog()
     hashed = hash_password(PASSWORD)
     users = [
         {"email": f"learner{i}@example.com", "name": f"Learner {i}", "password_hash": hashed,

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from lms.accounts import service as accounts
-from lms.catalog import catalog
+from lms.catalog import current_catalog
 from lms.extensions import db
 from lms.learning.models import SectionRead
 
@@ -107,7 +107,7 @@ def test_engineer_fails_waits_passes_and_completes_the_module(page, sign_in, liv
     # With every section read, the module page shows the module complete.
     with live_app.app_context():
         engineer = accounts.get_by_email("engineer@example.com")
-        module = catalog().modules[MODULE_ID]
+        module = current_catalog().modules[MODULE_ID]
         existing = set(
             db.session.scalars(
                 select(SectionRead.section_slug).where(

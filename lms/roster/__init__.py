@@ -1,0 +1,1 @@
+"""Roster import: people and their onboarding tracks from a CSV file."""

@@ -1,0 +1,65 @@
+"""Roster import pages (admins): upload a CSV, read the preview, import.
+
+Route table (blueprint `roster`):
+
+    GET  /admin/roster          upload   the upload form
+    POST /admin/roster          upload   preview what the file would do
+    POST /admin/roster/import   confirm  import a file whose preview was clean
+"""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from lms.catalog import current_catalog, weekly_track_ids
+from lms.permissions import require
+from lms.roster import service
+from lms.roster.forms import RosterConfirmForm, RosterUploadForm
+from lms.web import commit_or_report
+
+roster_bp = Blueprint("roster", __name__, url_prefix="/admin/roster")
+
+
+@roster_bp.route("", methods=["GET", "POST"])
+@login_required
+@require("import_roster")
+def upload():
+    """Upload a roster CSV and see a preview of what it would do."""
+    form = RosterUploadForm()
+    preview = text = None
+    if form.validate_on_submit():
+        raw = form.roster.data.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            form.roster.errors = ["The file is not UTF-8 text. Save it as CSV UTF-8."]
+        else:
+            preview = service.preview_roster(text, track_ids=weekly_track_ids())
+    confirm = RosterConfirmForm(content=text) if preview is not None and preview.ok else None
+    return render_template("roster/upload.html", form=form, preview=preview, confirm=confirm)
+
+
+@roster_bp.route("/import", methods=["POST"])
+@login_required
+@require("import_roster")
+def confirm():
+    """Import a roster whose preview was clean; nothing is written if any row is bad."""
+    form = RosterConfirmForm()
+    if not form.validate_on_submit():
+        flash("Upload the roster again.", "danger")
+        return redirect(url_for("roster.upload"))
+    preview = service.preview_roster(form.content.data, track_ids=weekly_track_ids())
+    if not preview.ok:
+        flash(f"The roster has {preview.error_count} error(s); nothing was imported.", "danger")
+        return render_template(
+            "roster/upload.html", form=RosterUploadForm(), preview=preview, confirm=None
+        )
+    ok, counts = commit_or_report(
+        None, lambda: service.apply_roster(preview, current_catalog(), actor=current_user)
+    )
+    if ok:
+        flash(
+            f"Roster imported: {counts['create']} created, {counts['update']} updated, "
+            f"{counts['unchanged']} unchanged.",
+            "success",
+        )
+    return redirect(url_for("admin.users"))
