@@ -364,12 +364,16 @@ class _Loader:
                 for index, value in enumerate(getattr(doc, name)):
                     self.ref(doc_source, (name, index), kind, value)
         for c_index, certification in enumerate(curriculum.certifications):
-            for r_index, requirement in enumerate(certification.requires):
-                loc: Loc = ("certifications", c_index, "requires", r_index)
-                for kind in ("module", "quiz", "certification", "evidence"):
-                    self.ref(source, (*loc, kind), kind, getattr(requirement, kind, None))
-                for index, lab in enumerate(getattr(requirement, "labs", None) or []):
-                    self.ref(source, (*loc, "labs", index), "lab", lab)
+            self.ref(source, ("certifications", c_index, "exam"), "quiz", certification.exam)
+            for part in ("requires", "renew"):
+                for r_index, requirement in enumerate(getattr(certification, part)):
+                    loc: Loc = ("certifications", c_index, part, r_index)
+                    for kind in ("module", "quiz", "certification", "evidence"):
+                        self.ref(source, (*loc, kind), kind, getattr(requirement, kind, None))
+                    for index, lab in enumerate(getattr(requirement, "labs", None) or []):
+                        self.ref(source, (*loc, "labs", index), "lab", lab)
+                    if getattr(requirement, "certification", None) == certification.id:
+                        self.report_at(source, (*loc, "certification"), "requires itself")
         for t_index, track in enumerate(curriculum.tracks):
             for group_name in ("weeks", "recurring"):
                 for g_index, group in enumerate(getattr(track, group_name) or []):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -37,14 +38,20 @@ class Library(Model):
         return value
 
 
-class ModuleRequirement(Model):
-    """Pass the module (its quiz)."""
+class _Requirement(Model):
+    """What every requirement kind shares: whether it must be met before the exam starts."""
+
+    before_exam: bool = False
+
+
+class ModuleRequirement(_Requirement):
+    """Complete the module (every section read and its quiz passed)."""
 
     kind: Literal["module"]
     module: Slug
 
 
-class QuizRequirement(Model):
+class QuizRequirement(_Requirement):
     """Score at least `min_score` (default: the quiz's pass score) on the quiz."""
 
     kind: Literal["quiz"]
@@ -52,7 +59,7 @@ class QuizRequirement(Model):
     min_score: Percent | None = None
 
 
-class LabsRequirement(Model):
+class LabsRequirement(_Requirement):
     """Have `count` labs approved: any labs, or from the named ones."""
 
     kind: Literal["labs"]
@@ -66,30 +73,30 @@ class LabsRequirement(Model):
         return self
 
 
-class CertificationRequirement(Model):
-    """Hold another certification."""
+class CertificationRequirement(_Requirement):
+    """Hold another certification, valid on the day it is checked."""
 
     kind: Literal["certification"]
     certification: Slug
 
 
-class EvidenceRequirement(Model):
-    """Log `count` pieces of evidence of one kind."""
+class EvidenceRequirement(_Requirement):
+    """Have `count` pieces of evidence of one kind verified."""
 
     kind: Literal["evidence"]
     evidence: EvidenceId
     count: int = Field(default=1, ge=1)
 
 
-class ApprovalRequirement(Model):
+class ApprovalRequirement(_Requirement):
     """Be approved by a manager or a mentor."""
 
     kind: Literal["approval"]
     by: Literal["manager", "mentor"]
 
 
-class TenureRequirement(Model):
-    """Have been on the platform for `months` months."""
+class TenureRequirement(_Requirement):
+    """Have been with the organisation for `months` months (from the person's start date)."""
 
     kind: Literal["tenure"]
     months: int = Field(ge=1)
@@ -108,15 +115,39 @@ Requirement = Annotated[
 
 
 class Certification(Model):
-    """A certification and what it takes to earn it."""
+    """A certification: what it takes to earn it, how long it lasts, what renewing takes.
+
+    `exam` names the quiz that is its certification exam: that quiz cannot be started
+    until the requirements marked `before_exam` are met. `renew` lists what must be done
+    again to renew (results counted since the certificate being renewed was issued);
+    renewal opens `renewal_window_days` before the expiry date.
+    """
 
     id: Slug
     title: Text
     level: int | None = None
     valid_for_months: int = Field(ge=1)
+    renewal_window_days: int = Field(default=60, ge=1, le=366)
     issue: Literal["automatic", "trainer"]
     description: Text
+    exam: Slug | None = None
     requires: list[Requirement] = Field(min_length=1)
+    renew: list[Requirement] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _exam_is_required(self) -> Self:
+        quizzes = [r.quiz for r in self.requires if isinstance(r, QuizRequirement)]
+        if self.exam is not None and self.exam not in quizzes:
+            raise fail(f"exam {self.exam!r} is not one of the quizzes it requires", "exam")
+        for index, requirement in enumerate(self.requires):
+            if requirement.before_exam and self.exam is None:
+                raise fail("before_exam needs the certification's exam", f"requires.{index}")
+        return self
+
+    @property
+    def definition_hash(self) -> str:
+        """sha256 of this certification's definition: changes whenever any field does."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
 class EvidenceKind(Model):

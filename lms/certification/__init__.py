@@ -1,0 +1,1 @@
+"""Certification: requirement kinds, progress, issuing, expiry, renewal and revocation."""
