@@ -18,7 +18,7 @@ import calendar
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 # States of one person on one certification, in the words the pages use.
@@ -65,6 +65,8 @@ class HeldCertificate:
     issued_on: date
     expires_on: date
     revoked_on: date | None = None
+    issued_at: datetime | None = None
+    counted: frozenset[str] = frozenset()  # what counted toward it ("attempt:9", ...)
 
     def state_on(self, today: date, window_days: int) -> str:
         """certified, renewal_open, expired or revoked on a given day."""
@@ -84,11 +86,11 @@ class HeldCertificate:
 
 @dataclass(frozen=True)
 class QuizResult:
-    """A graded attempt: its id, percent and the day it was graded."""
+    """A graded attempt: its id, percent and when it was graded."""
 
     attempt_id: int
     percent: float
-    on: date
+    on: datetime
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,8 @@ class LearnerFacts:
     passed_labs: Mapping[str, int] = field(default_factory=dict)
     # evidence kind -> ((evidence id, day it happened), ...) of verified entries
     evidence: Mapping[str, tuple[tuple[int, date], ...]] = field(default_factory=dict)
-    # (certification id, "manager" | "mentor") -> (approval id, day approved), the latest
-    approvals: Mapping[tuple[str, str], tuple[int, date]] = field(default_factory=dict)
+    # (certification id, "manager" | "mentor") -> (approval id, when approved), the latest
+    approvals: Mapping[tuple[str, str], tuple[int, datetime]] = field(default_factory=dict)
     certificates: tuple[HeldCertificate, ...] = ()
 
 
@@ -114,15 +116,17 @@ class LearnerFacts:
 class Context:
     """What evaluating one certification for one learner needs besides the facts.
 
-    `since` is set when renewal requirements are evaluated: only results on or after it
-    (the day the certificate being renewed was issued) count. `titles` maps "kind:id"
+    `since` and `used` are set when renewal requirements are evaluated: only results from
+    the moment the certificate being renewed was issued count, and never one that already
+    counted toward it (evidence carries only the day it happened). `titles` maps "kind:id"
     to a readable name; `pass_scores` gives a quiz's pass mark when a requirement sets
     no `min_score`.
     """
 
     today: date
     certification_id: str
-    since: date | None = None
+    since: datetime | None = None
+    used: frozenset[str] = frozenset()
     titles: Mapping[str, str] = field(default_factory=dict)
     pass_scores: Mapping[str, int] = field(default_factory=dict)
 
@@ -130,9 +134,19 @@ class Context:
         """A readable name for a content item or evidence kind (its id when unknown)."""
         return self.titles.get(f"{kind}:{item_id}", item_id)
 
-    def counts(self, day: date) -> bool:
-        """Whether a result dated `day` counts (always, unless renewing)."""
-        return self.since is None or day >= self.since
+    def counts(self, moment: date | datetime, ref: str) -> bool:
+        """Whether a result (`ref`, such as "attempt:9") from `moment` counts now.
+
+        Always, unless renewing: then only results from the issue of the certificate being
+        renewed on, and none that already counted toward it.
+        """
+        if self.since is None:
+            return True
+        if ref in self.used:
+            return False
+        if isinstance(moment, datetime):
+            return moment >= self.since
+        return moment >= self.since.date()
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -225,12 +239,17 @@ class QuizKind(RequirementKind):
         bar = requirement.min_score
         if bar is None:
             bar = ctx.pass_scores.get(quiz_id, 100)
-        results = [r for r in facts.quiz_results.get(quiz_id, ()) if ctx.counts(r.on)]
+        results = [
+            r
+            for r in facts.quiz_results.get(quiz_id, ())
+            if ctx.counts(r.on, f"attempt:{r.attempt_id}")
+        ]
         best = max(results, key=lambda r: (r.percent, -r.attempt_id), default=None)
         met = best is not None and best.percent >= bar
         note = "" if best is None else f"best {best.percent:g}%"
         if ctx.since is not None:
-            note = f"{note} since {ctx.since.isoformat()}" if note else "no attempt since renewal"
+            since = ctx.since.date().isoformat()
+            note = f"{note} since {since}" if note else f"no attempt since {since}"
         verb = "Take the quiz again" if results else "Take the quiz"
         return _result(
             requirement,
@@ -320,13 +339,13 @@ class EvidenceKindRule(RequirementKind):
         entries = [
             (entry_id, day)
             for entry_id, day in facts.evidence.get(requirement.evidence, ())
-            if ctx.counts(day)
+            if ctx.counts(day, f"evidence:{entry_id}")
         ]
         entries.sort(key=lambda entry: (entry[1], entry[0]))
         needed = requirement.count
         met = len(entries) >= needed
         title = ctx.title("evidence", requirement.evidence)
-        since = f" since {ctx.since.isoformat()}" if ctx.since else ""
+        since = f" since {ctx.since.date().isoformat()}" if ctx.since else ""
         return _result(
             requirement,
             label=f"{title}: {needed} verified{since}",
@@ -347,7 +366,7 @@ class ApprovalKind(RequirementKind):
     def evaluate(self, requirement, facts, ctx):
         by = requirement.by
         approval = facts.approvals.get((ctx.certification_id, by))
-        met = approval is not None and ctx.counts(approval[1])
+        met = approval is not None and ctx.counts(approval[1], f"approval:{approval[0]}")
         has_person = facts.has_manager if by == "manager" else facts.has_mentor
         note = "" if has_person or met else f"no {by} on your record: ask a trainer to add one"
         action = None
@@ -463,8 +482,9 @@ def certification_status(
         started = any(r.met or r.done for r in checklist)
         state = READY if all_met else IN_PROGRESS if started else NOT_STARTED
         return CertificationStatus(certification.id, state, checklist, False, None, all_met)
-    renew_ctx = replace(ctx, since=current.issued_on)
-    checklist = evaluate_requirements(certification.renew, facts, renew_ctx)
+    since = current.issued_at or datetime.combine(current.issued_on, time(), tzinfo=UTC)
+    renew_ctx = replace(ctx, since=since, used=current.counted)
+    checklist = evaluate_requirements(certification.renewal_requirements, facts, renew_ctx)
     state = current.state_on(ctx.today, window)
     opens = renewal_opens_on(current.expires_on, window)
     due = state in (RENEWAL_OPEN, EXPIRED) and all(r.met for r in checklist)

@@ -366,7 +366,7 @@ class _Loader:
         for c_index, certification in enumerate(curriculum.certifications):
             self.ref(source, ("certifications", c_index, "exam"), "quiz", certification.exam)
             for part in ("requires", "renew"):
-                for r_index, requirement in enumerate(getattr(certification, part)):
+                for r_index, requirement in enumerate(getattr(certification, part) or []):
                     loc: Loc = ("certifications", c_index, part, r_index)
                     for kind in ("module", "quiz", "certification", "evidence"):
                         self.ref(source, (*loc, kind), kind, getattr(requirement, kind, None))

@@ -1,6 +1,6 @@
 """Certification rules: every requirement kind, dates across month ends and leap years, states."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -19,6 +19,11 @@ from lms.certification.rules import (
 from lms.content.schema import Certification
 
 TODAY = date(2026, 6, 15)
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+
+def at(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, 12, 0, tzinfo=UTC)
 
 
 def cert(**fields) -> Certification:
@@ -110,7 +115,7 @@ def test_module_kind():
 
 
 def test_quiz_kind_takes_the_best_stored_result_against_the_bar():
-    results = {"q": (QuizResult(7, 70.0, TODAY), QuizResult(9, 86.0, TODAY))}
+    results = {"q": (QuizResult(7, 70.0, NOW), QuizResult(9, 86.0, NOW))}
     facts = LearnerFacts(1, quiz_results=results)
     met = evaluate({"kind": "quiz", "quiz": "q", "min_score": 85}, facts)
     assert met.met and met.counted == ("attempt:9",) and met.note == "best 86%"
@@ -122,11 +127,9 @@ def test_quiz_kind_takes_the_best_stored_result_against_the_bar():
 
 
 def test_quiz_kind_when_renewing_counts_only_attempts_since_the_last_issue():
-    results = {"q": (QuizResult(1, 95.0, date(2025, 1, 10)), QuizResult(2, 60.0, TODAY))}
+    results = {"q": (QuizResult(1, 95.0, at(2025, 1, 10)), QuizResult(2, 60.0, NOW))}
     facts = LearnerFacts(1, quiz_results=results)
-    renewing = evaluate(
-        {"kind": "quiz", "quiz": "q", "min_score": 85}, facts, since=date(2026, 1, 1)
-    )
+    renewing = evaluate({"kind": "quiz", "quiz": "q", "min_score": 85}, facts, since=at(2026, 1, 1))
     assert not renewing.met and renewing.action.label == "Take the quiz again"
 
 
@@ -162,7 +165,7 @@ def test_evidence_kind_counts_verified_entries_and_since():
     three = evaluate({"kind": "evidence", "evidence": "deployment", "count": 3}, facts)
     assert three.met and three.counted == ("evidence:1", "evidence:2", "evidence:3")
     since = evaluate(
-        {"kind": "evidence", "evidence": "deployment", "count": 2}, facts, since=date(2026, 1, 1)
+        {"kind": "evidence", "evidence": "deployment", "count": 2}, facts, since=at(2026, 1, 1)
     )
     assert since.met and since.counted == ("evidence:2", "evidence:3")
 
@@ -173,9 +176,9 @@ def test_approval_kind_reads_the_approval_for_this_certification():
     assert not asked.met and asked.action.target == "approval:manager"
     nobody = evaluate(requirement, LearnerFacts(1))
     assert nobody.action is None and "no manager" in nobody.note
-    approved = LearnerFacts(1, has_manager=True, approvals={("pro", "manager"): (8, TODAY)})
+    approved = LearnerFacts(1, has_manager=True, approvals={("pro", "manager"): (8, NOW)})
     assert evaluate(requirement, approved).counted == ("approval:8",)
-    other = LearnerFacts(1, has_manager=True, approvals={("other", "manager"): (8, TODAY)})
+    other = LearnerFacts(1, has_manager=True, approvals={("other", "manager"): (8, NOW)})
     assert not evaluate(requirement, other).met
 
 
@@ -211,7 +214,7 @@ def test_status_from_not_started_to_ready():
     status = certification_status(definition, half, ctx())
     assert (status.state, status.met, status.total, status.due) == (rules.IN_PROGRESS, 1, 2, False)
     ready = LearnerFacts(
-        1, modules_complete=frozenset({"m"}), quiz_results={"exam": (QuizResult(3, 90.0, TODAY),)}
+        1, modules_complete=frozenset({"m"}), quiz_results={"exam": (QuizResult(3, 90.0, NOW),)}
     )
     status = certification_status(definition, ready, ctx())
     assert (status.state, status.due) == (rules.READY, True)
@@ -221,7 +224,7 @@ def test_status_from_not_started_to_ready():
 def test_status_of_a_held_certificate_and_its_renewal():
     definition = cert()
     held = HeldCertificate(1, "pro", 1, date(2025, 8, 1), date(2026, 8, 1))
-    old_pass = {"exam": (QuizResult(3, 90.0, date(2025, 7, 20)),)}
+    old_pass = {"exam": (QuizResult(3, 90.0, at(2025, 7, 20)),)}
     facts = LearnerFacts(1, quiz_results=old_pass, certificates=(held,))
     status = certification_status(definition, facts, ctx(today=date(2026, 5, 1)))
     assert (status.state, status.renewing, status.due) == (rules.CERTIFIED, True, False)
@@ -230,7 +233,7 @@ def test_status_of_a_held_certificate_and_its_renewal():
     assert (in_window.state, in_window.due) == (rules.RENEWAL_OPEN, False)
     renewed = LearnerFacts(
         1,
-        quiz_results={"exam": (*old_pass["exam"], QuizResult(9, 88.0, date(2026, 6, 10)))},
+        quiz_results={"exam": (*old_pass["exam"], QuizResult(9, 88.0, at(2026, 6, 10)))},
         certificates=(held,),
     )
     status = certification_status(definition, renewed, ctx(today=date(2026, 6, 10)))
@@ -241,7 +244,7 @@ def test_status_of_a_held_certificate_and_its_renewal():
 
 def test_a_revoked_certificate_is_never_due_again_by_itself():
     held = HeldCertificate(1, "pro", 1, date(2026, 1, 1), date(2027, 1, 1), date(2026, 2, 1))
-    results = {"exam": (QuizResult(3, 99.0, date(2026, 5, 1)),)}
+    results = {"exam": (QuizResult(3, 99.0, at(2026, 5, 1)),)}
     status = certification_status(
         cert(), LearnerFacts(1, quiz_results=results, certificates=(held,)), ctx()
     )
@@ -263,3 +266,16 @@ def test_exam_blockers_are_the_unmet_before_exam_requirements():
     valid = HeldCertificate(2, "assoc", 1, date(2026, 1, 1), date(2026, 7, 1))
     ok = LearnerFacts(1, start_date=date(2020, 1, 1), certificates=(valid,))
     assert exam_blockers(definition, ok, ctx()) == []
+
+
+def test_renewal_never_counts_what_counted_for_the_certificate_it_renews():
+    issued_at = at(2026, 3, 2)
+    held = HeldCertificate(
+        1, "pro", 1, date(2026, 3, 2), date(2026, 9, 2), None, issued_at, frozenset({"attempt:3"})
+    )
+    # The attempt that earned it was graded the same second the certificate was issued.
+    facts = LearnerFacts(1, quiz_results={"exam": (QuizResult(3, 99.0, issued_at),)},
+                         certificates=(held,))  # fmt: skip
+    status = certification_status(cert(), facts, ctx(today=date(2026, 8, 1)))
+    assert (status.state, status.due) == (rules.RENEWAL_OPEN, False)
+    assert status.requirements[0].note == "no attempt since 2026-03-02"

@@ -119,8 +119,9 @@ class Certification(Model):
 
     `exam` names the quiz that is its certification exam: that quiz cannot be started
     until the requirements marked `before_exam` are met. `renew` lists what must be done
-    again to renew (results counted since the certificate being renewed was issued);
-    renewal opens `renewal_window_days` before the expiry date.
+    again to renew (results counted since the certificate being renewed was issued;
+    without it, renewing takes the first-time requirements again); renewal opens
+    `renewal_window_days` before the expiry date.
     """
 
     id: Slug
@@ -132,7 +133,7 @@ class Certification(Model):
     description: Text
     exam: Slug | None = None
     requires: list[Requirement] = Field(min_length=1)
-    renew: list[Requirement] = Field(min_length=1)
+    renew: list[Requirement] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _exam_is_required(self) -> Self:
@@ -143,6 +144,11 @@ class Certification(Model):
             if requirement.before_exam and self.exam is None:
                 raise fail("before_exam needs the certification's exam", f"requires.{index}")
         return self
+
+    @property
+    def renewal_requirements(self) -> list:
+        """What renewing takes: `renew`, or the first-time requirements when none is given."""
+        return self.renew if self.renew is not None else self.requires
 
     @property
     def definition_hash(self) -> str:
