@@ -58,6 +58,10 @@ class PatternCheckpoint(_Checkpoint):
             raise fail("example does not match the pattern", "example")
         return self
 
+    def matches(self, text: str) -> bool:
+        """True when the answer, its whitespace normalised, contains a match of the pattern."""
+        return re.search(self.pattern, " ".join(text.split()), re.IGNORECASE) is not None
+
 
 class RubricItem(Model):
     """One criterion of a trainer-scored checkpoint."""
