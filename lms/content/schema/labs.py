@@ -106,6 +106,8 @@ class Lab(Page):
     steps: list[Text] = Field(min_length=1)
     pass_criteria: list[Text] = Field(min_length=1)
     checkpoints: list[Checkpoint] = Field(min_length=1)
+    # Shown one at a time, only when the learner asks; the reviewer sees which were used.
+    hints: list[Text] = []
 
     @field_validator("checkpoints")
     @classmethod
