@@ -28,9 +28,7 @@ def home():
     """The learner's home page: this week of their plan and the next thing to do."""
     plans = onboarding.plans_for(current_catalog(), today(), [current_user.id])
     to_verify = practice.waiting_count(current_user) if allowed(current_user, "view_mentees") else 0
-    return render_template(
-        "core/home.html", plan=plans[0] if plans else None, to_verify=to_verify
-    )
+    return render_template("core/home.html", plan=plans[0] if plans else None, to_verify=to_verify)
 
 
 @core_bp.route("/healthz")
