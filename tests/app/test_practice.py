@@ -6,6 +6,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+from flask import g
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -296,17 +297,22 @@ def test_concurrent_decisions_on_one_submission_decide_once(app, client, login, 
     clients = []
     for trainer in (people["trainer"], people["trainer2"]):
         trainer_client = app.test_client()
-        trainer_client.post(
-            "/login", data={"email": trainer.email, "password": "correct-horse-battery"}
-        )
+        g.pop("_login_user", None)  # the test's app context remembers the last sign-in
+        trainer_client.post("/login", data={"email": trainer.email, "password": PASSWORD})
         clients.append(trainer_client)
     barrier = threading.Barrier(2)
     statuses = []
 
+    marks = full_marks(DEPLOY)  # read the catalog here: the threads have no app context
+
     def decide(trainer_client, decision):
-        data = {**full_marks(DEPLOY), "decision": decision, "feedback": "Decided."}
+        data = {**marks, "decision": decision, "feedback": "Decided."}
         barrier.wait()
-        statuses.append(trainer_client.post(f"/reviews/{submission_id}", data=data).status_code)
+        try:
+            response = trainer_client.post(f"/reviews/{submission_id}", data=data)
+            statuses.append((response.status_code, response.headers.get("Location")))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            statuses.append(repr(exc))
 
     threads = [
         threading.Thread(target=decide, args=(c, d))
@@ -316,7 +322,7 @@ def test_concurrent_decisions_on_one_submission_decide_once(app, client, login, 
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(statuses) == [302, 409]
+    assert sorted(statuses) == [(302, "/reviews"), (409, None)], statuses
     decisions = db.session.scalar(
         select(func.count()).where(AuditEvent.action.in_(["lab.passed", "lab.returned"]))
     )
