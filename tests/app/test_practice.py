@@ -649,3 +649,18 @@ def test_certification_interface_costs_one_query_whatever_the_number_of_people(
         assert service.passed_labs(ids) == {i: {} for i in ids}
         assert service.verified_evidence(ids) == {i: {} for i in ids}
     assert len(few) == len(many) == 2
+
+
+def test_a_manager_without_the_mentor_role_verifies_from_the_home_page(client, login, make_user):
+    boss = make_user(email="boss@example.com", name="Bo Boss")  # a learner by role
+    report = make_user(email="report@example.com", manager_email="boss@example.com")
+    login(report)
+    log(client)
+    evidence = db.session.scalar(select(Evidence))
+    assert evidence.verifier_id == boss.id
+    login(boss)
+    assert "1 piece of evidence waiting" in client.get("/home").get_data(as_text=True)
+    assert "checkout release" in client.get("/verify").get_data(as_text=True)
+    client.post(f"/evidence/{evidence.id}/decide", data={"decision": "verify"})
+    db.session.expire_all()
+    assert db.session.get(Evidence, evidence.id).status.value == "verified"
