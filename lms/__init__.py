@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(lms_config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    lms_config.upload_limits(app.config)
     lms_config.check_production(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
@@ -78,6 +79,7 @@ def _register_models() -> None:
     import lms.audit  # noqa: F401
     import lms.learning.models  # noqa: F401
     import lms.onboarding.models  # noqa: F401
+    import lms.practice.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -87,11 +89,12 @@ def _register_blueprints(app: Flask) -> None:
     from lms.learning.views import learning_bp
     from lms.library.views import labs_bp, library_bp
     from lms.onboarding.views import onboarding_bp
+    from lms.practice.views import practice_bp
     from lms.roster.views import roster_bp
 
     blueprints = (
         core_bp, auth_bp, admin_bp, roster_bp, people_bp, library_bp, labs_bp, learning_bp,
-        onboarding_bp, assessment_bp,
+        onboarding_bp, assessment_bp, practice_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -30,6 +30,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute"),
+        "UPLOAD_MAX_FILE_MB": float(env.get("UPLOAD_MAX_FILE_MB", "10")),
+        "UPLOAD_MAX_SUBMISSION_MB": float(env.get("UPLOAD_MAX_SUBMISSION_MB", "25")),
+        "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }
@@ -43,9 +46,17 @@ BASE = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "BOOTSTRAP_SERVE_LOCAL": True,
     "WTF_CSRF_TIME_LIMIT": None,
-    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "RATELIMIT_HEADERS_ENABLED": True,
 }
+
+
+FORM_OVERHEAD_BYTES = 1024 * 1024  # room for the text fields beside the files
+
+
+def upload_limits(config: dict) -> None:
+    """Let a request carry a whole submission's files (plus its text) and no more."""
+    total = config.get("UPLOAD_MAX_SUBMISSION_MB", 25) * 1024 * 1024
+    config["MAX_CONTENT_LENGTH"] = int(total) + FORM_OVERHEAD_BYTES
 
 
 def check_production(config: dict) -> None:

@@ -13,6 +13,7 @@ from lms.errors import ServiceError
 from lms.extensions import db
 from lms.learning import service as learning
 from lms.onboarding import service as onboarding
+from lms.practice import service as practice
 from lms.timeutil import today
 from lms.transaction import transactional
 
@@ -67,7 +68,64 @@ def _seed_plans(monday: date) -> None:
     for module_id in ("production-system-architecture", "daily-operations"):
         for section in catalog.modules[module_id].sections:
             learning.set_section_read(engineer, catalog, module_id, section.slug, True)
-    onboarding.set_item_done(engineer, "sre", "lab:ex-2-1-morning-checklist", catalog, True)
+    _seed_practice(engineer)
+
+
+def right_answers(lab) -> dict:
+    """Answers that pass every machine check of a lab (and a written answer for the rest)."""
+    answers = {}
+    for checkpoint in lab.checkpoints:
+        if checkpoint.type == "choice":
+            answers[checkpoint.id] = checkpoint.answer
+        elif checkpoint.type == "number":
+            answers[checkpoint.id] = f"{checkpoint.answer:g}"
+        elif checkpoint.type == "pattern":
+            answers[checkpoint.id] = checkpoint.example
+        else:
+            answers[checkpoint.id] = "My write-up: what I did, what I saw, and what I concluded."
+    return answers
+
+
+def _demo_submission(learner, lab, trainer=None, *, approve=None) -> None:
+    """Submit the lab with right answers; a trainer then approves or returns it if asked."""
+    if practice.submissions_of(learner.id, lab.id):
+        return
+    draft = practice.start_lab(learner, lab)
+    draft.answers = right_answers(lab)
+    practice.submit(draft)
+    if approve is None or trainer is None:
+        return
+    scores = {
+        c.id: [{"points": r.points if approve else 0, "comment": ""} for r in c.rubric]
+        for c in lab.checkpoints
+        if c.type == "review"
+    }
+    feedback = "" if approve else "Show the dependency diagram itself, not only the list."
+    practice.decide(draft, trainer, scores, feedback, approve)
+
+
+def _seed_practice(engineer) -> None:
+    """The engineer: a lab passed, one waiting for review, one returned; five deployments
+    verified by the mentor and two waiting for the mentor."""
+    catalog = current_catalog()
+    trainer = service.get_by_email("trainer@example.com")
+    mentor = service.get_by_email("mentor@example.com")
+    _demo_submission(engineer, catalog.labs["ex-2-1-morning-checklist"])
+    _demo_submission(engineer, catalog.labs["lab-deploy-to-production"])
+    _demo_submission(engineer, catalog.labs["ex-1-2-dependency-mapping"], trainer, approve=False)
+    if practice.evidence_of(engineer.id):
+        return
+    for n in range(1, 8):
+        entry = practice.EvidenceInput(
+            kind="deployment",
+            happened_on=today() - timedelta(days=7 * (8 - n)),
+            title=f"checkout-service release {n}",
+            reference=f"CHG-{4100 + n}",
+            description="Canary 5% -> 25% -> 50% -> 100%, zero errors; checklist completed.",
+        )
+        evidence = practice.log_evidence(engineer, entry, catalog, today())
+        if n <= 5:
+            practice.decide_evidence(evidence, mentor, True, "Seen in the deployment log.")
 
 
 @demo_cli.command("seed")

@@ -1,6 +1,6 @@
 """Error pages: a page a person can act on, never a stack trace."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from lms.extensions import db
@@ -10,7 +10,7 @@ MESSAGES = {
     403: ("Not allowed", "Your account is not allowed to see this page."),
     404: ("Not found", "There is no page at this address, or it is not yours to see."),
     405: ("Method not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "The upload is larger than 2 MB."),
+    413: ("Too large", ""),  # the text names the configured limits (see _too_large)
     429: (
         "Too many attempts",
         "Too many attempts in a short time. Wait a minute, then try again.",
@@ -19,8 +19,19 @@ MESSAGES = {
 }
 
 
+def _too_large() -> str:
+    config = current_app.config
+    return (
+        f"The upload is too large: files may add up to {config['UPLOAD_MAX_SUBMISSION_MB']:g} MB "
+        f"per form, at most {config['UPLOAD_MAX_FILE_MB']:g} MB each. Nothing was saved; go "
+        "back and send smaller files."
+    )
+
+
 def _render(status: int, message: str | None = None):
     title, text = MESSAGES[status]
+    if status == 413:
+        text = _too_large()
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, message=message or text), status
     return render_template(

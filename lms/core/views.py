@@ -7,6 +7,7 @@ from sqlalchemy import text
 from lms.catalog import content_counts, current_catalog
 from lms.extensions import db
 from lms.onboarding import service as onboarding
+from lms.practice import service as practice
 from lms.timeutil import today
 
 core_bp = Blueprint("core", __name__)
@@ -25,7 +26,8 @@ def index():
 def home():
     """The learner's home page: this week of their plan and the next thing to do."""
     plans = onboarding.plans_for(current_catalog(), today(), [current_user.id])
-    return render_template("core/home.html", plan=plans[0] if plans else None)
+    to_verify = practice.waiting_count(current_user)  # mentors, managers (any role), trainers
+    return render_template("core/home.html", plan=plans[0] if plans else None, to_verify=to_verify)
 
 
 @core_bp.route("/healthz")

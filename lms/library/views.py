@@ -7,6 +7,9 @@ from markupsafe import Markup
 from lms.catalog import current_catalog, render, store
 from lms.learning import service as learning
 from lms.learning.forms import MarkReadForm
+from lms.practice import checkpoints as checkpoint_kinds
+from lms.practice import service as practice
+from lms.practice.forms import ActionForm
 from lms.web import commit_or_report
 
 library_bp = Blueprint("library", __name__)
@@ -129,7 +132,14 @@ def lab(lab_id: str):
     catalog = current_catalog()
     item = catalog.labs.get(lab_id) or abort(404)
     module = catalog.modules.get(item.module) if item.module else None
-    return render_template("labs/lab.html", lab=item, module=module)
+    summary = practice.lab_summaries([current_user.id])[current_user.id].get(lab_id)
+    used = practice.hints_used(current_user.id, lab_id)
+    return render_template(
+        "labs/lab.html", lab=item, module=module, summary=summary, action_form=ActionForm(),
+        checkpoints=[checkpoint_kinds.kind_of(c).public(c) for c in item.checkpoints],
+        hints=[item.hints[n - 1] for n in used if n <= len(item.hints)],
+        hints_left=len(item.hints) - len(used),
+    )  # fmt: skip
 
 
 @library_bp.app_template_filter("marked_snippet")

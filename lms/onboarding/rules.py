@@ -127,19 +127,29 @@ def current_week(start: date, today: date, week_count: int) -> int:
     return min((today - start).days // DAYS_PER_WEEK + 1, week_count + 1)
 
 
-def item_state(due: date, done: bool, today: date, week: int, this_week: int) -> str:
-    """done, overdue (past due), due (in the current week or earlier) or upcoming."""
+def item_state(
+    due: date, done: bool, today: date, week: int, this_week: int, in_review: bool = False
+) -> str:
+    """done, in_review (a lab waiting for its trainer), overdue (past due), due (in the
+    current week or earlier) or upcoming."""
     if done:
         return "done"
+    if in_review:
+        return "in_review"
     if today > due:
         return "overdue"
     return "due" if week <= this_week else "upcoming"
 
 
 def build_week_plan(
-    weeks: list[tuple[int, str, list[PlanItem]]], start: date, today: date, done: set[str]
+    weeks: list[tuple[int, str, list[PlanItem]]],
+    start: date,
+    today: date,
+    done: set[str],
+    in_review: set[str] = frozenset(),
 ) -> WeekPlan:
-    """Lay a track's weeks out from `start` as of `today`, given the keys of done items."""
+    """Lay a track's weeks out from `start` as of `today`, given the keys of done items
+    (and of labs submitted and waiting for review)."""
     week_count = max((number for number, _, _ in weeks), default=0)
     this_week = current_week(start, today, week_count)
     laid_out = []
@@ -148,12 +158,14 @@ def build_week_plan(
             ItemState(
                 item,
                 due := due_date(start, number, item.day),
-                item_state(due, item.key in done, today, number, this_week),
+                item_state(due, item.key in done, today, number, this_week, item.key in in_review),
             )
             for item in items
         )
         laid_out.append(WeekOfPlan(number, title, week_start(start, number), states))
-    open_items = [s for week in laid_out for s in week.items if s.state != "done"]
+    open_items = [
+        s for week in laid_out for s in week.items if s.state not in ("done", "in_review")
+    ]
     pressing = [s for s in open_items if s.state in ("overdue", "due")]
     next_item = min(pressing, key=lambda s: s.due) if pressing else None
     if next_item is None and open_items:

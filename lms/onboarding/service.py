@@ -19,9 +19,10 @@ from lms.extensions import db, set_row
 from lms.learning import service as learning
 from lms.onboarding.models import PlanItemDone, TrackAssignment
 from lms.onboarding.rules import PlanItem, WeekPlan, build_week_plan
+from lms.practice import service as practice
 from lms.timeutil import utcnow
 
-SELF_TICKED_KINDS = ("task", "lab")
+SELF_TICKED_KINDS = ("task",)  # labs are done when passed (lms.practice)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,10 @@ def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, do
     if assignment is None or item_key not in keys:
         raise ServiceError("That item is not in your plan.")
     if item_key.split(":", 1)[0] not in SELF_TICKED_KINDS:
-        raise ServiceError("Documents and modules tick themselves when you finish them.")
+        raise ServiceError(
+            "Documents, modules and labs tick themselves when you finish them "
+            "(a lab when a trainer passes it)."
+        )
     key = {"user_id": user.id, "track_id": track_id, "item_key": item_key}
     set_row(PlanItemDone, done, key, done_at=utcnow())
 
@@ -169,6 +173,7 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
     items = {track_id: plan_items(track, catalog) for track_id, track in tracks.items()}
     ids = {user.id for _, user in rows}
     progress = learning.progress_for(ids, catalog)
+    labs = practice.lab_progress_for(ids)
     ticked: dict[tuple[int, str], set[str]] = {}
     if ids:
         for user_id, track_id, key in db.session.execute(
@@ -181,11 +186,15 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
     for assignment, user in rows:
         track = tracks[assignment.track_id]
         mine = progress[user.id]
+        passed, waiting = labs.get(user.id, (set(), set()))
         done = (
             {f"doc:{d}" for d in mine.documents_read}
             | {f"module:{m}" for m in mine.modules_complete}
-            | ticked.get((user.id, track.id), set())
+            | {f"lab:{lab}" for lab in passed}
+            | {k for k in ticked.get((user.id, track.id), set()) if k.startswith("task:")}
         )
-        week_plan = build_week_plan(items[track.id], assignment.start_date, today, done)
+        week_plan = build_week_plan(
+            items[track.id], assignment.start_date, today, done, {f"lab:{lab}" for lab in waiting}
+        )
         plans.append(Plan(user, assignment, track, week_plan))
     return plans

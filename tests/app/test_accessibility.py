@@ -55,11 +55,12 @@ PAGES = {
         "/home", "/onboarding/", "/library", "/library/production-operations-runbook",
         "/search?q=rollback", "/modules/", "/modules/daily-operations", "/labs/",
         "/labs/ex-2-2-metric-interpretation", "/quizzes", "/quizzes/architecture-quiz",
-        "/account/password",
+        "/account/password", "/my/labs", "/my/evidence",
     ],
     "admin": [
         "/admin/users", "/admin/users/new", "/admin/roster", "/admin/audit", "/people/",
         "/onboarding/team", "/reports/quizzes", "/reports/quizzes/architecture-quiz",
+        "/reviews", "/verify",
     ],
 }  # fmt: skip
 CASES = [(role, url) for role, urls in PAGES.items() for url in urls]
@@ -100,3 +101,29 @@ def test_an_attempt_in_progress(client, make_user, login):
     html = client.get(url).get_data(as_text=True)
     check(html, url)
     assert audit(html).fieldsets == 20  # one fieldset with a legend per question
+
+
+def test_a_lab_draft_its_review_and_the_verification_queue(client, make_user, login):
+    trainer = make_user(role=Role.TRAINER)
+    learner = make_user(mentor_email=trainer.email)
+    login(learner)
+    url = client.post("/labs/lab-deploy-to-production/start").headers["Location"]
+    html = client.get(url).get_data(as_text=True)
+    check(html, url)
+    assert audit(html).fieldsets == 7  # one fieldset with a legend per checkpoint
+    client.post(
+        "/my/evidence",
+        data={"kind": "deployment", "happened_on": "2026-01-05", "title": "t", "reference": "r"},
+    )
+    submission_id = url.rsplit("/", 1)[1]
+    from lms.extensions import db
+    from lms.practice.models import LabSubmission
+
+    db.session.get(LabSubmission, int(submission_id)).status = "submitted"
+    db.session.commit()
+    client.post("/logout")
+    login(trainer)
+    for page_url in (f"/reviews/{submission_id}", "/verify", f"/people/{learner.id}/practice"):
+        response = client.get(page_url)
+        assert response.status_code == 200, page_url
+        check(response.get_data(as_text=True), page_url)

@@ -61,6 +61,13 @@ POST_URLS = [
     "/admin/users/1/active",
     "/admin/roster",
     "/admin/roster/import",
+    "/labs/lab-deploy-to-production/start",
+    "/labs/lab-deploy-to-production/hint",
+    "/submissions/1",
+    "/my/evidence",
+    "/evidence/1/edit",
+    "/evidence/1/decide",
+    "/reviews/1",
 ]
 
 

@@ -58,6 +58,10 @@ class PatternCheckpoint(_Checkpoint):
             raise fail("example does not match the pattern", "example")
         return self
 
+    def matches(self, text: str) -> bool:
+        """True when the answer, its whitespace normalised, contains a match of the pattern."""
+        return re.search(self.pattern, " ".join(text.split()), re.IGNORECASE) is not None
+
 
 class RubricItem(Model):
     """One criterion of a trainer-scored checkpoint."""
@@ -102,6 +106,8 @@ class Lab(Page):
     steps: list[Text] = Field(min_length=1)
     pass_criteria: list[Text] = Field(min_length=1)
     checkpoints: list[Checkpoint] = Field(min_length=1)
+    # Shown one at a time, only when the learner asks; the reviewer sees which were used.
+    hints: list[Text] = []
 
     @field_validator("checkpoints")
     @classmethod
