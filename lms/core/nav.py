@@ -13,6 +13,8 @@ NAV = [
     ("learning.modules", "Modules", None),
     ("labs.labs", "Labs", None),
     ("assessment.quizzes", "Quizzes", None),
+    ("certification.mine", "Certifications", "follow_own_plan"),
+    ("certification.queue", "Ready to certify", "issue_certificates"),
     ("onboarding.team", "Team plans", "assign_tracks"),
     ("people.mentees", "People", "view_mentees"),
     ("assessment.report_index", "Reports", "view_reports"),
