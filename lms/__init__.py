@@ -77,6 +77,7 @@ def _register_models() -> None:
     import lms.accounts.models  # noqa: F401
     import lms.assessment.models  # noqa: F401
     import lms.audit  # noqa: F401
+    import lms.certification.models  # noqa: F401
     import lms.learning.models  # noqa: F401
     import lms.onboarding.models  # noqa: F401
     import lms.practice.models  # noqa: F401
@@ -85,6 +86,7 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import admin_bp, auth_bp, people_bp
     from lms.assessment.views import assessment_bp
+    from lms.certification.views import certification_bp
     from lms.core.views import core_bp
     from lms.learning.views import learning_bp
     from lms.library.views import labs_bp, library_bp
@@ -94,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (
         core_bp, auth_bp, admin_bp, roster_bp, people_bp, library_bp, labs_bp, learning_bp,
-        onboarding_bp, assessment_bp, practice_bp,
+        onboarding_bp, assessment_bp, practice_bp, certification_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

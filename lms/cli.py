@@ -8,11 +8,13 @@ def register(app: Flask) -> None:
     from lms.accounts.cli import users_cli
     from lms.assessment.cli import quiz_cli
     from lms.catalog import content_cli
+    from lms.certification.cli import certifications_cli
     from lms.demo import demo_cli
     from lms.onboarding.cli import onboarding_cli
     from lms.roster.cli import import_roster
 
     users_cli.add_command(import_roster)
 
-    for group in (users_cli, demo_cli, content_cli, onboarding_cli, quiz_cli):
+    groups = (users_cli, demo_cli, content_cli, onboarding_cli, quiz_cli, certifications_cli)
+    for group in groups:
         app.cli.add_command(group)

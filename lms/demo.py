@@ -8,13 +8,18 @@ from flask.cli import AppGroup
 
 from lms.accounts import service
 from lms.accounts.models import Role
+from lms.assessment import service as attempts
 from lms.catalog import current_catalog
+from lms.certification import service as certification
+from lms.certification.models import Certificate
+from lms.certification.rules import add_months
 from lms.errors import ServiceError
 from lms.extensions import db
 from lms.learning import service as learning
 from lms.onboarding import service as onboarding
 from lms.practice import service as practice
-from lms.timeutil import today
+from lms.practice.models import SubmissionStatus
+from lms.timeutil import today, utcnow
 from lms.transaction import transactional
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -25,6 +30,7 @@ DEMO_USERS = [
     ("mentor@example.com", "Mira Mentor", Role.MENTOR, "SRE", None),
     ("engineer@example.com", "Eli Engineer", Role.LEARNER, "SRE", "mentor@example.com"),
     ("newhire@example.com", "Nia Newhire", Role.LEARNER, "SRE", "mentor@example.com"),
+    ("pro@example.com", "Pat Professional", Role.LEARNER, "SRE", "mentor@example.com"),
 ]
 
 demo_cli = AppGroup("demo", help="Demo data for trying the platform (refused in production).")
@@ -45,8 +51,11 @@ def seed_demo() -> list[str]:
             user.start_date = start
         elif email == "engineer@example.com":
             user.start_date = start - timedelta(weeks=14)
+        elif email == "pro@example.com":
+            user.start_date = start - timedelta(weeks=60)
     db.session.flush()
     _seed_plans(start)
+    _seed_certifications()
     return [email for email, *_ in DEMO_USERS]
 
 
@@ -93,8 +102,8 @@ def _demo_submission(learner, lab, trainer=None, *, approve=None) -> None:
     draft = practice.start_lab(learner, lab)
     draft.answers = right_answers(lab)
     practice.submit(draft)
-    if approve is None or trainer is None:
-        return
+    if approve is None or trainer is None or draft.status != SubmissionStatus.SUBMITTED:
+        return  # nothing to review (machine-checked labs are decided at submission)
     scores = {
         c.id: [{"points": r.points if approve else 0, "comment": ""} for r in c.rubric]
         for c in lab.checkpoints
@@ -126,6 +135,121 @@ def _seed_practice(engineer) -> None:
         evidence = practice.log_evidence(engineer, entry, catalog, today())
         if n <= 5:
             practice.decide_evidence(evidence, mentor, True, "Seen in the deployment log.")
+
+
+def key_response(question: dict):
+    """The response that answers a served question (a snapshot dict) right."""
+    kind = question["type"]
+    if kind == "single":
+        return next(o["id"] for o in question["options"] if o.get("correct"))
+    if kind == "multiple":
+        return [o["id"] for o in question["options"] if o.get("correct")]
+    if kind == "true_false":
+        return "true" if question["answer"] else "false"
+    if kind == "numeric":
+        if question.get("answers"):
+            best = max(question["answers"], key=lambda a: a.get("weight", 100))
+            value = best.get("value", (best.get("range") or [0])[0])
+        else:
+            value = question.get("answer", (question.get("range") or [0])[0])
+        return f"{value:g}"
+    if kind == "short":
+        accepted = question.get("accepted") or []
+        first = accepted[0] if accepted else ""
+        return first if isinstance(first, str) else first["text"]
+    if kind == "matching":
+        return {pair["left"]: pair["right"] for pair in question["pairs"]}
+    return list(question["items"])  # ordering
+
+
+def _pass_quiz(learner, quiz_id: str) -> None:
+    """A graded attempt at 100%, answered through the quiz engine, unless one passed already."""
+    if quiz_id in attempts.passed_quiz_ids([learner.id])[learner.id]:
+        return
+    attempt = attempts.start_attempt(learner.id, current_catalog().quizzes[quiz_id])
+    attempts.submit_attempt(attempt, {q["id"]: key_response(q) for q in attempt.questions})
+
+
+def _complete_module(learner, module_id: str) -> None:
+    """Every section read and the module's quiz passed."""
+    catalog = current_catalog()
+    module = catalog.modules[module_id]
+    for section in module.sections:
+        learning.set_section_read(learner, catalog, module_id, section.slug, True)
+    if module.quiz:
+        _pass_quiz(learner, module.quiz)
+
+
+def _verified(learner, kind: str, count: int, verifier, prefix: str) -> None:
+    """`count` pieces of evidence of a kind, logged by the learner and verified."""
+    catalog = current_catalog()
+    logged = {(e.kind, e.reference) for e in practice.evidence_of(learner.id)}
+    for n in range(1, count + 1):
+        reference = f"{prefix}-{n}"
+        if (kind, reference) in logged:
+            continue
+        entry = practice.EvidenceInput(
+            kind=kind,
+            happened_on=today() - timedelta(days=9 * n),
+            title=f"{practice.evidence_kinds(catalog)[kind]} {n}",
+            reference=reference,
+            description="Recorded for the demo.",
+        )
+        evidence = practice.log_evidence(learner, entry, catalog, today())
+        practice.decide_evidence(evidence, verifier, True, "Confirmed.")
+
+
+def _held(learner, certification_id: str, issued_on: date, trainer, revoked: str = ""):
+    """A certificate a trainer issued earlier (demo history), unless one exists already."""
+    catalog = current_catalog()
+    if any(
+        c.certification_id == certification_id
+        for c in certification.held_certificates([learner.id])[learner.id]
+    ):
+        return
+    definition = certification.certification_or_error(catalog, certification_id)
+    held = Certificate(
+        user_id=learner.id, certification_id=certification_id, cycle=1,
+        code=certification.new_code(), issued_on=issued_on,
+        expires_on=add_months(issued_on, definition.valid_for_months),
+        issued_at=utcnow() - timedelta(days=(today() - issued_on).days),
+        issued_by_id=trainer.id, title=definition.title, level=definition.level,
+        curriculum_version=catalog.curriculum.content_hash,
+        definition_hash=definition.definition_hash, counted={},
+    )  # fmt: skip
+    db.session.add(held)
+    db.session.flush()
+    if revoked:
+        certification.revoke(held.code, revoked, catalog, today(), actor=trainer)
+
+
+def _seed_certifications() -> None:
+    """The engineer earns Associate automatically from seeded results and is part-way to
+    Professional; Pat is ready for a trainer to issue Professional; the mentor holds one
+    certificate in its renewal window and one expired; Pat has one revoked."""
+    catalog = current_catalog()
+    trainer = service.get_by_email("trainer@example.com")
+    mentor = service.get_by_email("mentor@example.com")
+    engineer = service.get_by_email("engineer@example.com")
+    pro = service.get_by_email("pro@example.com")
+    for module_id in ("production-system-architecture", "daily-operations"):
+        _complete_module(engineer, module_id)
+    for lab_id in ("ex-1-1-architecture-walkthrough", "ex-2-2-metric-interpretation"):
+        _demo_submission(engineer, catalog.labs[lab_id], trainer, approve=True)
+    _held(pro, "associate", today() - timedelta(days=40), trainer)
+    for module_id in (
+        "production-system-architecture", "daily-operations", "incident-response-framework",
+        "deep-troubleshooting", "performance-optimization",
+    ):  # fmt: skip
+        _complete_module(pro, module_id)
+    _pass_quiz(pro, "professional-exam")
+    _verified(pro, "deployment", 10, mentor, "CHG-PAT")
+    _verified(pro, "incident_shadowed", 5, mentor, "INC-PAT")
+    _held(pro, "performance-tuning-specialist", today() - timedelta(days=30), trainer,
+          revoked="Issued before the case study was presented.")  # fmt: skip
+    _held(mentor, "associate", add_months(today(), -6) + timedelta(days=20), trainer)
+    _held(mentor, "incident-response", add_months(today(), -7), trainer)
+    certification.refresh([engineer, pro, mentor], catalog, today())
 
 
 @demo_cli.command("seed")

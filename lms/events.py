@@ -9,6 +9,8 @@ Every signal is sent with the learner's id as `user_id=`, plus the object the ev
 about (named in the comment beside it).
 """
 
+from dataclasses import dataclass
+
 from blinker import Namespace
 
 _events = Namespace()
@@ -20,3 +22,20 @@ evidence_verified = _events.signal("evidence-verified")  # evidence=Evidence
 approval_decided = _events.signal("approval-decided")  # approval=Approval
 certificate_issued = _events.signal("certificate-issued")  # certificate=Certificate
 certificate_revoked = _events.signal("certificate-revoked")  # certificate=Certificate
+
+# A question rather than an announcement: sent before a quiz starts (user=User,
+# quiz_id=str); each receiver returns a list of `Blocker`s, and any blocker stops it.
+quiz_start_blockers = _events.signal("quiz-start-blockers")
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Something that must be done before a quiz may start, and where to do it."""
+
+    text: str
+    url: str | None = None
+
+
+def blockers(signal, **kwargs) -> list[Blocker]:
+    """Ask a question signal and gather every receiver's answers."""
+    return [found for _, answer in signal.send(**kwargs) for found in answer or ()]

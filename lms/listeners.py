@@ -9,6 +9,8 @@ idempotent: an event may be announced more than once for the same fact.
 
 from lms import events
 from lms.catalog import current_catalog
+from lms.extensions import db
+from lms.timeutil import today
 
 
 def _module_may_be_complete(sender, *, user_id: int, attempt, **extra) -> None:
@@ -21,6 +23,38 @@ def _module_may_be_complete(sender, *, user_id: int, attempt, **extra) -> None:
         learning.announce_completed_modules(user_id, catalog, modules)
 
 
+def _certifications_may_be_due(sender, *, user_id: int, **extra) -> None:
+    """Learning counted toward a certification: re-evaluate the person, issue what is due."""
+    from lms.accounts.models import User
+    from lms.certification import service as certification
+
+    learner = db.session.get(User, user_id)
+    if learner is not None:
+        certification.refresh([learner], current_catalog(), today())
+
+
+def _exam_prerequisites(sender, *, user, quiz_id: str, **extra) -> list[events.Blocker]:
+    """A certification exam starts only once the requirements marked before_exam are met."""
+    from flask import url_for
+
+    from lms.certification import service as certification
+
+    found = []
+    for cert, missing in certification.exam_blockers(user, quiz_id, current_catalog(), today()):
+        url = url_for("certification.detail", cert_id=cert.id)
+        found += [events.Blocker(f"{cert.title}: {r.label} ({r.progress})", url) for r in missing]
+    return found
+
+
 def register() -> None:
     """Connect every listener (connecting the same function twice keeps one connection)."""
     events.quiz_graded.connect(_module_may_be_complete, weak=False)
+    for counted in (
+        events.quiz_graded,
+        events.module_completed,
+        events.lab_reviewed,
+        events.evidence_verified,
+        events.approval_decided,
+    ):
+        counted.connect(_certifications_may_be_due, weak=False)
+    events.quiz_start_blockers.connect(_exam_prerequisites, weak=False)

@@ -55,6 +55,7 @@ RULES: dict[str, Callable[[User, User | None], bool]] = {
     "view_roster": _is_staff,
     "assign_tracks": _is_staff,
     "review_labs": _is_staff,
+    "issue_certificates": _is_staff,
     "view_reports": _is_staff,
     "view_mentees": _is_mentor_or_staff,
     "view_learner": _oversees,

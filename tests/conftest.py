@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
@@ -140,8 +141,10 @@ def count_queries(app):
     def counting():
         statements: list[str] = []
         # Requests share the test's app context: start from an empty identity map so
-        # what the page loads is counted, not found in memory.
+        # what the page loads is counted, not found in memory (and forget the signed-in
+        # user Flask-Login keeps in `g`, which the fresh session no longer holds).
         db.session.remove()
+        g.pop("_login_user", None)
 
         def before(conn, cursor, statement, *args):
             statements.append(statement)

@@ -33,6 +33,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from lms import events
 from lms.assessment import service
 from lms.assessment.forms import (
     AttemptForm,
@@ -118,7 +119,15 @@ def quiz(quiz_id: str):
     state = service.quiz_state(quiz, service.attempts_of(current_user.id, quiz.id))
     module = current_catalog().modules.get(quiz.module) if quiz.module else None
     return render_template(
-        "assessment/quiz.html", quiz=quiz, state=state, module=module, form=StartForm()
+        "assessment/quiz.html", quiz=quiz, state=state, module=module, form=StartForm(),
+        blockers=_start_blockers(quiz.id),
+    )  # fmt: skip
+
+
+def _start_blockers(quiz_id: str) -> list[events.Blocker]:
+    """What other areas (certification exams' prerequisites) say must happen first."""
+    return events.blockers(
+        events.quiz_start_blockers, user=current_user._get_current_object(), quiz_id=quiz_id
     )
 
 
@@ -129,6 +138,10 @@ def start(quiz_id: str):
     quiz = _quiz_or_404(quiz_id)
     if not StartForm().validate_on_submit():
         flash("The form expired. Try again.", "danger")
+        return redirect(url_for("assessment.quiz", quiz_id=quiz.id))
+    blockers = _start_blockers(quiz.id)
+    if blockers:
+        flash("This exam cannot start yet: " + "; ".join(b.text for b in blockers), "danger")
         return redirect(url_for("assessment.quiz", quiz_id=quiz.id))
     ok, attempt = commit_or_report(None, lambda: service.start_attempt(current_user.id, quiz))
     if not ok:

@@ -67,6 +67,7 @@ class HeldCertificate:
     revoked_on: date | None = None
     issued_at: datetime | None = None
     counted: frozenset[str] = frozenset()  # what counted toward it ("attempt:9", ...)
+    code: str = ""
 
     def state_on(self, today: date, window_days: int) -> str:
         """certified, renewal_open, expired or revoked on a given day."""

@@ -17,6 +17,8 @@ NAV = [
     ("practice.my_evidence", "My evidence", "follow_own_plan"),
     ("practice.reviews", "Reviews", "review_labs"),
     ("practice.verify_queue", "Verify", "view_mentees"),
+    ("certification.mine", "Certifications", "follow_own_plan"),
+    ("certification.queue", "Ready to certify", "issue_certificates"),
     ("onboarding.team", "Team plans", "assign_tracks"),
     ("people.mentees", "People", "view_mentees"),
     ("assessment.report_index", "Reports", "view_reports"),

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from lms.accounts import service
 from lms.accounts.models import Role, User
 from lms.audit import AuditEvent
+from lms.certification.models import Certificate, CertificationProgress
 from lms.extensions import db
 
 
@@ -68,8 +69,25 @@ def test_demo_seed_is_idempotent(runner):
     emails = set(db.session.scalars(select(User.email)))
     assert emails == {
         "newhire@example.com", "engineer@example.com", "mentor@example.com",
-        "trainer@example.com", "admin@example.com",
+        "trainer@example.com", "admin@example.com", "pro@example.com",
     }  # fmt: skip
+    # The certifications the demo promises, once each however often it runs.
+    held = db.session.execute(
+        select(User.email, Certificate.certification_id, Certificate.revoked_at.is_not(None))
+        .join(User, User.id == Certificate.user_id)
+        .order_by(User.email, Certificate.certification_id)
+    ).all()
+    assert [tuple(row) for row in held] == [
+        ("engineer@example.com", "associate", False),
+        ("mentor@example.com", "associate", False),
+        ("mentor@example.com", "incident-response", False),
+        ("pro@example.com", "associate", False),
+        ("pro@example.com", "performance-tuning-specialist", True),
+    ]
+    ready = db.session.scalars(
+        select(CertificationProgress.certification_id).where(CertificationProgress.due.is_(True))
+    ).all()
+    assert ready == ["professional"]
     mentor = service.get_by_email("mentor@example.com")
     for email in ("newhire@example.com", "engineer@example.com"):
         assert service.get_by_email(email).mentor_id == mentor.id

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lms import events
 from lms.assessment.models import QuizAttempt
 from lms.extensions import db
 from tests.quiz_keys import key_answer
@@ -17,7 +18,9 @@ QUIZZES = Path(__file__).resolve().parents[2] / "quizzes"
 def test_the_key_scores_100_through_the_pages(client, make_user, login, path):
     key = {q["id"]: q for q in yaml.safe_load(path.read_text())["questions"]}
     login(make_user())
-    response = client.post(f"/quizzes/{path.stem}/start")
+    # The keys are under test here, not the exams' prerequisites (tests/app/test_certification.py).
+    with events.quiz_start_blockers.muted():
+        response = client.post(f"/quizzes/{path.stem}/start")
     attempt_id = int(re.search(r"/attempts/(\d+)$", response.headers["Location"])[1])
     attempt = db.session.get(QuizAttempt, attempt_id)
     form = {"action": "submit"}

@@ -1,0 +1,1 @@
+"""Practice: labs a learner does, the trainers' review queue, and practical evidence."""
