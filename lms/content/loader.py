@@ -11,8 +11,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from lms.content.markdown import find_links
+from lms.content.markdown import find_links, heading_anchors
 from lms.content.schema import Curriculum, Document, Lab, Module, Quiz, Sourced
+from lms.content.schema.quizzes import SOURCE_RE
 
 CURRICULUM = "curriculum.yml"
 # kind -> (folder, file suffix, model, label used in messages)
@@ -339,6 +340,35 @@ class _Loader:
             for index, question in enumerate(quiz.questions):
                 for name in ("prompt", "explanation"):
                     self.links(source, getattr(question, name), ("questions", index, name))
+                if question.source:
+                    self.check_source(source, ("questions", index, "source"), question.source)
+
+    def anchors(self, kind: str, item_id: str) -> list[str] | None:
+        """Section anchors of a loaded document (`##`/`###` headings) or module (`##`), or None."""
+        entry = self.items[kind].get(item_id)
+        if entry is None or entry[0] is None:
+            return None
+        if kind == "module":
+            return [section.slug for section in entry[0].sections]
+        return heading_anchors(entry[0].body)
+
+    def check_source(self, source: _Source, loc: Loc, value: str) -> None:
+        """Report a question `source` whose document/module or section does not exist."""
+        match = SOURCE_RE.match(value)
+        if match is None:
+            return  # the schema already reported the format
+        kind, item_id, anchor = match["kind"], match["id"], match["anchor"]
+        anchors = self.anchors(kind, item_id)
+        if anchors is None and item_id in self.known[kind]:
+            return  # the item exists but is invalid: its own problems are reported
+        if anchors is None:
+            folder, suffix, _, label = KINDS[kind]
+            self.report_at(
+                source, loc, f"unknown {label} {item_id!r} (no {folder}/{item_id}{suffix})"
+            )
+        elif anchor not in anchors:
+            what = "`##` section" if kind == "module" else "`##`/`###` heading anchor"
+            self.report_at(source, loc, f"no {what} #{anchor} in {kind}:{item_id}")
 
     def check_sections(self, module: Module, source: _Source) -> None:
         """A module body needs `##` sections with distinct, non-empty slugs."""

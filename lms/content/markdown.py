@@ -212,3 +212,8 @@ def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Rend
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     body, toc = _render_unresolved(digest, text)
     return Rendered(html=_resolve_links(body, resolve_link), toc=list(toc))
+
+
+def heading_anchors(text: str, levels: tuple[int, ...] = (2, 3)) -> list[str]:
+    """Anchor ids of the headings of `levels` in a Markdown body, as the rendered page has them."""
+    return [slug for level, slug, _ in render_markdown(text).toc if level in levels]

@@ -114,6 +114,7 @@ questions:
     type: single
     topic: path
     prompt: First hop? See [the runbook](doc:runbook).
+    source: doc:runbook#start
     options:
       - {id: a, text: CDN}
       - {id: b, text: Load balancer, correct: true}
@@ -122,6 +123,7 @@ questions:
     type: multiple
     topic: metrics
     prompt: Golden signals?
+    source: module:basics#first-steps
     options:
       - {id: a, text: Latency, correct: true}
       - {id: b, text: Errors, correct: true}
@@ -466,6 +468,32 @@ def test_bad_links(tmp_path: Path) -> None:
     assert "no-such-module" in problem.message
     problem = find(problems, "quizzes/basics-quiz.yml", "questions.0.prompt")
     assert problem.line == line_of("quizzes/basics-quiz.yml", "prompt: First hop")
+
+
+def test_question_sources_are_checked_with_their_line(tmp_path: Path) -> None:
+    quiz = "quizzes/basics-quiz.yml"
+    for old, new, message in [
+        ("doc:runbook#start", "doc:runbook#no-such-heading", "no `##`/`###` heading anchor"),
+        ("doc:runbook#start", "doc:no-such-doc#start", "unknown document 'no-such-doc'"),
+        ("module:basics#first-steps", "module:basics#nope", "no `##` section #nope"),
+        ("module:basics#first-steps", "module:gone#first-steps", "unknown module 'gone'"),
+        ("module:basics#first-steps", "lab:ex-1-1-first#x", "is not 'doc:ID#section'"),
+        ("module:basics#first-steps", "module:basics", "is not 'doc:ID#section'"),
+    ]:
+        root = make_tree(tmp_path / new.replace(":", "-").replace("#", "-"), basics_quiz=(old, new))
+        index = 0 if old.startswith("doc:") else 1
+        problem = find(problems_of(root), quiz, f"questions.{index}.source")
+        assert problem.line == line_of(quiz, old), new
+        assert message in problem.message, problem.message
+        assert str(problem).startswith(f"{quiz}:{problem.line}: questions.{index}.source: ")
+
+
+def test_question_source_may_name_a_level_three_heading_of_a_document(tmp_path: Path) -> None:
+    root = make_tree(tmp_path, runbook=("## Start\n", "## Start\n\n### Deeper `part`\n"))
+    (root / "quizzes/basics-quiz.yml").write_text(
+        QUIZ.replace("doc:runbook#start", "doc:runbook#deeper-part")
+    )
+    assert [p for p in load_content(root).problems if p.path.startswith("quizzes/")] == []
 
 
 def test_module_sections_are_checked(tmp_path: Path) -> None:

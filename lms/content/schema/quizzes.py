@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -28,12 +29,25 @@ class Option(Model):
     weight: float | None = Field(default=None, ge=-100, le=100)
 
 
+SOURCE_RE = re.compile(r"^(?P<kind>doc|module):(?P<id>[^#\s]+)#(?P<anchor>[\w-]+)$")
+
+
+def _source(value: str) -> str:
+    if not SOURCE_RE.match(value):
+        raise fail(f"{value!r} is not 'doc:ID#section' or 'module:ID#section'")
+    return value
+
+
+SourceRef = Annotated[str, AfterValidator(_source)]
+
+
 class _Question(Model):
     id: Slug
     topic: Text
     prompt: Text
     explanation: Text
     points: int = Field(default=1, gt=0)
+    source: SourceRef | None = None  # where the answer is taught: doc:ID#anchor or module:ID#slug
 
 
 def _check_options(options: list[Option]) -> None:
