@@ -14,9 +14,10 @@ import yaml
 from sqlalchemy import func, select
 
 from lms.accounts.models import Role
-from lms.assessment import service
+from lms.assessment import attempts
 from lms.assessment.models import AttemptAnswer, QuizAttempt
-from lms.assessment.rules import draw_questions, option_order
+from lms.assessment.questions import option_order
+from lms.assessment.rules import draw_questions
 from lms.catalog import current_catalog, store
 from lms.extensions import db
 
@@ -198,6 +199,10 @@ def key_form(attempt: QuizAttempt, action: str = "submit") -> dict:
     return data
 
 
+# Submitting with questions unanswered asks to confirm first; this is the confirmed submit.
+SUBMIT_AS_IS = {"action": "submit", "confirm": "1"}
+
+
 def switch_to(client, login, user) -> None:
     """Sign out and sign in as another user on the same client."""
     client.post("/logout")
@@ -238,8 +243,8 @@ def test_perfect_score_through_the_real_pages_is_100(client, learner):
     attempt = reload(attempt)
     assert (attempt.status, attempt.percent, attempt.passed) == ("submitted", 100.0, True)
     assert attempt.ended_by == "learner" and attempt.submitted_at == START
-    assert service.best_scores([learner.id]) == {learner.id: {"mini": 100.0}}
-    assert service.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
+    assert attempts.best_scores([learner.id]) == {learner.id: {"mini": 100.0}}
+    assert attempts.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
 
 
 def test_attempt_snapshot_holds_the_served_questions(client, learner):
@@ -253,7 +258,7 @@ def test_attempt_snapshot_holds_the_served_questions(client, learner):
     assert sorted(r.position for r in rows) == list(range(7))
     # The draw and the option orders are reproducible from the stored seed.
     quiz = current_catalog().quizzes["mini"]
-    pool = [service.question_dict(q) for q in quiz.questions]
+    pool = [attempts.question_dict(q) for q in quiz.questions]
     drawn = draw_questions(pool, 7, attempt.seed, spread_topics=False, shuffle=True)
     assert drawn == [q["id"] for q in attempt.questions]
     for question in attempt.questions:
@@ -339,14 +344,13 @@ def test_bad_input_is_reported_beside_its_question(client, learner):
     assert 'value="4,5"' in html  # what was typed comes back for fixing
     attempt = reload(attempt)
     assert attempt.status == "open"  # not submitted; the valid answer was saved
-    rows = {r.question_id: r.response for r in service.answers_of(attempt)}
+    rows = {r.question_id: r.response for r in attempts.answers_of(attempt)}
     assert rows["tf"] == "true" and rows["num"] is None and rows["order"] is None
 
 
-def test_absurd_input_grades_zero_and_never_fails(client, learner):
+def test_absurd_input_is_refused_never_stored_and_never_fails(client, learner):
     attempt = start(client)
-    data = {
-        "action": "submit",
+    data = SUBMIT_AS_IS | {
         "q-pick-one": "zz",
         "q-pick-many": ["a", "a", "zz"],
         "q-tf": "maybe",
@@ -356,9 +360,19 @@ def test_absurd_input_grades_zero_and_never_fails(client, learner):
         "q-unknown": "x",
     }
     response = client.post(f"/attempts/{attempt.id}", data=data)
-    assert "Keep the answer under" in response.get_data(as_text=True)  # reported, not graded
-    data["q-short"] = "ünïcödé ✓"
-    response = client.post(f"/attempts/{attempt.id}", data=data, follow_redirects=True)
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200 and "Not submitted yet" in html  # reported, not graded
+    for message in (
+        "Keep the answer under 500 characters.",
+        "Choose one of the options shown.",
+        "Choose among the options shown.",
+        "Choose True or False.",
+        "Choose each match from the list shown.",
+    ):
+        assert message in html
+    assert all(row.response is None for row in attempts.answers_of(reload(attempt)))
+    fixed = SUBMIT_AS_IS | {"q-short": "ünïcödé ✓", "q-match-9": "Complete outage", "q-x": "x"}
+    response = client.post(f"/attempts/{attempt.id}", data=fixed, follow_redirects=True)
     assert response.status_code == 200 and "Score 0%" in response.get_data(as_text=True)
 
 
@@ -375,17 +389,19 @@ def test_double_submit_grades_once(client, learner, clock):
     assert first.headers["Location"] == second.headers["Location"]
     attempt = reload(attempt)
     assert attempt.percent == 100.0 and attempt.submitted_at == START
-    rows = service.answers_of(attempt)
+    rows = attempts.answers_of(attempt)
     assert {r.question_id: r.response for r in rows}["tf"] == "false"
     assert all(r.score == 1.0 for r in rows)
     # Saving into a graded attempt changes nothing either.
     client.post(f"/attempts/{attempt.id}", data={"action": "save", "q-tf": "true"})
-    assert {r.question_id: r.response for r in service.answers_of(reload(attempt))}["tf"] == "false"
+    assert {r.question_id: r.response for r in attempts.answers_of(reload(attempt))}[
+        "tf"
+    ] == "false"
 
 
 def test_two_sessions_submitting_at_once_grade_once(app, client, learner):
     attempt = start(client)
-    right, wrong = key_form(attempt), {"action": "submit"}
+    right, wrong = key_form(attempt), SUBMIT_AS_IS
     email, url = learner.email, f"/attempts/{attempt.id}"
     barrier = threading.Barrier(2)
     results = []
@@ -404,7 +420,7 @@ def test_two_sessions_submitting_at_once_grade_once(app, client, learner):
     assert results == [302, 302]
     attempt = reload(attempt)
     assert attempt.status == "submitted" and attempt.percent in (0.0, 100.0)
-    rows = service.answers_of(attempt)
+    rows = attempts.answers_of(attempt)
     expected = 1.0 if attempt.percent == 100.0 else 0.0
     assert all(r.score == expected for r in rows)  # the grades match the one result kept
     count = db.session.scalar(select(func.count()).select_from(QuizAttempt))
@@ -447,7 +463,7 @@ def test_quiz_page_and_command_close_expired_attempts(app, client, learner, make
     assert reload(attempt).status == "submitted"
     other = make_user()
     quiz = current_catalog().quizzes["mini"]
-    second = service.start_attempt(other.id, quiz)
+    second = attempts.start_attempt(other.id, quiz)
     db.session.commit()
     clock.advance(minutes=11)
     result = app.test_cli_runner().invoke(args=["quiz", "close-expired"])
@@ -497,7 +513,7 @@ def test_concurrent_starts_make_one_attempt(app, client, learner):
 def test_cooldown_after_a_failed_attempt(client, learner, clock, set_quiz):
     attempt = start(client)
     clock.advance(minutes=2)
-    client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+    client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS)
     assert reload(attempt).passed is False
     message = "Your next attempt opens at 2026-03-02 09:32 UTC."
     assert message in client.get("/quizzes/mini").get_data(as_text=True)
@@ -518,7 +534,7 @@ def test_attempt_limit(client, learner, clock, set_quiz):
     set_quiz(max_attempts=2, cooldown=0)
     for _ in range(2):
         attempt = start(client)
-        client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+        client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS)
     html = client.get("/quizzes/mini").get_data(as_text=True)
     assert "You have used all 2 attempts at this quiz." in html and "Start attempt" not in html
     response = client.post("/quizzes/mini/start", follow_redirects=True)
@@ -541,7 +557,7 @@ def test_another_learners_attempt(client, login, learner, make_user, role, statu
     db.session.commit()
     switch_to(client, login, viewer)
     assert client.get(f"/attempts/{attempt.id}").status_code == status
-    assert client.post(f"/attempts/{attempt.id}", data={"action": "submit"}).status_code == 404
+    assert client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS).status_code == 404
     assert client.get("/attempts/999999").status_code == 404
 
 
@@ -582,11 +598,11 @@ def test_review_never_shows_only_the_score(client, learner, set_quiz):
 def test_review_after_last_attempt(client, learner, set_quiz):
     set_quiz(review="after_last_attempt", max_attempts=2, cooldown=0)
     first = start(client)
-    html = client.post(f"/attempts/{first.id}", data={"action": "submit"}, follow_redirects=True)
+    html = client.post(f"/attempts/{first.id}", data=SUBMIT_AS_IS, follow_redirects=True)
     assert "EXPL-" not in html.get_data(as_text=True)
     assert "once you have used your last attempt" in html.get_data(as_text=True)
     second = start(client)
-    client.post(f"/attempts/{second.id}", data={"action": "submit"})
+    client.post(f"/attempts/{second.id}", data=SUBMIT_AS_IS)
     for attempt in (first, second):
         assert "EXPL-SINGLE" in client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
 
@@ -618,24 +634,24 @@ def test_editing_the_quiz_never_changes_a_graded_attempt(client, learner, set_qu
 
 def test_best_scores_and_passed_quiz_ids(client, learner, make_user, clock):
     attempt = start(client)
-    client.post(f"/attempts/{attempt.id}", data={"action": "submit", "q-tf": "false"})
+    client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS | {"q-tf": "false"})
     clock.advance(minutes=31)
     second = start(client)
     client.post(f"/attempts/{second.id}", data=key_form(second))
     nobody = make_user()
-    scores = service.best_scores([learner.id, nobody.id])
+    scores = attempts.best_scores([learner.id, nobody.id])
     assert scores == {learner.id: {"mini": 100.0}, nobody.id: {}}
-    assert service.passed_quiz_ids([learner.id, nobody.id]) == {
+    assert attempts.passed_quiz_ids([learner.id, nobody.id]) == {
         learner.id: {"mini"},
         nobody.id: set(),
     }
-    assert service.best_scores([]) == {}
+    assert attempts.best_scores([]) == {}
 
 
 def test_pages_run_a_bounded_number_of_queries(client, login, learner, count_queries, clock):
     for _ in range(2):
         attempt = start(client)
-        client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+        client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS)
         clock.advance(minutes=31)
     attempt = start(client)
     login(learner)  # a fresh signed-in user object (start() expired the old one)
@@ -667,7 +683,7 @@ def test_raising_the_pass_mark_later_never_unpasses_anyone(client, learner, cont
     assert "passed" in client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
     quiz_page = client.get("/quizzes/mini").get_data(as_text=True)
     assert "not passed yet" not in quiz_page
-    assert service.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
+    assert attempts.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
 
 
 def test_a_graded_quiz_announces_itself_and_completes_its_module(
