@@ -708,3 +708,162 @@ def test_a_graded_quiz_announces_itself_and_completes_its_module(
         attempt = start(client)
         client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
     assert sorted(heard) == [("completed", "mini-module"), ("graded", "mini")]
+
+
+# --- no accidental submit ------------------------------------------------------------------------
+
+
+def test_submitting_with_unanswered_questions_asks_first(client, learner):
+    attempt = start(client)
+    response = client.post(f"/attempts/{attempt.id}", data={"action": "submit", "q-tf": "false"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Submit with 6 of 7 questions unanswered?" in html and "Keep answering" in html
+    assert "<script>" not in html
+    attempt = reload(attempt)
+    assert attempt.status == "open"  # nothing burnt; the answer given is saved
+    assert {r.question_id: r.response for r in attempts.answers_of(attempt)}["tf"] == "false"
+    response = client.post(f"/attempts/{attempt.id}", data={"action": "submit_saved"})
+    assert response.status_code == 302
+    attempt = reload(attempt)
+    assert attempt.status == "submitted" and attempt.percent == round(100 / 7, 2)
+
+
+def test_submitting_every_answer_asks_nothing(client, learner):
+    attempt = start(client)
+    data = key_form(attempt)
+    assert "confirm" not in data
+    assert client.post(f"/attempts/{attempt.id}", data=data).status_code == 302
+    assert reload(attempt).status == "submitted"
+
+
+def test_the_attempt_page_carries_the_confirmation_dialog_and_no_inline_script(client, learner):
+    attempt = start(client)
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'id="quiz-confirm-dialog"' in html and 'name="confirm"' in html
+    assert "<script>" not in html and " onclick=" not in html
+
+
+# --- answers validated against what was served ----------------------------------------------------
+
+
+def test_a_saved_answer_must_be_one_that_was_served(client, learner):
+    attempt = start(client)
+    for data, message in (
+        ({"q-pick-one": "x" * 1_900_000}, "Choose one of the options shown."),
+        ({"q-pick-many": [str(n) for n in range(50_000)]}, "Choose among the options shown."),
+        ({"q-num": "1" * 51}, "Keep the answer under 50 characters."),
+        ({"q-match-0": "Desk count"}, "Choose each match from the list shown."),
+    ):
+        response = client.post(f"/attempts/{attempt.id}", data={"action": "save"} | data)
+        assert response.status_code == 200 and message in unescape(response.get_data(as_text=True))
+    assert all(r.response is None for r in attempts.answers_of(reload(attempt)))
+
+
+def test_the_service_refuses_what_was_not_served(client, learner):
+    from lms.errors import ServiceError
+
+    attempt = start(client)
+    order = attempt.option_orders["order"]
+    for responses in (
+        {"pick-one": "x" * 1_900_000},
+        {"pick-many": ["a"] * 50_000},
+        {"tf": "perhaps"},
+        {"short": "y" * 501},
+        {"match": {"Level one": "Somewhere else"}},
+        {"order": order[:-1]},
+    ):
+        with pytest.raises(ServiceError):
+            attempts.save_answers(attempt, responses)
+        db.session.rollback()
+    outcome = attempts.save_answers(attempt, {"order": list(reversed(order)), "tf": True})
+    assert outcome.saved == 2
+
+
+def test_multiple_choice_says_how_many_to_choose(client, learner):
+    attempt = start(client)
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Choose 2 of the 4 answers." in html
+
+
+# --- feedback after a result ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("review", ["immediately", "after_last_attempt", "never"])
+def test_every_result_shows_the_score_per_topic(client, learner, set_quiz, review):
+    set_quiz(review=review)
+    attempt = start(client)
+    data = key_form(attempt) | {"q-num": "1", "q-short": "no"}  # numbers 0 of 1, words 2 of 3
+    html = client.post(f"/attempts/{attempt.id}", data=data, follow_redirects=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.get_data(as_text=True)))
+    assert "Result by topic" in text
+    assert "numbers 0 of 1 to study" in text
+    assert "words 2 of 3" in text and "basics 3 of 3" in text
+
+
+def test_weak_topics_link_to_where_they_are_taught(client, learner, content_dir, set_quiz):
+    (content_dir / "modules").mkdir()
+    (content_dir / "modules" / "mini-module.md").write_text(
+        "---\nid: mini-module\ntitle: Mini module\nnumber: 1\nlevel: associate\nduration: 30\n"
+        "summary: One part.\nobjectives: [Read it]\nquiz: mini\npass_score: 60\n---\n"
+        "## Only part\n\nText.\n",
+        encoding="utf-8",
+    )
+    set_quiz(module="mini-module")
+    attempt = start(client)
+    # A question's optional `source` (doc:ID#section or module:ID#section), as served.
+    attempt.questions = [
+        q | {"source": "module:mini-module#only-part"} if q["id"] == "num" else q
+        for q in attempt.questions
+    ]
+    db.session.commit()
+    data = SUBMIT_AS_IS | {"q-tf": "true"}  # every topic weak
+    html = client.post(f"/attempts/{attempt.id}", data=data, follow_redirects=True)
+    html = unescape(html.get_data(as_text=True))
+    assert 'href="/modules/mini-module#only-part">Mini module › Only part</a>' in html
+    assert 'href="/modules/mini-module">Mini module</a>' in html  # topics without a source
+
+
+def test_practice_review_shows_the_key_only_after_a_pass(client, learner, clock):
+    first = start(client)
+    html = client.post(
+        f"/attempts/{first.id}", data=SUBMIT_AS_IS | {"q-tf": "true"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Score 0%" in html and "shown once you pass this quiz" in html
+    assert "Your answer" in html and "wrong" in html  # what they answered, marked
+    assert "EXPL-" not in html and "Right answer" not in html and "Sevtwo-Partial" not in html
+    assert "Latency" not in html  # no option text of an unanswered question's key
+    clock.advance(minutes=31)
+    second = start(client)
+    client.post(f"/attempts/{second.id}", data=key_form(second))
+    html = client.get(f"/attempts/{first.id}").get_data(as_text=True)
+    assert "EXPL-SINGLE" in html and "Right answer" in html
+
+
+def test_a_trainer_sees_whose_attempt_it_is_and_their_answer(client, login, learner, make_user):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS | {"q-tf": "true"})
+    own = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Your answer" in own and "Their answer" not in own
+    switch_to(client, login, make_user(role=Role.TRAINER))
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Lee Learner" in html and "Their answer" in html and "Your answer" not in html
+    assert "EXPL-SINGLE" in html  # the training team sees the key whatever the policy
+
+
+def test_staff_see_whose_open_attempt_it_is(client, login, learner, make_user):
+    attempt = start(client)
+    switch_to(client, login, make_user(role=Role.TRAINER))
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Lee Learner" in html and "Their answers are shown once it is graded" in html
+
+
+@pytest.mark.parametrize("relation", ["mentor_id", "manager_id"])
+def test_mentors_and_managers_do_not_open_attempts(client, login, learner, make_user, relation):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
+    supervisor = make_user(role=Role.MENTOR)
+    setattr(learner, relation, supervisor.id)
+    db.session.commit()
+    switch_to(client, login, supervisor)
+    assert client.get(f"/attempts/{attempt.id}").status_code == 404
