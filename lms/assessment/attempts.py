@@ -488,6 +488,38 @@ def _state_without_quiz(attempts: list[QuizAttempt]) -> QuizState:
     )
 
 
+@dataclass(frozen=True)
+class OpenAttempt:
+    """What the pages of an open attempt may show: its header and the public questions.
+
+    The attempt row itself (whose snapshot holds the key) never reaches those templates.
+    """
+
+    id: int
+    quiz_id: str
+    quiz_title: str
+    number: int
+    pass_score: float
+    started_at: datetime
+    deadline_at: datetime | None
+    questions: list[dict]  # public views, in served order
+
+
+def open_attempt_view(attempt: QuizAttempt) -> OpenAttempt:
+    """The public view of an open attempt: each served question's public view, no key."""
+    orders = attempt.option_orders or {}
+    return OpenAttempt(
+        id=attempt.id,
+        quiz_id=attempt.quiz_id,
+        quiz_title=attempt.quiz_title,
+        number=attempt.number,
+        pass_score=attempt.pass_score,
+        started_at=attempt.started_at,
+        deadline_at=attempt.deadline_at,
+        questions=[questions.public_view(q, orders.get(q["id"], [])) for q in attempt.questions],
+    )
+
+
 def unanswered_numbers(attempt: QuizAttempt, responses: dict[str, Any]) -> list[int]:
     """The numbers (1-based, in served order) of the questions left blank in `responses`."""
     return [

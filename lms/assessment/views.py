@@ -150,7 +150,11 @@ def attempt(attempt_id: int):
         if attempt.user_id != current_user.id:
             answers = attempts.answers_of(attempt)
             return render_template(
-                "assessment/in_progress.html", attempt=attempt, answers=answers, learner=learner
+                "assessment/in_progress.html",
+                attempt=attempts.open_attempt_view(attempt),
+                answered=sum(1 for row in answers if not questions.is_blank(row.response)),
+                total=len(answers),
+                learner=learner,
             )
         return _render_take(attempt, AttemptForm())
     quiz = current_catalog().quizzes.get(attempt.quiz_id)
@@ -200,15 +204,14 @@ def _render_take(attempt: QuizAttempt, form: AttemptForm, read=None):
     seconds_left = None
     if attempt.deadline_at is not None:
         seconds_left = max(0, int((as_utc(attempt.deadline_at) - utcnow()).total_seconds()))
-    orders = attempt.option_orders or {}
-    views = [questions.public_view(q, orders.get(q["id"], [])) for q in attempt.questions]
     answered = sum(1 for value in responses.values() if not questions.is_blank(value))
+    shown = attempts.open_attempt_view(attempt)
     return render_template(
         "assessment/take.html",
-        attempt=attempt,
+        attempt=shown,
         form=form,
-        questions=views,
-        values=display_values(attempt.questions, orders, responses),
+        questions=shown.questions,
+        values=display_values(attempt.questions, attempt.option_orders or {}, responses),
         errors=errors,
         seconds_left=seconds_left,
         answered=answered,
@@ -250,7 +253,7 @@ def save(attempt_id: int):
             return _after_write(attempt, ok, outcome, submitting=False, read=read)
         return render_template(
             "assessment/confirm_submit.html",
-            attempt=attempt,
+            attempt=attempts.open_attempt_view(attempt),
             unanswered=unanswered,
             form=ConfirmSubmitForm(),
         )

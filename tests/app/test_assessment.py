@@ -867,3 +867,31 @@ def test_mentors_and_managers_do_not_open_attempts(client, login, learner, make_
     db.session.commit()
     switch_to(client, login, supervisor)
     assert client.get(f"/attempts/{attempt.id}").status_code == 404
+
+
+def test_open_attempt_pages_receive_only_public_views(app, client, login, learner, make_user):
+    from flask import template_rendered
+
+    attempt = start(client)
+    seen = []
+
+    def record(sender, template, context, **extra):
+        seen.append((template.name, context))
+
+    key_words = {"correct", "answer", "accepted", "pairs", "items", "explanation", "pattern"}
+    with template_rendered.connected_to(record, app):
+        client.get(f"/attempts/{attempt.id}")
+        client.post(f"/attempts/{attempt.id}", data={"action": "submit", "q-tf": "true"})
+        switch_to(client, login, make_user(role=Role.TRAINER))
+        client.get(f"/attempts/{attempt.id}")
+    pages = {name: context for name, context in seen if name.startswith("assessment/")}
+    assert set(pages) >= {
+        "assessment/take.html",
+        "assessment/confirm_submit.html",
+        "assessment/in_progress.html",
+    }
+    for name, context in pages.items():
+        assert not any(isinstance(value, QuizAttempt) for value in context.values()), name
+        assert not hasattr(context["attempt"], "option_orders"), name
+    for view in pages["assessment/take.html"]["questions"]:
+        assert not key_words & set(view), view
