@@ -96,9 +96,9 @@ def route_urls(app, method: str, values: dict[str, object]) -> list[tuple[str, s
     return urls
 
 
-@pytest.fixture
-def people(app, make_user):
-    """A user of each role, and a graded quiz attempt of the learner's."""
+@pytest.fixture(params=["graded", "open"])
+def people(request, app, make_user):
+    """A user of each role, and a quiz attempt of the learner's (graded, or open)."""
     from lms.assessment import attempts
 
     mentor = make_user(role=Role.MENTOR)
@@ -113,7 +113,8 @@ def people(app, make_user):
     }
     quiz = next(iter(current_catalog().quizzes.values()))
     attempt = attempts.start_attempt(learner.id, quiz)
-    attempts.submit_attempt(attempt, {})
+    if request.param == "graded":
+        attempts.submit_attempt(attempt, {})
     db.session.commit()
     return users, sample_values(learner.id, attempt.id)
 
