@@ -1,6 +1,7 @@
 """Security baseline seen from outside: headers, cookies, CSRF, throttle, error pages."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from flask import Blueprint, g, request, url_for
@@ -40,6 +41,11 @@ def test_production_refuses_default_or_missing_secret_key(monkeypatch, key):
 
 
 @pytest.fixture
+def app_config(tmp_path):
+    return {"UPLOAD_FOLDER": str(tmp_path / "uploads")}
+
+
+@pytest.fixture
 def csrf_app(database_url):
     app = create_app({**base_config(database_url), "WTF_CSRF_ENABLED": True})
     with app.app_context():
@@ -61,7 +67,7 @@ INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
 
 
-def sample_values(learner_id: int, attempt_id: int) -> dict[str, object]:
+def sample_values(learner_id: int, records: dict[str, int]) -> dict[str, object]:
     """A value for every URL argument the app's routes take: shipped content, test data."""
     catalog = current_catalog()
     module = next(iter(catalog.modules.values()))
@@ -72,9 +78,13 @@ def sample_values(learner_id: int, attempt_id: int) -> dict[str, object]:
         "doc_id": next(iter(catalog.documents)),
         "lab_id": next(iter(catalog.labs)),
         "track_id": catalog.curriculum.tracks[0].id,
+        "cert_id": catalog.curriculum.certifications[0].id,
+        "by": "manager",
         "user_id": learner_id,
-        "attempt_id": attempt_id,
-    }
+        # POST-only routes: the CSRF check answers before any lookup, so no row is needed.
+        "approval_id": 1,
+        "certificate_id": 1,
+    } | records
 
 
 def route_urls(app, method: str, values: dict[str, object]) -> list[tuple[str, str]]:
@@ -100,6 +110,8 @@ def route_urls(app, method: str, values: dict[str, object]) -> list[tuple[str, s
 def people(request, app, make_user):
     """A user of each role, and a quiz attempt of the learner's (graded, or open)."""
     from lms.assessment import attempts
+    from lms.practice import service as practice
+    from lms.practice.storage import current_storage
 
     mentor = make_user(role=Role.MENTOR)
     learner = make_user(role=Role.LEARNER)
@@ -111,12 +123,29 @@ def people(request, app, make_user):
         "trainer": make_user(role=Role.TRAINER),
         "admin": make_user(role=Role.ADMIN),
     }
-    quiz = next(iter(current_catalog().quizzes.values()))
+    catalog = current_catalog()
+    quiz = next(iter(catalog.quizzes.values()))
     attempt = attempts.start_attempt(learner.id, quiz)
     if request.param == "graded":
         attempts.submit_attempt(attempt, {})
+    submission = practice.start_lab(learner, next(iter(catalog.labs.values())))
+    submission.answers = {checkpoint["id"]: "1" for checkpoint in submission.checkpoints}
+    practice.submit(submission)  # a sent submission: its review page exists
+    kind = catalog.curriculum.evidence_kinds[0].id
+    entry = practice.EvidenceInput(kind, date.today() - timedelta(days=1), "Shadowed", "INC-1")
+    evidence = practice.log_evidence(learner, entry, catalog, date.today())
+    upload = practice.Upload(None, "notes.pdf", b"%PDF-1.4\n%test\n%%EOF\n")
+    [artifact] = practice.add_artifacts(
+        learner.id, [upload], current_storage(), practice.Limits(), evidence_id=evidence.id
+    )
     db.session.commit()
-    return users, sample_values(learner.id, attempt.id)
+    records = {
+        "attempt_id": attempt.id,
+        "submission_id": submission.id,
+        "evidence_id": evidence.id,
+        "artifact_id": artifact.id,
+    }
+    return users, sample_values(learner.id, records)
 
 
 def sign_in_as(client, user) -> None:
