@@ -43,6 +43,16 @@ def _supervises(user: User, learner: User | None) -> bool:
     return learner is not None and user.id != learner.id and _oversees(user, learner)
 
 
+def _takes_or_trains(user: User, learner: User | None) -> bool:
+    """True for the learner themself and for the training team (trainers, admins).
+
+    Not a learner's mentor or manager: a graded attempt's review can show the answer key,
+    and mentors and managers take the same quizzes. They follow results through the
+    learner's records, not the attempt pages.
+    """
+    return learner is not None and (user.id == learner.id or _is_staff(user))
+
+
 def _is_not_staff(user: User, learner: User | None = None) -> bool:
     return not _is_staff(user)
 
@@ -59,6 +69,7 @@ RULES: dict[str, Callable[[User, User | None], bool]] = {
     "view_reports": _is_staff,
     "view_mentees": _is_mentor_or_staff,
     "view_learner": _oversees,
+    "view_attempt": _takes_or_trains,
     "verify_evidence": _supervises,
 }
 

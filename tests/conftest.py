@@ -6,6 +6,7 @@ empty tables.
 """
 
 import os
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from lms import create_app
 from lms.accounts import service
@@ -36,6 +38,15 @@ def base_config(database_url: str) -> dict:
         "LMS_CONTENT_DIR": str(REPO_ROOT),
         "LMS_CONTENT_RELOAD": False,
     }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, connection_record) -> None:
+    """Tests only: SQLite skips fsync (a crash would lose a throw-away database, no more)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
 
 
 @pytest.fixture(scope="session")

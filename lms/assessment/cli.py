@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from lms.assessment import service
+from lms.assessment import attempts, statistics
 from lms.catalog import current_catalog
 from lms.content.gift import dump_gift, parse_gift, slugify, to_quiz_yaml
 from lms.transaction import transactional
@@ -20,7 +20,7 @@ quiz_cli = AppGroup(
 @transactional
 def close_expired():
     """Grade every open attempt whose time limit (and grace) has passed."""
-    closed = service.close_expired()
+    closed = attempts.close_expired()
     click.echo(f"Closed {closed} expired attempt(s).")
 
 
@@ -28,7 +28,7 @@ def close_expired():
 @transactional
 def rebuild_stats():
     """Recompute the item statistics' running sums from every graded answer."""
-    rows = service.rebuild_question_stats()
+    rows = statistics.rebuild_question_stats()
     click.echo(f"Rebuilt statistics for {rows} question(s).")
 
 
@@ -80,7 +80,7 @@ def export_gift(quiz_id: str):
     if quiz is None:
         click.echo(f"Error: no quiz {quiz_id!r}.", err=True)
         sys.exit(1)
-    text, skipped = dump_gift([service.question_dict(q) for q in quiz.questions])
+    text, skipped = dump_gift([attempts.question_dict(q) for q in quiz.questions])
     for question_id in skipped:
         click.echo(f"skipped {question_id}: GIFT cannot hold this question type", err=True)
     click.echo(text, nl=False)

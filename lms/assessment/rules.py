@@ -1,8 +1,9 @@
-"""Grading rules, seeded question sampling, attempt scoring and item statistics.
+"""Grading helpers, seeded question sampling, attempt scoring and item statistics.
 
 Everything here is pure: questions arrive as plain dicts shaped like the quiz YAML of the
 content contract (already validated), responses arrive as whatever the browser sent.
-A malformed response always grades 0; it never raises.
+A malformed response always grades 0; it never raises. Each question type's own grading
+is its class in `lms.assessment.questions`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import random
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,47 +34,23 @@ class Grade:
 
 
 ZERO = Grade(0.0, False, ("malformed",))
-Grader = Callable[..., Grade]
-GRADERS: dict[str, Grader] = {}
 
 
-def _grader(type_name: str) -> Callable[[Grader], Grader]:
-    def register(func: Grader) -> Grader:
-        GRADERS[type_name] = func
-        return func
-
-    return register
-
-
-def _clamp(value: float) -> float:
+def clamp(value: float) -> float:
+    """Round a score into 0..1."""
     return round(min(1.0, max(0.0, value)), 6)
 
 
-def _is_text(value: Any) -> bool:
+def is_text(value: Any) -> bool:
+    """True for a non-empty string of a sane length."""
     return isinstance(value, str) and 0 < len(value) <= MAX_TEXT
 
 
-def _text_list(value: Any) -> list[str] | None:
+def text_list(value: Any) -> list[str] | None:
     """Return the response as a list of strings, or None when it is malformed."""
     if not isinstance(value, (list, tuple)) or not 0 < len(value) <= MAX_ITEMS:
         return None
-    return list(value) if all(_is_text(v) for v in value) else None
-
-
-def grade(question: dict, response: Any, scoring: str = "all_or_nothing") -> Grade:
-    """Grade a response with the grader registered for the question type (KeyError if none)."""
-    if scoring not in SCORINGS:
-        raise ValueError(f"unknown scoring {scoring!r}")
-    return GRADERS[question["type"]](question, response, scoring=scoring)
-
-
-@_grader("single")
-def grade_single(question: dict, response: Any, *, scoring: str = "all_or_nothing") -> Grade:
-    """Grade a single-choice response (one option id)."""
-    ids = {o["id"]: bool(o.get("correct")) for o in question["options"]}
-    if not _is_text(response) or response not in ids:
-        return ZERO
-    return Grade(1.0, True) if ids[response] else Grade(0.0, False, (f"wrong:{response}",))
+    return list(value) if all(is_text(v) for v in value) else None
 
 
 def option_weights(question: dict) -> dict[str, float]:
@@ -89,35 +66,6 @@ def option_weights(question: dict) -> dict[str, float]:
     }
 
 
-@_grader("multiple")
-def grade_multiple(question: dict, response: Any, *, scoring: str = "all_or_nothing") -> Grade:
-    """Grade a multiple-choice response (list of option ids; duplicates count once)."""
-    chosen = _text_list(response)
-    right = {o["id"] for o in question["options"] if o.get("correct")}
-    weights = option_weights(question)
-    if chosen is None or not set(chosen) <= weights.keys():
-        return ZERO
-    picked = set(chosen)
-    feedback = tuple(sorted(f"missed:{i}" for i in right - picked)) + tuple(
-        sorted(f"wrong:{i}" for i in picked - right)
-    )
-    exact = picked == right
-    if scoring == "partial":
-        return Grade(_clamp(sum(weights[i] for i in picked) / 100), exact, feedback)
-    return Grade(1.0 if exact else 0.0, exact, feedback)
-
-
-@_grader("true_false")
-def grade_true_false(question: dict, response: Any, *, scoring: str = "all_or_nothing") -> Grade:
-    """Grade a true/false response (bool or the strings "true"/"false")."""
-    if isinstance(response, str) and len(response) <= MAX_TEXT:
-        response = {"true": True, "false": False}.get(response.strip().casefold())
-    if not isinstance(response, bool):
-        return ZERO
-    ok = response is bool(question["answer"])
-    return Grade(1.0 if ok else 0.0, ok)
-
-
 def parse_number(value: Any) -> float | None:
     """Read a finite number from a number or a '.'-decimal string; None if malformed."""
     if isinstance(value, bool):
@@ -131,7 +79,8 @@ def parse_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _within(x: float, spec: dict) -> bool:
+def within(x: float, spec: dict) -> bool:
+    """Whether a number meets a numeric spec (`range`, or `value`/`answer` with `tolerance`)."""
     if spec.get("range") is not None:
         low, high = spec["range"]
         return low - _EPS <= x <= high + _EPS
@@ -139,74 +88,9 @@ def _within(x: float, spec: dict) -> bool:
     return abs(x - target) <= float(spec.get("tolerance") or 0) + _EPS * max(1.0, abs(target))
 
 
-@_grader("numeric")
-def grade_numeric(question: dict, response: Any, *, scoring: str = "all_or_nothing") -> Grade:
-    """Grade a numeric response: exact, tolerance, range, or best of weighted `answers`."""
-    x = parse_number(response)
-    if x is None:
-        return ZERO
-    if question.get("answers"):
-        weights = [float(a.get("weight", 100)) for a in question["answers"] if _within(x, a)]
-        score = _clamp(max(weights, default=0) / 100)
-        return Grade(score, score >= 1.0)
-    ok = _within(x, question)
-    return Grade(1.0 if ok else 0.0, ok)
-
-
 def normalize_text(text: str) -> str:
     """NFKC-normalize, case-fold and collapse whitespace, for comparing short answers."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-@_grader("short")
-def grade_short(question: dict, response: Any, *, scoring: str = "all_or_nothing") -> Grade:
-    """Grade a short text answer against `accepted` (optionally weighted) and `pattern`."""
-    if not _is_text(response) or not response.strip():
-        return ZERO
-    given = normalize_text(response)
-    best = 0.0
-    for item in question.get("accepted") or []:
-        text, weight = (item, 100) if isinstance(item, str) else (item["text"], item["weight"])
-        if normalize_text(text) == given:
-            best = max(best, float(weight))
-    pattern = question.get("pattern")
-    if pattern:
-        spaced = " ".join(unicodedata.normalize("NFKC", response).split())
-        if re.fullmatch(pattern, spaced, re.IGNORECASE):
-            best = 100.0
-    score = _clamp(best / 100)
-    return Grade(score, score >= 1.0)
-
-
-@_grader("matching")
-def grade_matching(question: dict, response: Any, *, scoring: str = "all_or_nothing") -> Grade:
-    """Grade a matching response (dict left -> right): fraction of pairs right."""
-    pairs = {p["left"]: p["right"] for p in question["pairs"]}
-    rights = set(pairs.values())
-    if (
-        not isinstance(response, dict)
-        or not 0 < len(response) <= len(pairs)
-        or not all(k in pairs and _is_text(v) and v in rights for k, v in response.items())
-    ):
-        return ZERO
-    wrong = tuple(f"wrong:{left}" for left in pairs if response.get(left) != pairs[left])
-    score = _clamp((len(pairs) - len(wrong)) / len(pairs))
-    return Grade(score, not wrong, wrong)
-
-
-@_grader("ordering")
-def grade_ordering(question: dict, response: Any, *, scoring: str = "all_or_nothing") -> Grade:
-    """Grade an ordering response (every item once): 1 if exact, else share in place."""
-    items = list(question["items"])
-    given = _text_list(response)
-    if given is None or sorted(given) != sorted(items):
-        return ZERO
-    if given == items:
-        return Grade(1.0, True)
-    misplaced = tuple(
-        f"misplaced:{i}" for i, (a, b) in enumerate(zip(given, items, strict=True)) if a != b
-    )
-    return Grade(_clamp((len(items) - len(misplaced)) / len(items)), False, misplaced)
 
 
 # --- sampling and shuffling ------------------------------------------------------------------
@@ -242,37 +126,6 @@ def draw_questions(
         chosen = {id(q) for q in picked}
         picked = [q for q in pool if id(q) in chosen]
     return [q["id"] for q in picked]
-
-
-def option_order(question: dict, seed: int, shuffle: bool) -> list[str]:
-    """Display order: option ids (single/multiple), right texts (matching) or items (ordering).
-
-    Matching and ordering are always shuffled (their authored order would give the answer
-    away): the right texts of a matching question are never shown in the order of their left
-    texts, and an ordering question with 3+ items is never shown in its correct order.
-    """
-    rng = random.Random(f"{seed}:{question['id']}")
-    kind = question["type"]
-    if kind in ("single", "multiple"):
-        ids = [o["id"] for o in question["options"]]
-        if shuffle:
-            rng.shuffle(ids)
-        return ids
-    if kind == "matching":
-        authored = [p["right"] for p in question["pairs"]]
-        rights = authored[:]
-        rng.shuffle(rights)
-        if len(rights) >= 2 and rights == authored:
-            rights = rights[1:] + rights[:1]
-        return rights
-    if kind == "ordering":
-        items = list(question["items"])
-        order = items[:]
-        rng.shuffle(order)
-        if len(items) >= 3 and order == items:
-            order = order[1:] + order[:1]
-        return order
-    return []
 
 
 # --- attempt scoring ---------------------------------------------------------------------------
@@ -405,3 +258,73 @@ def score_histogram(percents: list[float], bins: int = 10) -> list[tuple[str, in
         return f"{x:g}"
 
     return [(f"{fmt(i * width)}-{fmt((i + 1) * width)}", c) for i, c in enumerate(counts)]
+
+
+# --- feedback by topic -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a question's material is taught: a document or module, and optionally a section."""
+
+    kind: str  # "doc" or "module"
+    item_id: str
+    section: str | None
+
+
+def parse_source(value: Any) -> Source | None:
+    """Read a question's `source` ("doc:ID#section" or "module:ID#section"); None if absent."""
+    if isinstance(value, dict):
+        value = value.get("ref") or value.get("source")
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    kind, _, rest = value.partition(":")
+    item_id, _, section = rest.partition("#")
+    if kind not in ("doc", "module") or not item_id:
+        return None
+    return Source(kind, item_id, section or None)
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    """A learner's score on one topic of an attempt ("incident response 2 of 6")."""
+
+    topic: str
+    earned: float  # points
+    possible: int  # points
+    weak: bool  # below the pass mark: worth studying before the next attempt
+    sources: tuple[Source, ...]  # where to study it (only for weak topics)
+
+    @property
+    def earned_text(self) -> str:
+        """The points earned, without a trailing .0 ("2", "2.5")."""
+        return f"{round(self.earned, 1):g}"
+
+
+def topic_scores(
+    rows: Iterable[tuple[str, float, int, Source | None]],
+    pass_score: float,
+    fallback: Source | None = None,
+) -> list[TopicScore]:
+    """Points earned of possible per topic, from (topic, score 0..1, points, source) rows.
+
+    A topic scored below the pass mark is weak; it lists where its questions are taught
+    (their sources), or `fallback` (the quiz's module) when none of them says. Topics come
+    weakest first, then by name.
+    """
+    earned: dict[str, float] = defaultdict(float)
+    possible: dict[str, int] = defaultdict(int)
+    sources: dict[str, dict[Source, None]] = defaultdict(dict)
+    for topic, score, points, source in rows:
+        earned[topic] += score * points
+        possible[topic] += points
+        if source is not None:
+            sources[topic][source] = None
+    result = []
+    for topic in possible:
+        weak = possible[topic] > 0 and 100 * earned[topic] / possible[topic] < pass_score
+        where = tuple(sources[topic]) or ((fallback,) if fallback else ())
+        result.append(
+            TopicScore(topic, earned[topic], possible[topic], weak, where if weak else ())
+        )
+    return sorted(result, key=lambda t: (t.earned / t.possible if t.possible else 1, t.topic))

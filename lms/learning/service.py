@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, tuple_
 
 from lms import events
-from lms.assessment.service import passed_quiz_ids
+from lms.assessment.attempts import passed_quiz_ids
 from lms.content import Catalog
 from lms.errors import ServiceError
 from lms.extensions import db, set_row

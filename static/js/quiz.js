@@ -1,4 +1,6 @@
-// Attempt page: autosave as the learner answers, and the countdown. The page works without it.
+// Attempt page: autosave as the learner answers, a confirmation before submitting with
+// questions unanswered, and the countdown. The page works without it (the server asks
+// for the confirmation on a page of its own).
 (function () {
   "use strict";
   var form = document.getElementById("attempt-form");
@@ -18,6 +20,7 @@
 
   function countAnswered() {
     var answered = 0;
+    var total = 0;
     form.querySelectorAll("fieldset.quiz-question").forEach(function (fieldset) {
       var filled = Array.prototype.some.call(
         fieldset.querySelectorAll("input, select"),
@@ -27,9 +30,11 @@
         }
       );
       if (filled) answered += 1;
+      total += 1;
     });
     var counter = document.getElementById("quiz-answered");
     if (counter) counter.textContent = String(answered);
+    return total - answered;
   }
 
   function save() {
@@ -87,6 +92,38 @@
     if (event.target.type === "text") changed();
   });
 
+  // --- confirm before submitting with questions unanswered -----------------------------------
+  var confirmField = document.getElementById("quiz-confirm");
+  var dialog = document.getElementById("quiz-confirm-dialog");
+  var submitButton = document.getElementById("quiz-submit");
+
+  function submitConfirmed() {
+    if (confirmField) confirmField.value = "1";
+    if (form.requestSubmit && submitButton) form.requestSubmit(submitButton);
+    else form.submit();
+  }
+
+  if (dialog && typeof dialog.showModal === "function" && confirmField) {
+    form.addEventListener("submit", function (event) {
+      if (event.submitter !== submitButton || confirmField.value === "1") return;
+      var unanswered = countAnswered();
+      if (unanswered === 0) return;
+      event.preventDefault();
+      document.getElementById("quiz-confirm-text").textContent =
+        unanswered === 1
+          ? "1 question is still unanswered."
+          : unanswered + " questions are still unanswered.";
+      dialog.showModal();
+    });
+    document.getElementById("quiz-confirm-back").addEventListener("click", function () {
+      dialog.close();
+    });
+    document.getElementById("quiz-confirm-submit").addEventListener("click", function () {
+      dialog.close();
+      submitConfirmed();
+    });
+  }
+
   // --- countdown ----------------------------------------------------------------------------
   var clock = document.getElementById("quiz-timer");
   if (!clock) return;
@@ -118,9 +155,8 @@
     if (left === 0 && !submitted) {
       submitted = true;
       if (announce) announce.textContent = "Time is up. Your answers are being submitted.";
-      var button = document.getElementById("quiz-submit");
-      if (form.requestSubmit && button) form.requestSubmit(button);
-      else form.submit();
+      if (dialog && dialog.open) dialog.close();
+      submitConfirmed();
       return;
     }
     window.setTimeout(tick, 1000);

@@ -14,9 +14,10 @@ import yaml
 from sqlalchemy import func, select
 
 from lms.accounts.models import Role
-from lms.assessment import service
+from lms.assessment import attempts
 from lms.assessment.models import AttemptAnswer, QuizAttempt
-from lms.assessment.rules import draw_questions, option_order
+from lms.assessment.questions import option_order
+from lms.assessment.rules import draw_questions
 from lms.catalog import current_catalog, store
 from lms.extensions import db
 
@@ -198,6 +199,10 @@ def key_form(attempt: QuizAttempt, action: str = "submit") -> dict:
     return data
 
 
+# Submitting with questions unanswered asks to confirm first; this is the confirmed submit.
+SUBMIT_AS_IS = {"action": "submit", "confirm": "1"}
+
+
 def switch_to(client, login, user) -> None:
     """Sign out and sign in as another user on the same client."""
     client.post("/logout")
@@ -238,8 +243,8 @@ def test_perfect_score_through_the_real_pages_is_100(client, learner):
     attempt = reload(attempt)
     assert (attempt.status, attempt.percent, attempt.passed) == ("submitted", 100.0, True)
     assert attempt.ended_by == "learner" and attempt.submitted_at == START
-    assert service.best_scores([learner.id]) == {learner.id: {"mini": 100.0}}
-    assert service.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
+    assert attempts.best_scores([learner.id]) == {learner.id: {"mini": 100.0}}
+    assert attempts.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
 
 
 def test_attempt_snapshot_holds_the_served_questions(client, learner):
@@ -253,7 +258,7 @@ def test_attempt_snapshot_holds_the_served_questions(client, learner):
     assert sorted(r.position for r in rows) == list(range(7))
     # The draw and the option orders are reproducible from the stored seed.
     quiz = current_catalog().quizzes["mini"]
-    pool = [service.question_dict(q) for q in quiz.questions]
+    pool = [attempts.question_dict(q) for q in quiz.questions]
     drawn = draw_questions(pool, 7, attempt.seed, spread_topics=False, shuffle=True)
     assert drawn == [q["id"] for q in attempt.questions]
     for question in attempt.questions:
@@ -339,14 +344,13 @@ def test_bad_input_is_reported_beside_its_question(client, learner):
     assert 'value="4,5"' in html  # what was typed comes back for fixing
     attempt = reload(attempt)
     assert attempt.status == "open"  # not submitted; the valid answer was saved
-    rows = {r.question_id: r.response for r in service.answers_of(attempt)}
+    rows = {r.question_id: r.response for r in attempts.answers_of(attempt)}
     assert rows["tf"] == "true" and rows["num"] is None and rows["order"] is None
 
 
-def test_absurd_input_grades_zero_and_never_fails(client, learner):
+def test_absurd_input_is_refused_never_stored_and_never_fails(client, learner):
     attempt = start(client)
-    data = {
-        "action": "submit",
+    data = SUBMIT_AS_IS | {
         "q-pick-one": "zz",
         "q-pick-many": ["a", "a", "zz"],
         "q-tf": "maybe",
@@ -356,9 +360,19 @@ def test_absurd_input_grades_zero_and_never_fails(client, learner):
         "q-unknown": "x",
     }
     response = client.post(f"/attempts/{attempt.id}", data=data)
-    assert "Keep the answer under" in response.get_data(as_text=True)  # reported, not graded
-    data["q-short"] = "ünïcödé ✓"
-    response = client.post(f"/attempts/{attempt.id}", data=data, follow_redirects=True)
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200 and "Not submitted yet" in html  # reported, not graded
+    for message in (
+        "Keep the answer under 500 characters.",
+        "Choose one of the options shown.",
+        "Choose among the options shown.",
+        "Choose True or False.",
+        "Choose each match from the list shown.",
+    ):
+        assert message in html
+    assert all(row.response is None for row in attempts.answers_of(reload(attempt)))
+    fixed = SUBMIT_AS_IS | {"q-short": "ünïcödé ✓", "q-match-9": "Complete outage", "q-x": "x"}
+    response = client.post(f"/attempts/{attempt.id}", data=fixed, follow_redirects=True)
     assert response.status_code == 200 and "Score 0%" in response.get_data(as_text=True)
 
 
@@ -375,17 +389,19 @@ def test_double_submit_grades_once(client, learner, clock):
     assert first.headers["Location"] == second.headers["Location"]
     attempt = reload(attempt)
     assert attempt.percent == 100.0 and attempt.submitted_at == START
-    rows = service.answers_of(attempt)
+    rows = attempts.answers_of(attempt)
     assert {r.question_id: r.response for r in rows}["tf"] == "false"
     assert all(r.score == 1.0 for r in rows)
     # Saving into a graded attempt changes nothing either.
     client.post(f"/attempts/{attempt.id}", data={"action": "save", "q-tf": "true"})
-    assert {r.question_id: r.response for r in service.answers_of(reload(attempt))}["tf"] == "false"
+    assert {r.question_id: r.response for r in attempts.answers_of(reload(attempt))}[
+        "tf"
+    ] == "false"
 
 
 def test_two_sessions_submitting_at_once_grade_once(app, client, learner):
     attempt = start(client)
-    right, wrong = key_form(attempt), {"action": "submit"}
+    right, wrong = key_form(attempt), SUBMIT_AS_IS
     email, url = learner.email, f"/attempts/{attempt.id}"
     barrier = threading.Barrier(2)
     results = []
@@ -404,7 +420,7 @@ def test_two_sessions_submitting_at_once_grade_once(app, client, learner):
     assert results == [302, 302]
     attempt = reload(attempt)
     assert attempt.status == "submitted" and attempt.percent in (0.0, 100.0)
-    rows = service.answers_of(attempt)
+    rows = attempts.answers_of(attempt)
     expected = 1.0 if attempt.percent == 100.0 else 0.0
     assert all(r.score == expected for r in rows)  # the grades match the one result kept
     count = db.session.scalar(select(func.count()).select_from(QuizAttempt))
@@ -447,7 +463,7 @@ def test_quiz_page_and_command_close_expired_attempts(app, client, learner, make
     assert reload(attempt).status == "submitted"
     other = make_user()
     quiz = current_catalog().quizzes["mini"]
-    second = service.start_attempt(other.id, quiz)
+    second = attempts.start_attempt(other.id, quiz)
     db.session.commit()
     clock.advance(minutes=11)
     result = app.test_cli_runner().invoke(args=["quiz", "close-expired"])
@@ -497,7 +513,7 @@ def test_concurrent_starts_make_one_attempt(app, client, learner):
 def test_cooldown_after_a_failed_attempt(client, learner, clock, set_quiz):
     attempt = start(client)
     clock.advance(minutes=2)
-    client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+    client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS)
     assert reload(attempt).passed is False
     message = "Your next attempt opens at 2026-03-02 09:32 UTC."
     assert message in client.get("/quizzes/mini").get_data(as_text=True)
@@ -518,7 +534,7 @@ def test_attempt_limit(client, learner, clock, set_quiz):
     set_quiz(max_attempts=2, cooldown=0)
     for _ in range(2):
         attempt = start(client)
-        client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+        client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS)
     html = client.get("/quizzes/mini").get_data(as_text=True)
     assert "You have used all 2 attempts at this quiz." in html and "Start attempt" not in html
     response = client.post("/quizzes/mini/start", follow_redirects=True)
@@ -541,7 +557,7 @@ def test_another_learners_attempt(client, login, learner, make_user, role, statu
     db.session.commit()
     switch_to(client, login, viewer)
     assert client.get(f"/attempts/{attempt.id}").status_code == status
-    assert client.post(f"/attempts/{attempt.id}", data={"action": "submit"}).status_code == 404
+    assert client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS).status_code == 404
     assert client.get("/attempts/999999").status_code == 404
 
 
@@ -582,11 +598,11 @@ def test_review_never_shows_only_the_score(client, learner, set_quiz):
 def test_review_after_last_attempt(client, learner, set_quiz):
     set_quiz(review="after_last_attempt", max_attempts=2, cooldown=0)
     first = start(client)
-    html = client.post(f"/attempts/{first.id}", data={"action": "submit"}, follow_redirects=True)
+    html = client.post(f"/attempts/{first.id}", data=SUBMIT_AS_IS, follow_redirects=True)
     assert "EXPL-" not in html.get_data(as_text=True)
     assert "once you have used your last attempt" in html.get_data(as_text=True)
     second = start(client)
-    client.post(f"/attempts/{second.id}", data={"action": "submit"})
+    client.post(f"/attempts/{second.id}", data=SUBMIT_AS_IS)
     for attempt in (first, second):
         assert "EXPL-SINGLE" in client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
 
@@ -618,24 +634,24 @@ def test_editing_the_quiz_never_changes_a_graded_attempt(client, learner, set_qu
 
 def test_best_scores_and_passed_quiz_ids(client, learner, make_user, clock):
     attempt = start(client)
-    client.post(f"/attempts/{attempt.id}", data={"action": "submit", "q-tf": "false"})
+    client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS | {"q-tf": "false"})
     clock.advance(minutes=31)
     second = start(client)
     client.post(f"/attempts/{second.id}", data=key_form(second))
     nobody = make_user()
-    scores = service.best_scores([learner.id, nobody.id])
+    scores = attempts.best_scores([learner.id, nobody.id])
     assert scores == {learner.id: {"mini": 100.0}, nobody.id: {}}
-    assert service.passed_quiz_ids([learner.id, nobody.id]) == {
+    assert attempts.passed_quiz_ids([learner.id, nobody.id]) == {
         learner.id: {"mini"},
         nobody.id: set(),
     }
-    assert service.best_scores([]) == {}
+    assert attempts.best_scores([]) == {}
 
 
 def test_pages_run_a_bounded_number_of_queries(client, login, learner, count_queries, clock):
     for _ in range(2):
         attempt = start(client)
-        client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+        client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS)
         clock.advance(minutes=31)
     attempt = start(client)
     login(learner)  # a fresh signed-in user object (start() expired the old one)
@@ -667,7 +683,7 @@ def test_raising_the_pass_mark_later_never_unpasses_anyone(client, learner, cont
     assert "passed" in client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
     quiz_page = client.get("/quizzes/mini").get_data(as_text=True)
     assert "not passed yet" not in quiz_page
-    assert service.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
+    assert attempts.passed_quiz_ids([learner.id]) == {learner.id: {"mini"}}
 
 
 def test_a_graded_quiz_announces_itself_and_completes_its_module(
@@ -692,3 +708,190 @@ def test_a_graded_quiz_announces_itself_and_completes_its_module(
         attempt = start(client)
         client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
     assert sorted(heard) == [("completed", "mini-module"), ("graded", "mini")]
+
+
+# --- no accidental submit ------------------------------------------------------------------------
+
+
+def test_submitting_with_unanswered_questions_asks_first(client, learner):
+    attempt = start(client)
+    response = client.post(f"/attempts/{attempt.id}", data={"action": "submit", "q-tf": "false"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Submit with 6 of 7 questions unanswered?" in html and "Keep answering" in html
+    assert "<script>" not in html
+    attempt = reload(attempt)
+    assert attempt.status == "open"  # nothing burnt; the answer given is saved
+    assert {r.question_id: r.response for r in attempts.answers_of(attempt)}["tf"] == "false"
+    response = client.post(f"/attempts/{attempt.id}", data={"action": "submit_saved"})
+    assert response.status_code == 302
+    attempt = reload(attempt)
+    assert attempt.status == "submitted" and attempt.percent == round(100 / 7, 2)
+
+
+def test_submitting_every_answer_asks_nothing(client, learner):
+    attempt = start(client)
+    data = key_form(attempt)
+    assert "confirm" not in data
+    assert client.post(f"/attempts/{attempt.id}", data=data).status_code == 302
+    assert reload(attempt).status == "submitted"
+
+
+def test_the_attempt_page_carries_the_confirmation_dialog_and_no_inline_script(client, learner):
+    attempt = start(client)
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'id="quiz-confirm-dialog"' in html and 'name="confirm"' in html
+    assert "<script>" not in html and " onclick=" not in html
+
+
+# --- answers validated against what was served ----------------------------------------------------
+
+
+def test_a_saved_answer_must_be_one_that_was_served(client, learner):
+    attempt = start(client)
+    for data, message in (
+        ({"q-pick-one": "x" * 1_900_000}, "Choose one of the options shown."),
+        ({"q-pick-many": [str(n) for n in range(50_000)]}, "Choose among the options shown."),
+        ({"q-num": "1" * 51}, "Keep the answer under 50 characters."),
+        ({"q-match-0": "Desk count"}, "Choose each match from the list shown."),
+    ):
+        response = client.post(f"/attempts/{attempt.id}", data={"action": "save"} | data)
+        assert response.status_code == 200 and message in unescape(response.get_data(as_text=True))
+    assert all(r.response is None for r in attempts.answers_of(reload(attempt)))
+
+
+def test_the_service_refuses_what_was_not_served(client, learner):
+    from lms.errors import ServiceError
+
+    attempt = start(client)
+    order = attempt.option_orders["order"]
+    for responses in (
+        {"pick-one": "x" * 1_900_000},
+        {"pick-many": ["a"] * 50_000},
+        {"tf": "perhaps"},
+        {"short": "y" * 501},
+        {"match": {"Level one": "Somewhere else"}},
+        {"order": order[:-1]},
+    ):
+        with pytest.raises(ServiceError):
+            attempts.save_answers(attempt, responses)
+        db.session.rollback()
+    outcome = attempts.save_answers(attempt, {"order": list(reversed(order)), "tf": True})
+    assert outcome.saved == 2
+
+
+def test_multiple_choice_says_how_many_to_choose(client, learner):
+    attempt = start(client)
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Choose 2 of the 4 answers." in html
+
+
+# --- feedback after a result ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("review", ["immediately", "after_last_attempt", "never"])
+def test_every_result_shows_the_score_per_topic(client, learner, set_quiz, review):
+    set_quiz(review=review)
+    attempt = start(client)
+    data = key_form(attempt) | {"q-num": "1", "q-short": "no"}  # numbers 0 of 1, words 2 of 3
+    html = client.post(f"/attempts/{attempt.id}", data=data, follow_redirects=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.get_data(as_text=True)))
+    assert "Result by topic" in text
+    assert "numbers 0 of 1 to study" in text
+    assert "words 2 of 3" in text and "basics 3 of 3" in text
+
+
+def test_weak_topics_link_to_where_they_are_taught(client, learner, content_dir, set_quiz):
+    (content_dir / "modules").mkdir()
+    (content_dir / "modules" / "mini-module.md").write_text(
+        "---\nid: mini-module\ntitle: Mini module\nnumber: 1\nlevel: associate\nduration: 30\n"
+        "summary: One part.\nobjectives: [Read it]\nquiz: mini\npass_score: 60\n---\n"
+        "## Only part\n\nText.\n",
+        encoding="utf-8",
+    )
+    set_quiz(module="mini-module")
+    attempt = start(client)
+    # A question's optional `source` (doc:ID#section or module:ID#section), as served.
+    attempt.questions = [
+        q | {"source": "module:mini-module#only-part"} if q["id"] == "num" else q
+        for q in attempt.questions
+    ]
+    db.session.commit()
+    data = SUBMIT_AS_IS | {"q-tf": "true"}  # every topic weak
+    html = client.post(f"/attempts/{attempt.id}", data=data, follow_redirects=True)
+    html = unescape(html.get_data(as_text=True))
+    assert 'href="/modules/mini-module#only-part">Mini module › Only part</a>' in html
+    assert 'href="/modules/mini-module">Mini module</a>' in html  # topics without a source
+
+
+def test_practice_review_shows_the_key_only_after_a_pass(client, learner, clock):
+    first = start(client)
+    html = client.post(
+        f"/attempts/{first.id}", data=SUBMIT_AS_IS | {"q-tf": "true"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Score 0%" in html and "shown once you pass this quiz" in html
+    assert "Your answer" in html and "wrong" in html  # what they answered, marked
+    assert "EXPL-" not in html and "Right answer" not in html and "Sevtwo-Partial" not in html
+    assert "Latency" not in html  # no option text of an unanswered question's key
+    clock.advance(minutes=31)
+    second = start(client)
+    client.post(f"/attempts/{second.id}", data=key_form(second))
+    html = client.get(f"/attempts/{first.id}").get_data(as_text=True)
+    assert "EXPL-SINGLE" in html and "Right answer" in html
+
+
+def test_a_trainer_sees_whose_attempt_it_is_and_their_answer(client, login, learner, make_user):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS | {"q-tf": "true"})
+    own = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Your answer" in own and "Their answer" not in own
+    switch_to(client, login, make_user(role=Role.TRAINER))
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Lee Learner" in html and "Their answer" in html and "Your answer" not in html
+    assert "EXPL-SINGLE" in html  # the training team sees the key whatever the policy
+
+
+def test_staff_see_whose_open_attempt_it_is(client, login, learner, make_user):
+    attempt = start(client)
+    switch_to(client, login, make_user(role=Role.TRAINER))
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Lee Learner" in html and "Their answers are shown once it is graded" in html
+
+
+@pytest.mark.parametrize("relation", ["mentor_id", "manager_id"])
+def test_mentors_and_managers_do_not_open_attempts(client, login, learner, make_user, relation):
+    attempt = start(client)
+    client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
+    supervisor = make_user(role=Role.MENTOR)
+    setattr(learner, relation, supervisor.id)
+    db.session.commit()
+    switch_to(client, login, supervisor)
+    assert client.get(f"/attempts/{attempt.id}").status_code == 404
+
+
+def test_open_attempt_pages_receive_only_public_views(app, client, login, learner, make_user):
+    from flask import template_rendered
+
+    attempt = start(client)
+    seen = []
+
+    def record(sender, template, context, **extra):
+        seen.append((template.name, context))
+
+    key_words = {"correct", "answer", "accepted", "pairs", "items", "explanation", "pattern"}
+    with template_rendered.connected_to(record, app):
+        client.get(f"/attempts/{attempt.id}")
+        client.post(f"/attempts/{attempt.id}", data={"action": "submit", "q-tf": "true"})
+        switch_to(client, login, make_user(role=Role.TRAINER))
+        client.get(f"/attempts/{attempt.id}")
+    pages = {name: context for name, context in seen if name.startswith("assessment/")}
+    assert set(pages) >= {
+        "assessment/take.html",
+        "assessment/confirm_submit.html",
+        "assessment/in_progress.html",
+    }
+    for name, context in pages.items():
+        assert not any(isinstance(value, QuizAttempt) for value in context.values()), name
+        assert not hasattr(context["attempt"], "option_orders"), name
+    for view in pages["assessment/take.html"]["questions"]:
+        assert not key_words & set(view), view

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lms.accounts.models import Role, User
-from lms.assessment import service
+from lms.assessment import attempts, statistics
 from lms.catalog import current_catalog
 from lms.extensions import db
 
@@ -58,14 +58,14 @@ def add_attempts(count: int, seed: int = 1) -> None:
     db.session.add_all(users)
     db.session.flush()
     for user in users:
-        attempt = service.start_attempt(user.id, quiz, now=NOW)
+        attempt = attempts.start_attempt(user.id, quiz, now=NOW)
         skill = rng.random()
         responses = {
             q["id"]: right_answer(q, attempt.option_orders[q["id"]])
             for q in attempt.questions
             if rng.random() < skill
         }
-        service.submit_attempt(attempt, responses, now=NOW + timedelta(minutes=5))
+        attempts.submit_attempt(attempt, responses, now=NOW + timedelta(minutes=5))
     db.session.commit()
 
 
@@ -89,7 +89,7 @@ def test_index_lists_every_quiz_with_attempts_and_pass_rate(client, trainer):
     html = client.get("/reports/quizzes").get_data(as_text=True)
     for quiz in current_catalog().quizzes.values():
         assert quiz.title in html
-    totals = service.quiz_totals()[QUIZ]
+    totals = statistics.quiz_totals()[QUIZ]
     assert totals.attempts == 8 and totals.learners == 8
     assert f"{totals.pass_rate * 100:.0f}%" in html
 
@@ -110,7 +110,7 @@ def test_quiz_report_page_chart_and_csv(client, trainer):
     table = client.get(f"/reports/quizzes/{QUIZ}/items.csv")
     assert table.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(table.get_data(as_text=True))))
-    report = service.quiz_report(QUIZ)
+    report = statistics.quiz_report(QUIZ)
     assert len(rows) == len(report.items) > 0
     assert sum(int(r["times_served"]) for r in rows) == 12 * 20
     for row in rows:
@@ -119,7 +119,7 @@ def test_quiz_report_page_chart_and_csv(client, trainer):
 
 def test_report_totals_histogram_and_items_match_the_attempts(trainer):
     add_attempts(30, seed=3)
-    report = service.quiz_report(QUIZ)
+    report = statistics.quiz_report(QUIZ)
     assert report.totals.attempts == 30 == sum(count for _, count in report.histogram)
     assert [label for label, _ in report.histogram][0] == "0-10"
     assert all(stat.times_served >= 1 for stat in report.items)
@@ -176,7 +176,7 @@ def test_sql_item_sums_match_the_pure_statistics(app):
         select(AttemptAnswer.attempt_id, AttemptAnswer.question_id, AttemptAnswer.score)
     ).all()
     expected = rules.item_statistics(rows)
-    got = service.quiz_report(QUIZ).items
+    got = statistics.quiz_report(QUIZ).items
     assert [s.question_id for s in got] == [s.question_id for s in expected]
     for mine, theirs in zip(got, expected, strict=True):
         assert mine.times_served == theirs.times_served

@@ -20,7 +20,7 @@ from sqlalchemy import event, insert, text
 from lms import create_app
 from lms.accounts.models import User
 from lms.assessment.models import AttemptAnswer, QuizAttempt
-from lms.assessment.service import rebuild_question_stats
+from lms.assessment.statistics import rebuild_question_stats
 from lms.catalog import current_catalog
 from lms.extensions import db
 from lms.learning.models import DocumentRead, SectionRead

@@ -36,4 +36,10 @@ def test_a_quiz_with_the_keyboard_alone(page, sign_in):
 
     tab_to(page, "el.textContent.trim() === 'Submit for grading'")
     page.keyboard.press("Enter")
+    # Questions are unanswered: a dialog asks first, with the focus on "Keep answering".
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("questions are still unanswered")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Keep answering"
+    tab_to(page, "el.textContent.trim() === 'Submit anyway'")
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=2, name=re.compile("Score"))).to_be_visible()

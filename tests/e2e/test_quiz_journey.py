@@ -73,11 +73,17 @@ def test_engineer_fails_waits_passes_and_completes_the_module(page, sign_in, liv
     expect(page.get_by_role("heading", level=1)).to_have_text("Quizzes")
     page.get_by_role("link", name=re.compile("Module 1 quiz")).click()
 
-    # First attempt: submitted blank, so it fails.
+    # First attempt: submitted blank (after the confirmation it asks for), so it fails.
     page.get_by_role("button", name=re.compile(r"Start attempt \d")).click()
     expect(page.locator("#quiz-time-left")).to_be_visible()
     expect(page.locator("fieldset.quiz-question")).to_have_count(20)
     page.get_by_role("button", name="Submit for grading").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("20 questions are still unanswered.")
+    dialog.get_by_role("button", name="Keep answering").click()
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="Submit for grading").click()
+    dialog.get_by_role("button", name="Submit anyway").click()
     expect(page.get_by_role("heading", level=2, name=re.compile("Score"))).to_contain_text(
         "not passed"
     )

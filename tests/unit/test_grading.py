@@ -1,4 +1,4 @@
-"""Graders, seeded sampling and shuffling, and attempt scoring (lms.assessment.rules)."""
+"""Graders, seeded sampling and shuffling, and attempt scoring (questions and rules)."""
 
 import json
 import os
@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lms.assessment.rules import (
-    GRADERS,
-    Grade,
-    draw_questions,
-    grade,
-    option_order,
-    passed,
-    score_attempt,
-)
+from lms.assessment.questions import QUESTION_TYPES as GRADERS
+from lms.assessment.questions import grade, option_order
+from lms.assessment.rules import Grade, draw_questions, passed, score_attempt
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG = "x" * 10_001
@@ -281,7 +275,8 @@ def test_draw_is_reproducible_and_depends_on_seed(spread):
 
 def test_draw_is_stable_across_interpreter_runs():
     code = (
-        "import json, sys; from lms.assessment.rules import draw_questions, option_order;"
+        "import json, sys; from lms.assessment.rules import draw_questions;"
+        " from lms.assessment.questions import option_order;"
         "pool = json.loads(sys.argv[1]);"
         "print(json.dumps([draw_questions(pool, 9, 42, spread_topics=True, shuffle=True),"
         " option_order(pool[0], 42, True)]))"

@@ -3,7 +3,7 @@
 from werkzeug.datastructures import MultiDict
 
 from lms.assessment.forms import display_values, read_responses
-from lms.assessment.review import describe_key, describe_response
+from lms.assessment.questions import describe_key, describe_response
 
 SINGLE = {
     "id": "s",

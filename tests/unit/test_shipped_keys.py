@@ -6,7 +6,7 @@ import pytest
 import yaml
 from werkzeug.datastructures import MultiDict
 
-from lms.assessment import rules
+from lms.assessment import questions
 from lms.assessment.forms import read_responses
 from tests.quiz_keys import key_answer
 
@@ -18,12 +18,12 @@ def test_every_key_in_the_pool_grades_full_marks(path):
     quiz = yaml.safe_load(path.read_text())
     for question in quiz["questions"]:
         seed = 7
-        shown = rules.option_order(question, seed, True)
+        shown = questions.option_order(question, seed, True)
         form = MultiDict()
         for name, value in key_answer(question, f"q-{question['id']}", shown).items():
             for item in value if isinstance(value, list) else [value]:
                 form.add(name, item)
         read = read_responses([question], {question["id"]: shown}, form)
         assert read.errors == {}, (question["id"], read.errors)
-        grade = rules.grade(question, read.responses[question["id"]], quiz["multiple_scoring"])
+        grade = questions.grade(question, read.responses[question["id"]], quiz["multiple_scoring"])
         assert grade.score == 1.0 and grade.correct, question["id"]
