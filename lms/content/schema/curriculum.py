@@ -233,6 +233,22 @@ class Track(Model):
         return [item for group in groups for item in group.items]
 
 
+class GlossaryEntry(Model):
+    """A canonical name of the production world and the variants content must not use."""
+
+    term: Text
+    avoid: list[Text] = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _variants_differ(self) -> Self:
+        for index, variant in enumerate(self.avoid):
+            if variant.strip().lower() == self.term.strip().lower():
+                raise fail(f"{variant!r} is the term itself", f"avoid.{index}")
+        unique(self.avoid, lambda variant: variant.strip().lower(), "variant")
+        return self
+
+
 class Curriculum(Sourced):
     """curriculum.yml: library vocabulary, certifications, evidence kinds and tracks.
 
@@ -244,6 +260,20 @@ class Curriculum(Sourced):
     certifications: list[Certification] = []
     evidence_kinds: list[EvidenceKind] = []
     tracks: list[Track] = []
+    glossary: list[GlossaryEntry] = []
+
+    @field_validator("glossary")
+    @classmethod
+    def _variant_in_one_entry(cls, value: list[GlossaryEntry]) -> list[GlossaryEntry]:
+        owner: dict[str, str] = {}
+        for index, entry in enumerate(value):
+            for v_index, variant in enumerate(entry.avoid):
+                key = variant.strip().lower()
+                if key in owner and owner[key] != entry.term:
+                    message = f"{variant!r} is also avoided for {owner[key]!r}"
+                    raise fail(message, f"{index}.avoid.{v_index}")
+                owner[key] = entry.term
+        return value
 
     @field_validator("certifications", "evidence_kinds", "tracks")
     @classmethod
