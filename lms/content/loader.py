@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from lms.content.glossary import find_avoided
 from lms.content.markdown import find_links, heading_anchors
 from lms.content.schema import Curriculum, Document, Lab, Module, Quiz, Sourced
 from lms.content.schema.quizzes import SOURCE_RE
@@ -412,6 +413,18 @@ class _Loader:
                         for kind in ("doc", "module", "lab"):
                             self.ref(source, (*loc, kind), kind, getattr(item, kind))
 
+    def check_glossary(self, curriculum: Curriculum) -> None:
+        """Report every use of a glossary variant to avoid in docs, modules, labs and quizzes."""
+        if not curriculum.glossary:
+            return
+        for folder, suffix, _, _ in KINDS.values():
+            for path in sorted((self.root / folder).glob(f"*{suffix}")):
+                text = path.read_bytes().decode("utf-8-sig", errors="replace")
+                rel = path.relative_to(self.root).as_posix()
+                for use in find_avoided(text, curriculum.glossary):
+                    message = f"{use.variant!r} is an avoided variant; write {use.term!r}"
+                    self.report(rel, use.line, "glossary", message)
+
     def check_module_numbers(self) -> None:
         """Module numbers are unique across modules."""
         first: dict[int, str] = {}
@@ -444,6 +457,7 @@ def load_content(root: Path) -> LoadResult:
     loader.check_items()
     if curriculum:
         loader.check_curriculum(*curriculum)
+        loader.check_glossary(curriculum[0])
     loader.check_module_numbers()
     problems = sorted(loader.problems, key=lambda problem: (problem.path, problem.line or 0))
     if problems or curriculum is None:
