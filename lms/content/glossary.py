@@ -44,17 +44,19 @@ def _mask(line: str, phrase: str) -> str:
 def find_avoided(text: str, glossary: Iterable[GlossaryEntry]) -> Iterator[AvoidedUse]:
     """Yield every use of an avoided variant in `text`, line by line, in order.
 
-    The canonical terms are blanked out first, so a variant that is part of its own (or
-    another entry's) term is never reported there.
+    A variant that is part of a canonical term (`checkout` in `checkout-service`, were it
+    avoided) is never reported inside that term: those terms are blanked out first.
     """
     entries = list(glossary)
+    terms = [entry.term for entry in entries]
     for number, line in enumerate(text.splitlines(), start=1):
         for entry in entries:
-            if not any(phrase_pattern(v).search(line) for v in entry.avoid):
-                continue
-            masked = line
-            for other in entries:
-                masked = _mask(masked, other.term)
             for variant in entry.avoid:
+                if not phrase_pattern(variant).search(line):
+                    continue
+                masked = line
+                for term in terms:
+                    if variant.lower() in term.lower():
+                        masked = _mask(masked, term)
                 for _ in phrase_pattern(variant).finditer(masked):
                     yield AvoidedUse(number, variant, entry.term)
