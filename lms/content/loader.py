@@ -417,13 +417,28 @@ class _Loader:
         """Report every use of a glossary variant to avoid in docs, modules, labs and quizzes."""
         if not curriculum.glossary:
             return
+        exempt = self.wrong_answer_lines()
         for folder, suffix, _, _ in KINDS.values():
             for path in sorted((self.root / folder).glob(f"*{suffix}")):
                 text = path.read_bytes().decode("utf-8-sig", errors="replace")
                 rel = path.relative_to(self.root).as_posix()
                 for use in find_avoided(text, curriculum.glossary):
+                    if use.line in exempt.get(rel, set()):
+                        continue
                     message = f"{use.variant!r} is an avoided variant; write {use.term!r}"
                     self.report(rel, use.line, "glossary", message)
+
+    def wrong_answer_lines(self) -> dict[str, set[int]]:
+        """File lines of lab checkpoints' `reject` answers: wrong on purpose, so not linted."""
+        lines: dict[str, set[int]] = {}
+        for lab, source in self.valid["lab"]:
+            for c_index, checkpoint in enumerate(lab.checkpoints):
+                for r_index in range(len(getattr(checkpoint, "reject", []))):
+                    loc = ("checkpoints", c_index, "reject", r_index)
+                    _, line = _locate(source.node, loc, tags=False)
+                    if line is not None:
+                        lines.setdefault(source.path, set()).add(line + source.yaml_offset)
+        return lines
 
     def check_module_numbers(self) -> None:
         """Module numbers are unique across modules."""
