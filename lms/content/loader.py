@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from lms.content.glossary import find_avoided
-from lms.content.markdown import find_links, heading_anchors
+from lms.content.markdown import find_link_targets, heading_anchors
 from lms.content.schema import Curriculum, Document, Lab, Module, Quiz, Sourced
 from lms.content.schema.quizzes import SOURCE_RE
 
@@ -309,11 +309,16 @@ class _Loader:
         self.report_at(source, loc, message)
 
     def links(self, source: _Source, text: str | None, loc: Loc | None = None) -> None:
-        """Report `kind:ID` Markdown links to ids that do not exist."""
-        for line, kind, item_id in find_links(text or ""):
+        """Report `kind:ID[#anchor]` Markdown links to ids or sections that do not exist."""
+        for line, kind, item_id, anchor in find_link_targets(text or ""):
             if item_id in self.known[kind]:
-                continue
-            message = f"link to unknown {KINDS[kind][3]} {item_id!r}"
+                checked = anchor and kind in ("doc", "module")
+                anchors = self.anchors(kind, item_id) if checked else None
+                if anchors is None or anchor in anchors:
+                    continue
+                message = f"link to unknown section {anchor!r} of {KINDS[kind][3]} {item_id!r}"
+            else:
+                message = f"link to unknown {KINDS[kind][3]} {item_id!r}"
             if loc is None:
                 self.report(source.path, source.body_offset + line, "body", message)
             else:
@@ -390,6 +395,8 @@ class _Loader:
         self.known["symptom"] = {symptom.id for symptom in curriculum.library.symptoms}
         self.known["certification"] = {item.id for item in curriculum.certifications}
         self.known["evidence"] = {item.id for item in curriculum.evidence_kinds}
+        for index, symptom in enumerate(curriculum.library.symptoms):
+            self.section_link(source, ("library", "symptoms", index, "see"), symptom)
         for doc, doc_source in self.valid["doc"]:
             for name, kind in (("tasks", "task"), ("symptoms", "symptom")):
                 for index, value in enumerate(getattr(doc, name)):
@@ -439,6 +446,21 @@ class _Loader:
                     if line is not None:
                         lines.setdefault(source.path, set()).add(line + source.yaml_offset)
         return lines
+
+    def section_link(self, source: _Source, loc: Loc, symptom: Any) -> None:
+        """Report a symptom's `see` whose document or `##`/`###` heading does not exist."""
+        doc_id, anchor = symptom.see_doc, symptom.see_anchor
+        if doc_id is None:
+            return
+        if doc_id not in self.known["doc"]:
+            self.report_at(source, loc, f"unknown document {doc_id!r} (no docs/{doc_id}.md)")
+            return
+        entry = self.items["doc"].get(doc_id)
+        if entry is None or entry[0] is None:
+            return  # the document itself is invalid and already reported
+        if anchor not in heading_anchors(entry[0].body):
+            message = f"document {doc_id!r} has no '##' or '###' heading with anchor {anchor!r}"
+            self.report_at(source, loc, message)
 
     def check_module_numbers(self) -> None:
         """Module numbers are unique across modules."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -17,12 +18,38 @@ class LibraryTask(Model):
     label: Text
 
 
+SECTION_LINK_RE = re.compile(r"^doc:(?P<doc>[a-z0-9]+(?:-[a-z0-9]+)*)#(?P<anchor>[\w-]+)$")
+
+
 class LibrarySymptom(Model):
-    """A "by symptom" entry of the documentation index."""
+    """A "by symptom" entry of the documentation index.
+
+    `see` is the section that answers it, as `doc:ID#anchor` (a `##` or `###` heading).
+    """
 
     id: Slug
     label: Text
     hint: str | None = None
+    see: str | None = None
+
+    @field_validator("see")
+    @classmethod
+    def _section_link(cls, value: str | None) -> str | None:
+        if value is not None and not SECTION_LINK_RE.match(value):
+            raise fail(f"{value!r} is not a section link of the form doc:ID#anchor")
+        return value
+
+    @property
+    def see_doc(self) -> str | None:
+        """The document id of `see`, if any."""
+        match = SECTION_LINK_RE.match(self.see or "")
+        return match["doc"] if match else None
+
+    @property
+    def see_anchor(self) -> str | None:
+        """The heading anchor of `see`, if any."""
+        match = SECTION_LINK_RE.match(self.see or "")
+        return match["anchor"] if match else None
 
 
 class Library(Model):
