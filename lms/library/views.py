@@ -66,7 +66,7 @@ def _start_here(catalog, symptom) -> dict | None:
     doc = catalog.documents.get(symptom.see_doc or "")
     if doc is None:
         return None
-    toc = content.render(doc.body).toc
+    toc = render(doc.body).toc
     section = next((title for _, slug, title in toc if slug == symptom.see_anchor), doc.title)
     url = url_for("library.document", doc_id=doc.id, _anchor=symptom.see_anchor)
     return {"url": url, "section": section, "document": doc.title}
