@@ -48,9 +48,9 @@ class NumberCheckpoint(_Checkpoint):
 class PatternCheckpoint(_Checkpoint):
     """Machine-checked: the answer, normalised, contains a match of `pattern`.
 
-    `accept` lists answers that must match and `reject` wrong or negated answers that must
-    not; both are verified when the content loads, so a pattern cannot quietly accept "not X".
-    `example` is an older spelling of one more accepted answer.
+    `example` (the model answer) and `accept` list answers that must match, `reject` wrong
+    or negated answers that must not; all are verified when the content loads, so a
+    pattern cannot quietly accept "not X".
     """
 
     type: Literal["pattern"]
@@ -92,10 +92,6 @@ class PatternCheckpoint(_Checkpoint):
             if self.matches(answer):
                 raise fail(f"rejected answer {answer!r} matches the pattern", f"reject.{index}")
         return self
-
-    def matches(self, text: str) -> bool:
-        """True when the answer, its whitespace normalised, contains a match of the pattern."""
-        return re.search(self.pattern, " ".join(text.split()), re.IGNORECASE) is not None
 
 
 class RubricItem(Model):
