@@ -192,8 +192,6 @@ certifications:
       - {kind: evidence, evidence: deployment, count: 2}
       - {kind: approval, by: manager}
       - {kind: tenure, months: 3}
-    renew:
-      - {kind: quiz, quiz: basics-quiz, min_score: 80}
   - id: professional
     title: Professional
     valid_for_months: 12
@@ -201,8 +199,6 @@ certifications:
     description: Next level.
     requires:
       - {kind: certification, certification: associate}
-      - {kind: labs, count: 1}
-    renew:
       - {kind: labs, count: 1}
 evidence_kinds:
   - {id: deployment, label: Production deployment}
