@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from lms.content.markdown import find_links, heading_anchors
+from lms.content.glossary import find_avoided
+from lms.content.markdown import find_link_targets, heading_anchors
 from lms.content.schema import Curriculum, Document, Lab, Module, Quiz, Sourced
 from lms.content.schema.quizzes import SOURCE_RE
 
@@ -308,11 +309,16 @@ class _Loader:
         self.report_at(source, loc, message)
 
     def links(self, source: _Source, text: str | None, loc: Loc | None = None) -> None:
-        """Report `kind:ID` Markdown links to ids that do not exist."""
-        for line, kind, item_id in find_links(text or ""):
+        """Report `kind:ID[#anchor]` Markdown links to ids or sections that do not exist."""
+        for line, kind, item_id, anchor in find_link_targets(text or ""):
             if item_id in self.known[kind]:
-                continue
-            message = f"link to unknown {KINDS[kind][3]} {item_id!r}"
+                checked = anchor and kind in ("doc", "module")
+                anchors = self.anchors(kind, item_id) if checked else None
+                if anchors is None or anchor in anchors:
+                    continue
+                message = f"link to unknown section {anchor!r} of {KINDS[kind][3]} {item_id!r}"
+            else:
+                message = f"link to unknown {KINDS[kind][3]} {item_id!r}"
             if loc is None:
                 self.report(source.path, source.body_offset + line, "body", message)
             else:
@@ -389,6 +395,8 @@ class _Loader:
         self.known["symptom"] = {symptom.id for symptom in curriculum.library.symptoms}
         self.known["certification"] = {item.id for item in curriculum.certifications}
         self.known["evidence"] = {item.id for item in curriculum.evidence_kinds}
+        for index, symptom in enumerate(curriculum.library.symptoms):
+            self.section_link(source, ("library", "symptoms", index, "see"), symptom)
         for doc, doc_source in self.valid["doc"]:
             for name, kind in (("tasks", "task"), ("symptoms", "symptom")):
                 for index, value in enumerate(getattr(doc, name)):
@@ -411,6 +419,48 @@ class _Loader:
                         loc = ("tracks", t_index, group_name, g_index, "items", i_index)
                         for kind in ("doc", "module", "lab"):
                             self.ref(source, (*loc, kind), kind, getattr(item, kind))
+
+    def check_glossary(self, curriculum: Curriculum) -> None:
+        """Report every use of a glossary variant to avoid in docs, modules, labs and quizzes."""
+        if not curriculum.glossary:
+            return
+        exempt = self.wrong_answer_lines()
+        for folder, suffix, _, _ in KINDS.values():
+            for path in sorted((self.root / folder).glob(f"*{suffix}")):
+                text = path.read_bytes().decode("utf-8-sig", errors="replace")
+                rel = path.relative_to(self.root).as_posix()
+                for use in find_avoided(text, curriculum.glossary):
+                    if use.line in exempt.get(rel, set()):
+                        continue
+                    message = f"{use.variant!r} is an avoided variant; write {use.term!r}"
+                    self.report(rel, use.line, "glossary", message)
+
+    def wrong_answer_lines(self) -> dict[str, set[int]]:
+        """File lines of lab checkpoints' `reject` answers: wrong on purpose, so not linted."""
+        lines: dict[str, set[int]] = {}
+        for lab, source in self.valid["lab"]:
+            for c_index, checkpoint in enumerate(lab.checkpoints):
+                for r_index in range(len(getattr(checkpoint, "reject", []))):
+                    loc = ("checkpoints", c_index, "reject", r_index)
+                    _, line = _locate(source.node, loc, tags=False)
+                    if line is not None:
+                        lines.setdefault(source.path, set()).add(line + source.yaml_offset)
+        return lines
+
+    def section_link(self, source: _Source, loc: Loc, symptom: Any) -> None:
+        """Report a symptom's `see` whose document or `##`/`###` heading does not exist."""
+        doc_id, anchor = symptom.see_doc, symptom.see_anchor
+        if doc_id is None:
+            return
+        if doc_id not in self.known["doc"]:
+            self.report_at(source, loc, f"unknown document {doc_id!r} (no docs/{doc_id}.md)")
+            return
+        entry = self.items["doc"].get(doc_id)
+        if entry is None or entry[0] is None:
+            return  # the document itself is invalid and already reported
+        if anchor not in heading_anchors(entry[0].body):
+            message = f"document {doc_id!r} has no '##' or '###' heading with anchor {anchor!r}"
+            self.report_at(source, loc, message)
 
     def check_module_numbers(self) -> None:
         """Module numbers are unique across modules."""
@@ -444,6 +494,7 @@ def load_content(root: Path) -> LoadResult:
     loader.check_items()
     if curriculum:
         loader.check_curriculum(*curriculum)
+        loader.check_glossary(curriculum[0])
     loader.check_module_numbers()
     problems = sorted(loader.problems, key=lambda problem: (problem.path, problem.line or 0))
     if problems or curriculum is None:

@@ -52,8 +52,10 @@ _SCHEME = re.compile(r"^\s*[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 _A_TAG = re.compile(r"<a\b(?P<attrs>[^>]*)>(?P<inner>.*?)</a>", re.DOTALL)
 _ITEM_HREF = re.compile(r'\shref="(?P<kind>doc|module|lab|quiz):(?P<id>[^"#]*)(?P<anchor>#[^"]*)?"')
-_INLINE_LINK = re.compile(r"\]\(\s*<?(doc|module|lab|quiz):([^)\s#>]+)")
-_REF_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(doc|module|lab|quiz):([^\s#>]+)")
+_INLINE_LINK = re.compile(r"\]\(\s*<?(doc|module|lab|quiz):([^)\s#>]+)(?:#([^)\s>]*))?")
+_REF_DEFINITION = re.compile(
+    r"^\s{0,3}\[[^\]]+\]:\s*<?(doc|module|lab|quiz):([^\s#>]+)(?:#([^\s>]*))?"
+)
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
@@ -101,11 +103,19 @@ def _prose_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def find_links(text: str) -> list[tuple[int, str, str]]:
     """Return (line, kind, id) for every `kind:ID` link target outside code."""
+    return [(number, kind, item_id) for number, kind, item_id, _ in find_link_targets(text)]
+
+
+def find_link_targets(text: str) -> list[tuple[int, str, str, str]]:
+    """Return (line, kind, id, anchor) for every `kind:ID[#anchor]` link outside code.
+
+    `anchor` is "" when the link has none.
+    """
     found = []
     for number, line in _prose_lines(text):
         line = _CODE_SPAN.sub("", line)
         for match in (*_INLINE_LINK.finditer(line), *_REF_DEFINITION.finditer(line)):
-            found.append((number, match.group(1), match.group(2)))
+            found.append((number, match.group(1), match.group(2), match.group(3) or ""))
     return found
 
 

@@ -51,11 +51,25 @@ def index():
     ]
     library = catalog.curriculum.library
     by_task = [(task, [d for d in documents if task.id in d.tasks]) for task in library.tasks]
-    by_symptom = [(s, [d for d in documents if s.id in d.symptoms]) for s in library.symptoms]
+    by_symptom = [
+        (s, _start_here(catalog, s), [d for d in documents if s.id in d.symptoms])
+        for s in library.symptoms
+    ]
     return render_template(
         "library/index.html", documents=documents, by_audience=by_audience, by_task=by_task,
         by_symptom=by_symptom, read=learning.documents_read(current_user.id),
     )  # fmt: skip
+
+
+def _start_here(catalog, symptom) -> dict | None:
+    """The section that answers a symptom: its URL, heading and document title, or None."""
+    doc = catalog.documents.get(symptom.see_doc or "")
+    if doc is None:
+        return None
+    toc = render(doc.body).toc
+    section = next((title for _, slug, title in toc if slug == symptom.see_anchor), doc.title)
+    url = url_for("library.document", doc_id=doc.id, _anchor=symptom.see_anchor)
+    return {"url": url, "section": section, "document": doc.title}
 
 
 @library_bp.route("/library/<doc_id>")

@@ -12,7 +12,7 @@ from tests.content_tree import copy_content
 
 def test_healthz_counts_the_shipped_content(client):
     content = client.get("/healthz").get_json()["content"]
-    assert (content["documents"], content["modules"], content["labs"]) == (9, 7, 13)
+    assert (content["documents"], content["modules"], content["labs"]) == (10, 7, 13)
     assert content["quizzes"] == 9
 
 
@@ -32,7 +32,7 @@ def test_app_refuses_to_start_on_invalid_content(tmp_path, database_url):
 def test_content_check_command(runner, tmp_path):
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 0
-    assert result.output.startswith("ok: 9 documents, 7 modules, 13 labs, 9 quizzes")
+    assert result.output.startswith("ok: 10 documents, 7 modules, 13 labs, 9 quizzes")
     tree = copy_content(tmp_path / "broken")
     lab = tree / "labs" / "ex-2-2-metric-interpretation.md"
     lab.write_text(lab.read_text().replace("module: daily-operations", "module: no-such-module"))

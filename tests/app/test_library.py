@@ -25,6 +25,15 @@ def test_library_arranges_documents_by_audience_task_and_symptom(client, learner
     assert html.count('href="/library/') >= 9
 
 
+def test_each_symptom_links_to_the_section_that_answers_it(client, learner):
+    html = client.get("/library").get_data(as_text=True)
+    url = "/library/metrics-interpretation-guide#high-latency-diagnosis"
+    assert f'<a class="symptom-start" href="{url}">Start here: High latency diagnosis</a>' in html
+    assert html.count('class="symptom-start"') == 7
+    page = client.get("/library/metrics-interpretation-guide").get_data(as_text=True)
+    assert 'id="high-latency-diagnosis"' in page
+
+
 def test_document_page_shows_toc_metadata_and_modules(client, learner):
     html = client.get("/library/production-operations-runbook").get_data(as_text=True)
     assert "Production critical" in html

@@ -182,7 +182,9 @@ def test_plan_page_lists_the_ongoing_track(client, login, hire):
     assert "no onboarding plan yet" in html
     for heading in ("Every month", "Every quarter", "Every year"):
         assert heading in html
-    assert "Renew certifications that expire this year" in html
+    assert "Annual certification review" in html
+    # six-month certificates come up twice a year, so renewal is checked every quarter
+    assert "Renew any certification that expires within three months" in html
 
 
 def test_team_page_pages_and_searches(client, login, trainer, make_user):

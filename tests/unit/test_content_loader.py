@@ -92,6 +92,7 @@ checkpoints:
     type: pattern
     pattern: gateway
     example: the payment Gateway call
+    reject: [the database, the cache]
   - id: diagram
     prompt: Draw it.
     type: review

@@ -24,7 +24,7 @@ def test_content_check_passes():
 
 def test_counts(catalog):
     counts = catalog.counts()
-    assert (counts["documents"], counts["modules"], counts["labs"]) == (9, 7, 13)
+    assert (counts["documents"], counts["modules"], counts["labs"]) == (10, 7, 13)
     assert sorted(m.number for m in catalog.modules.values()) == [1, 2, 3, 4, 5, 6, 7]
     kinds = [lab.kind for lab in catalog.labs.values()]
     assert (kinds.count("hands-on"), kinds.count("exercise")) == (3, 10)
@@ -37,7 +37,6 @@ MODULE_QUIZZES = {
     "troubleshooting-quiz": 80,
     "performance-quiz": 80,
     "security-quiz": 80,
-    "on-call-quiz": 80,
 }
 
 
@@ -49,6 +48,18 @@ def test_module_quizzes(catalog, quiz_id, pass_score):
     assert quiz.pass_score == pass_score
     assert catalog.modules[quiz.module].quiz == quiz_id
     assert len({q.type for q in quiz.questions}) >= 5
+
+
+def test_module_7_is_assessed_by_the_on_call_exam(catalog):
+    # The program assesses module 7 with the on-call exam; the on-call quiz is its practice quiz.
+    module = catalog.modules["on-call-preparation"]
+    assert (module.quiz, module.pass_score) == ("on-call-exam", 85)
+    practice = catalog.quizzes["on-call-quiz"]
+    assert (practice.module, practice.pass_score, practice.questions_per_attempt) == (
+        "on-call-preparation",
+        80,
+        20,
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,12 @@ NUMBER = NumberCheckpoint(
     id="count", prompt="How many?", type="number", answer=14, tolerance=0.5, unit="ms"
 )
 PATTERN = PatternCheckpoint(
-    id="path", prompt="Path?", type="pattern", pattern=r"gateway.*auth", example="gateway -> auth"
+    id="path",
+    prompt="Path?",
+    type="pattern",
+    pattern=r"gateway.*auth",
+    example="gateway -> auth",
+    reject=["auth -> gateway", "the database"],
 )
 REVIEW = ReviewCheckpoint(
     id="write-up", prompt="Write it up", type="review", pass_points=3,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -17,12 +18,38 @@ class LibraryTask(Model):
     label: Text
 
 
+SECTION_LINK_RE = re.compile(r"^doc:(?P<doc>[a-z0-9]+(?:-[a-z0-9]+)*)#(?P<anchor>[\w-]+)$")
+
+
 class LibrarySymptom(Model):
-    """A "by symptom" entry of the documentation index."""
+    """A "by symptom" entry of the documentation index.
+
+    `see` is the section that answers it, as `doc:ID#anchor` (a `##` or `###` heading).
+    """
 
     id: Slug
     label: Text
     hint: str | None = None
+    see: str | None = None
+
+    @field_validator("see")
+    @classmethod
+    def _section_link(cls, value: str | None) -> str | None:
+        if value is not None and not SECTION_LINK_RE.match(value):
+            raise fail(f"{value!r} is not a section link of the form doc:ID#anchor")
+        return value
+
+    @property
+    def see_doc(self) -> str | None:
+        """The document id of `see`, if any."""
+        match = SECTION_LINK_RE.match(self.see or "")
+        return match["doc"] if match else None
+
+    @property
+    def see_anchor(self) -> str | None:
+        """The heading anchor of `see`, if any."""
+        match = SECTION_LINK_RE.match(self.see or "")
+        return match["anchor"] if match else None
 
 
 class Library(Model):
@@ -233,6 +260,22 @@ class Track(Model):
         return [item for group in groups for item in group.items]
 
 
+class GlossaryEntry(Model):
+    """A canonical name of the production world and the variants content must not use."""
+
+    term: Text
+    avoid: list[Text] = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _variants_differ(self) -> Self:
+        for index, variant in enumerate(self.avoid):
+            if variant.strip().lower() == self.term.strip().lower():
+                raise fail(f"{variant!r} is the term itself", f"avoid.{index}")
+        unique(self.avoid, lambda variant: variant.strip().lower(), "variant")
+        return self
+
+
 class Curriculum(Sourced):
     """curriculum.yml: library vocabulary, certifications, evidence kinds and tracks.
 
@@ -244,6 +287,20 @@ class Curriculum(Sourced):
     certifications: list[Certification] = []
     evidence_kinds: list[EvidenceKind] = []
     tracks: list[Track] = []
+    glossary: list[GlossaryEntry] = []
+
+    @field_validator("glossary")
+    @classmethod
+    def _variant_in_one_entry(cls, value: list[GlossaryEntry]) -> list[GlossaryEntry]:
+        owner: dict[str, str] = {}
+        for index, entry in enumerate(value):
+            for v_index, variant in enumerate(entry.avoid):
+                key = variant.strip().lower()
+                if key in owner and owner[key] != entry.term:
+                    message = f"{variant!r} is also avoided for {owner[key]!r}"
+                    raise fail(message, f"{index}.avoid.{v_index}")
+                owner[key] = entry.term
+        return value
 
     @field_validator("certifications", "evidence_kinds", "tracks")
     @classmethod

@@ -46,21 +46,52 @@ class NumberCheckpoint(_Checkpoint):
 
 
 class PatternCheckpoint(_Checkpoint):
-    """Machine-checked: a case-insensitive `re.search` of `pattern`."""
+    """Machine-checked: the answer, normalised, contains a match of `pattern`.
+
+    `example` (the model answer) and `accept` list answers that must match, `reject` wrong
+    or negated answers that must not; all are verified when the content loads, so a
+    pattern cannot quietly accept "not X".
+    """
 
     type: Literal["pattern"]
     pattern: Regex
+    accept: list[Text] = []
+    reject: list[Text] = Field(min_length=2)
     example: str | None = None
 
-    @model_validator(mode="after")
-    def _example_matches(self) -> Self:
-        if self.example is not None and not re.search(self.pattern, self.example, re.IGNORECASE):
-            raise fail("example does not match the pattern", "example")
-        return self
+    @staticmethod
+    def normalise(text: str) -> str:
+        """Fold an answer for matching: lowercase, typographic quotes plain, one space."""
+        text = text.replace("\u2019", "'").replace("\u2018", "'")
+        return " ".join(text.lower().split())
 
     def matches(self, text: str) -> bool:
-        """True when the answer, its whitespace normalised, contains a match of the pattern."""
-        return re.search(self.pattern, " ".join(text.split()), re.IGNORECASE) is not None
+        """Whether `text` is a right answer: the pattern is found in the normalised text.
+
+        `re.search`, case-insensitive; `^` and `$` anchor the whole (normalised) answer.
+        """
+        return re.search(self.pattern, self.normalise(text), re.IGNORECASE) is not None
+
+    @property
+    def accepted(self) -> list[str]:
+        """Every answer the checkpoint must accept: `accept`, then `example`."""
+        return [*self.accept, *([self.example] if self.example is not None else [])]
+
+    @model_validator(mode="after")
+    def _examples_hold(self) -> Self:
+        if not self.accepted:
+            raise fail("needs at least one accepted answer (accept or example)", "accept")
+        for index, answer in enumerate(self.accept):
+            if not self.matches(answer):
+                raise fail(
+                    f"accepted answer {answer!r} does not match the pattern", f"accept.{index}"
+                )
+        if self.example is not None and not self.matches(self.example):
+            raise fail("example does not match the pattern", "example")
+        for index, answer in enumerate(self.reject):
+            if self.matches(answer):
+                raise fail(f"rejected answer {answer!r} matches the pattern", f"reject.{index}")
+        return self
 
 
 class RubricItem(Model):
