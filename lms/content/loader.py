@@ -338,6 +338,13 @@ class _Loader:
             self.check_sections(module, source)
         for lab, source in self.valid["lab"]:
             self.ref(source, ("module",), "module", lab.module)
+            for number, line in enumerate(source.body.splitlines(), start=1):
+                if line.strip().lower() in ("## hints", "## hint"):
+                    self.report(
+                        source.path, source.body_offset + number, "body",
+                        "hints belong in the front matter's `hints:` list, shown one at a "
+                        "time when the learner asks, not in the body where everyone sees them",
+                    )  # fmt: skip
             for index, checkpoint in enumerate(lab.checkpoints):
                 for name in ("prompt", "explanation"):
                     self.links(source, getattr(checkpoint, name), ("checkpoints", index, name))

@@ -589,3 +589,16 @@ def test_check_lists_problems(tmp_path: Path) -> None:
     assert code == 1
     line = line_of("modules/basics.md", "duration")
     assert lines == [f"modules/basics.md:{line}: duration: Input should be greater than 0"]
+
+
+def test_a_lab_body_with_a_hints_section_is_reported(tmp_path):
+    """Hints are shown on request; a `## Hints` section in the body would show them to all."""
+    from tests.content_tree import copy_content
+
+    root = copy_content(tmp_path / "content")
+    path = root / "labs" / "ex-2-1-morning-checklist.md"
+    path.write_text(path.read_text() + "\n## Hints\n\n- The answer is 3.\n", encoding="utf-8")
+    problems = [str(p) for p in load_content(root).problems]
+    assert len(problems) == 1
+    assert problems[0].startswith("labs/ex-2-1-morning-checklist.md:")
+    assert "hints belong in the front matter" in problems[0]
