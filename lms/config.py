@@ -1,6 +1,7 @@
 """Configuration: defaults for development, overridden by the environment or tests."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +34,20 @@ def from_environment(instance_path: str) -> dict:
         "UPLOAD_MAX_FILE_MB": float(env.get("UPLOAD_MAX_FILE_MB", "10")),
         "UPLOAD_MAX_SUBMISSION_MB": float(env.get("UPLOAD_MAX_SUBMISSION_MB", "25")),
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "REMEMBER_COOKIE_DAYS", 30)),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }
+
+
+def _int(env, name: str, default: int) -> int:
+    """Read a non-negative whole number from the environment, or stop with a clear message."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number of zero or more, not {raw!r}.")
+    return int(raw)
 
 
 BASE = {

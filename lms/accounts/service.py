@@ -71,6 +71,29 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash(secrets.token_hex(16), method=method)
 
 
+def revoke_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember cookie so far stops working."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def user_for_session(session_id: str) -> User | None:
+    """Return the active user a session id ("id:version") names, or None when it is stale."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10 or len(version) > 10:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def sign_out_other_sessions(user: User) -> None:
+    """Revoke every session of the user; the caller signs the current one in again."""
+    revoke_sessions(user)
+    audit.record("user.sign_out_everywhere", actor=user, target=user)
+    db.session.flush()
+
+
 def get_user(user_id: int) -> User | None:
     """Return the user with this id, or None."""
     return db.session.get(User, user_id)
@@ -214,6 +237,7 @@ def set_role(user: User, role: Role | str, *, actor: User | None = None) -> None
         "user.set_role", actor=actor, target=user, detail=f"{user.role.value} -> {new_role.value}"
     )
     user.role = new_role
+    revoke_sessions(user)
     db.session.flush()
 
 
@@ -224,6 +248,7 @@ def set_active(user: User, active: bool, *, actor: User | None = None) -> None:
     if not active and actor is not None and actor.id == user.id:
         raise ServiceError("You cannot deactivate your own account.")
     user.active = active
+    revoke_sessions(user)
     audit.record("user.activate" if active else "user.deactivate", actor=actor, target=user)
     db.session.flush()
 
@@ -252,6 +277,7 @@ def set_password(user: User, password: str, *, actor: User | None = None) -> Non
     """Set a new password; recorded as a reset when someone else does it."""
     check_password(password)
     user.password_hash = hash_password(password)
+    revoke_sessions(user)
     if actor is not None and actor.id != user.id:
         audit.record("user.password_reset", actor=actor, target=user)
     db.session.flush()

@@ -14,7 +14,7 @@ from lms.accounts.forms import (
     UserForm,
 )
 from lms.accounts.models import Role, User
-from lms.extensions import db, limiter
+from lms.extensions import limiter
 from lms.permissions import require, require_learner_access
 from lms.transaction import unit_of_work
 from lms.web import commit_or_report, is_safe_next
@@ -24,9 +24,9 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 people_bp = Blueprint("people", __name__, url_prefix="/people")
 
 
-def load_user(user_id: str) -> User | None:
-    """Return the signed-in user from the session's id."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """Return the signed-in user from the session's id, unless that session was revoked."""
+    return service.user_for_session(session_id)
 
 
 def _login_failed(response) -> bool:
@@ -92,9 +92,29 @@ def change_password():
             ),
         )
         if ok:
-            flash("Your password is changed.", "success")
+            _stay_signed_in(current_user._get_current_object())
+            flash("Your password is changed. Your other sessions are signed out.", "success")
             return redirect(url_for("core.home"))
     return render_template("accounts/password.html", form=form)
+
+
+@auth_bp.route("/account/sessions", methods=["POST"])
+@login_required
+def sign_out_others():
+    """Sign out every other browser and remembered device; this one stays signed in."""
+    if ConfirmForm().validate_on_submit():
+        user = current_user._get_current_object()
+        ok, _ = commit_or_report(None, lambda: service.sign_out_other_sessions(user))
+        if ok:
+            _stay_signed_in(user)
+            flash("Every other session is signed out.", "success")
+    return redirect(url_for("auth.change_password"))
+
+
+def _stay_signed_in(user: User) -> None:
+    """Sign this browser in again under the user's new session version (and keep remember-me)."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered)
 
 
 # --- user administration ----------------------------------------------------------------
