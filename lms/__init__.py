@@ -28,6 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
 
+    from lms.web import install_input_guards
+
+    install_input_guards(app)  # before the blueprints, so their `<int:...>` rules use it
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     _configure_login(app)

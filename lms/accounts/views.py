@@ -17,11 +17,13 @@ from lms.accounts.models import Role, User
 from lms.extensions import limiter
 from lms.permissions import require, require_learner_access
 from lms.transaction import unit_of_work
-from lms.web import commit_or_report, is_safe_next
+from lms.web import commit_or_report, is_safe_next, page_count, page_number
 
 auth_bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 people_bp = Blueprint("people", __name__, url_prefix="/people")
+
+USERS_PAGE_SIZE = 50
 
 
 def load_user(session_id: str) -> User | None:
@@ -128,11 +130,12 @@ def users():
     query = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
     role = role if role in {r.value for r in Role} else ""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = service.search_users(query, role or None, page=page)
+    page = page_number()
+    rows, total = service.search_users(query, role or None, page=page, per_page=USERS_PAGE_SIZE)
     return render_template(
         "admin/users.html", rows=rows, total=total, query=query, role=role, page=page,
-        pages=max((total + 49) // 50, 1), roles=[r.value for r in Role], confirm=ConfirmForm(),
+        pages=page_count(total, USERS_PAGE_SIZE, page), roles=[r.value for r in Role],
+        confirm=ConfirmForm(),
     )  # fmt: skip
 
 
