@@ -4,6 +4,7 @@ Services flush; the request or command that called them commits.
 """
 
 import secrets
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 
@@ -145,6 +146,19 @@ def check_team(team: str | None) -> str | None:
     return team
 
 
+@contextmanager
+def _unique_email(email: str):
+    """Flush in a savepoint; another request taking the address first gets the same message
+    as a duplicate found by the check (a race between two admins, or two imports)."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        if get_by_email(email) is None:  # some other constraint: not ours to explain
+            raise
+        raise ServiceError(f"A user with the email {email} already exists.", "email") from exc
+
+
 def create_user(
     *,
     email: str,
@@ -173,8 +187,9 @@ def create_user(
         mentor_id=_id_of(_resolve_person(mentor_email, "mentor", "mentor_email")),
         start_date=start_date,
     )
-    db.session.add(user)
-    db.session.flush()
+    with _unique_email(email):
+        db.session.add(user)
+        db.session.flush()
     audit.record("user.create", actor=actor, target=user, detail=f"role={user.role.value}")
     return user
 
@@ -218,7 +233,8 @@ def update_user(
         changed.append("role")
     if changed:
         audit.record("user.update", actor=actor, target=user, detail=", ".join(changed))
-    db.session.flush()
+    with _unique_email(email):
+        db.session.flush()
     return changed
 
 
