@@ -34,6 +34,7 @@ def from_environment(instance_path: str) -> dict:
         "UPLOAD_MAX_FILE_MB": float(env.get("UPLOAD_MAX_FILE_MB", "10")),
         "UPLOAD_MAX_SUBMISSION_MB": float(env.get("UPLOAD_MAX_SUBMISSION_MB", "25")),
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
+        "PROXY_FIX_X_FOR": _int(env, "PROXY_FIX_X_FOR", 0),
         "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "REMEMBER_COOKIE_DAYS", 30)),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,

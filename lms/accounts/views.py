@@ -1,6 +1,17 @@
 """Sign-in, own account, user administration, roster import, audit log, people pages."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms import audit
@@ -81,10 +92,31 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _current_password_wrong(response) -> bool:
+    """Only a wrong current password counts against the password page's throttle."""
+    return g.get("current_password_wrong", False)
+
+
+def _password_account_key() -> str:
+    return f"password-account:{getattr(current_user, 'id', None)}"
+
+
 @auth_bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    key_func=lambda: f"password-address:{get_remote_address()}",
+    methods=["POST"],
+    deduct_when=_current_password_wrong,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_password_account_key,
+    methods=["POST"],
+    deduct_when=_current_password_wrong,
+)
 def change_password():
-    """Change one's own password."""
+    """Change one's own password (the current-password check is throttled like sign-in)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         ok, _ = commit_or_report(
@@ -93,6 +125,7 @@ def change_password():
                 current_user, form.current_password.data, form.new_password.data
             ),
         )
+        g.current_password_wrong = not ok and bool(form.current_password.errors)
         if ok:
             _stay_signed_in(current_user._get_current_object())
             flash("Your password is changed. Your other sessions are signed out.", "success")
