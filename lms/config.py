@@ -73,12 +73,19 @@ def upload_limits(config: dict) -> None:
 
 
 def check_production(config: dict) -> None:
-    """Refuse to start in production with a missing or default secret key."""
+    """Refuse to start in production with a missing, default or weak secret key."""
     if config.get("ENV_NAME") != "production":
         return
     key = config.get("SECRET_KEY") or ""
-    if key == DEFAULT_SECRET_KEY or len(key) < 32:
+    # A random key of 32+ characters uses many different ones; "x" * 64 does not.
+    if key == DEFAULT_SECRET_KEY or len(key) < 32 or len(set(key)) < 8:
         raise ConfigError(
             "Refusing to start in production: set SECRET_KEY to a random value of at least "
             "32 characters (python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+
+
+def check_environment() -> None:
+    """Check the configuration the environment gives, as create_app would (for gunicorn's
+    master and `make serve`, so a bad setting stops the server instead of every worker)."""
+    check_production(from_environment(str(REPO_ROOT / "instance")))
