@@ -16,13 +16,14 @@ from sqlalchemy.orm import aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
+from lms.accounts import rules
 from lms.accounts.models import Role, User
 from lms.errors import ServiceError
 from lms.extensions import db
 from lms.timeutil import utcnow
 
-PASSWORD_MIN = 12
-PASSWORD_MAX = 256
+PASSWORD_MIN = rules.PASSWORD_MIN
+PASSWORD_MAX = rules.PASSWORD_MAX
 NAME_MAX = 120
 TEAM_MAX = 120
 
@@ -46,12 +47,12 @@ def check_email(raw: str) -> str:
     return email
 
 
-def check_password(password: str) -> None:
-    """Raise ServiceError unless the password is long enough (and not absurdly long)."""
-    if len(password or "") < PASSWORD_MIN:
-        raise ServiceError(f"Password must be at least {PASSWORD_MIN} characters.", "password")
-    if len(password) > PASSWORD_MAX:
-        raise ServiceError(f"Password must be at most {PASSWORD_MAX} characters.", "password")
+def check_password(password: str, *, email: str | None = None, name: str | None = None) -> None:
+    """Raise ServiceError unless the password meets the policy (length, not common, not
+    containing the owner's name or email address)."""
+    problem = rules.password_problem(password, email=email, name=name)
+    if problem:
+        raise ServiceError(problem, "password")
 
 
 def _hash_method() -> str:
@@ -176,7 +177,7 @@ def create_user(
     if get_by_email(email) is not None:
         raise ServiceError(f"A user with the email {email} already exists.", "email")
     if password is not None:
-        check_password(password)
+        check_password(password, email=email, name=name)
     user = User(
         email=email,
         name=check_name(name),
@@ -291,7 +292,7 @@ def delete_user(user: User, *, actor: User | None = None) -> None:
 
 def set_password(user: User, password: str, *, actor: User | None = None) -> None:
     """Set a new password; recorded as a reset when someone else does it."""
-    check_password(password)
+    check_password(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     revoke_sessions(user)
     if actor is not None and actor.id != user.id:
@@ -306,7 +307,7 @@ def change_own_password(user: User, current: str, new: str) -> None:
     if current == new:
         raise ServiceError("The new password must differ from the current one.", "new_password")
     try:
-        check_password(new)
+        check_password(new, email=user.email, name=user.name)
     except ServiceError as exc:
         raise ServiceError(exc.message, "new_password") from None
     set_password(user, new, actor=user)
