@@ -36,8 +36,9 @@ system-deps:
 ## serve: production: gunicorn with $WEB_CONCURRENCY workers (default 2) against DATABASE_URL
 serve: $(VENV)/.runtime
 	LMS_ENV=production $(FLASK) db upgrade
-	LMS_ENV=production $(VENV)/bin/gunicorn --workers $${WEB_CONCURRENCY:-2} \
-		--bind $${BIND:-127.0.0.1:8000} --access-logfile - 'lms:create_app()'
+	LMS_ENV=production $(VENV)/bin/gunicorn -c python:lms.gunicorn_conf \
+		--workers $${WEB_CONCURRENCY:-2} --bind $${BIND:-127.0.0.1:8000} --access-logfile - \
+		'lms:create_app()'
 
 ## check: validate the content folder (LMS_CONTENT_DIR or the repo root)
 check: $(VENV)/.runtime

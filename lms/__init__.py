@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import config as lms_config
 from lms.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
@@ -27,6 +28,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     lms_config.check_production(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
+
+    from lms.web import install_input_guards
+
+    install_input_guards(app)  # before the blueprints, so their `<int:...>` rules use it
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind N trusted proxies: request.remote_addr (and so every throttle key) becomes
+        # the client's address from X-Forwarded-For, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))

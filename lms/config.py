@@ -1,6 +1,7 @@
 """Configuration: defaults for development, overridden by the environment or tests."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +34,21 @@ def from_environment(instance_path: str) -> dict:
         "UPLOAD_MAX_FILE_MB": float(env.get("UPLOAD_MAX_FILE_MB", "10")),
         "UPLOAD_MAX_SUBMISSION_MB": float(env.get("UPLOAD_MAX_SUBMISSION_MB", "25")),
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
+        "PROXY_FIX_X_FOR": _int(env, "PROXY_FIX_X_FOR", 0),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "REMEMBER_COOKIE_DAYS", 30)),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }
+
+
+def _int(env, name: str, default: int) -> int:
+    """Read a non-negative whole number from the environment, or stop with a clear message."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number of zero or more, not {raw!r}.")
+    return int(raw)
 
 
 BASE = {
@@ -60,12 +73,19 @@ def upload_limits(config: dict) -> None:
 
 
 def check_production(config: dict) -> None:
-    """Refuse to start in production with a missing or default secret key."""
+    """Refuse to start in production with a missing, default or weak secret key."""
     if config.get("ENV_NAME") != "production":
         return
     key = config.get("SECRET_KEY") or ""
-    if key == DEFAULT_SECRET_KEY or len(key) < 32:
+    # A random key of 32+ characters uses many different ones; "x" * 64 does not.
+    if key == DEFAULT_SECRET_KEY or len(key) < 32 or len(set(key)) < 8:
         raise ConfigError(
             "Refusing to start in production: set SECRET_KEY to a random value of at least "
             "32 characters (python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+
+
+def check_environment() -> None:
+    """Check the configuration the environment gives, as create_app would (for gunicorn's
+    master and `make serve`, so a bad setting stops the server instead of every worker)."""
+    check_production(from_environment(str(REPO_ROOT / "instance")))

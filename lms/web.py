@@ -1,11 +1,13 @@
-"""Helpers views share: commit a request's writes (or say why not), safe redirects."""
+"""Helpers views share: commit a request's writes (or say why not), safe redirects, and the
+input guards every route gets (bounded ids and page numbers, no NUL bytes)."""
 
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import flash
+from flask import Flask, abort, flash, request
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 
 from lms.errors import ServiceError
 from lms.transaction import unit_of_work
@@ -40,3 +42,51 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+# The largest id every supported database can hold (PostgreSQL INTEGER; SQLite takes more).
+ID_MAX = 2**31 - 1
+# Far beyond any real list, and small enough that an OFFSET fits every database.
+PAGE_MAX = 100_000
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` for ids: digits only, at most ID_MAX; anything bigger answers 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_number(name: str = "page") -> int:
+    """Return the page number the query asks for, within 1..PAGE_MAX; 1 if it is no number."""
+    raw = request.args.get(name, "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    if len(raw) > len(str(PAGE_MAX)):  # never hand a 400-digit number to int() or the database
+        return PAGE_MAX
+    return min(max(int(raw), 1), PAGE_MAX)
+
+
+def page_count(total: int, per_page: int, page: int) -> int:
+    """Return how many pages `total` rows fill; a page past the last answers 404."""
+    pages = max((total + per_page - 1) // per_page, 1)
+    if page > pages:
+        abort(404)
+    return pages
+
+
+def _refuse_nul_bytes() -> None:
+    """Answer 400 to a NUL byte in the path, a query or a form value (databases refuse them)."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH"):
+        values += [*request.form.keys(), *request.form.values()]
+        values += [f.filename or "" for f in request.files.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description="The request contains a NUL character, which no field accepts.")
+
+
+def install_input_guards(app: Flask) -> None:
+    """Bound every `<int:...>` route to real ids and refuse NUL bytes in every request."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nul_bytes)

@@ -74,10 +74,17 @@ def app_config():
     return {}
 
 
+def _forget_loaded_user() -> None:
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(database_url, app_config):
     """An app on the migrated database; tables are emptied after each test."""
     app = create_app({**base_config(database_url), **app_config})
+    # A server gives each request a fresh `g`; requests here share the test's app context,
+    # so forget the user the previous request loaded, or a revoked session would linger.
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_loaded_user)
     with app.app_context():
         yield app
         db.session.remove()

@@ -15,6 +15,10 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from lms.accounts.models import Role
 from lms.accounts.service import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, TEAM_MAX
 
+PASSWORD_ADVICE = (
+    f"At least {PASSWORD_MIN} characters, hard to guess: not a common password, and not "
+    "containing the person's name or email address."
+)
 ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 
 
@@ -33,7 +37,7 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
-        description=f"At least {PASSWORD_MIN} characters.",
+        description=PASSWORD_ADVICE,
     )
     confirm = PasswordField(
         "Repeat the new password",
@@ -59,7 +63,7 @@ class NewUserForm(UserForm):
     password = PasswordField(
         "Password",
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
-        description=f"At least {PASSWORD_MIN} characters. Give it to the person privately.",
+        description=f"{PASSWORD_ADVICE} Give it to the person privately.",
     )
 
 
@@ -67,7 +71,9 @@ class ResetPasswordForm(FlaskForm):
     """Set someone else's password (admin)."""
 
     password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
+        "New password",
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        description=PASSWORD_ADVICE,
     )
 
 

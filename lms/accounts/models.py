@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     start_date: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id in the session and the remember cookie: bumping it signs out every device.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -48,6 +50,10 @@ class User(UserMixin, db.Model):
     mentor: Mapped["User | None"] = relationship(
         remote_side=[id], foreign_keys=[mentor_id], lazy="raise"
     )
+
+    def get_id(self) -> str:
+        """Return the session id Flask-Login stores: the user id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:

@@ -4,6 +4,7 @@ Services flush; the request or command that called them commits.
 """
 
 import secrets
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 
@@ -15,13 +16,14 @@ from sqlalchemy.orm import aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
+from lms.accounts import rules
 from lms.accounts.models import Role, User
 from lms.errors import ServiceError
 from lms.extensions import db
 from lms.timeutil import utcnow
 
-PASSWORD_MIN = 12
-PASSWORD_MAX = 256
+PASSWORD_MIN = rules.PASSWORD_MIN
+PASSWORD_MAX = rules.PASSWORD_MAX
 NAME_MAX = 120
 TEAM_MAX = 120
 
@@ -45,12 +47,12 @@ def check_email(raw: str) -> str:
     return email
 
 
-def check_password(password: str) -> None:
-    """Raise ServiceError unless the password is long enough (and not absurdly long)."""
-    if len(password or "") < PASSWORD_MIN:
-        raise ServiceError(f"Password must be at least {PASSWORD_MIN} characters.", "password")
-    if len(password) > PASSWORD_MAX:
-        raise ServiceError(f"Password must be at most {PASSWORD_MAX} characters.", "password")
+def check_password(password: str, *, email: str | None = None, name: str | None = None) -> None:
+    """Raise ServiceError unless the password meets the policy (length, not common, not
+    containing the owner's name or email address)."""
+    problem = rules.password_problem(password, email=email, name=name)
+    if problem:
+        raise ServiceError(problem, "password")
 
 
 def _hash_method() -> str:
@@ -69,6 +71,29 @@ def hash_password(password: str) -> str:
 def _dummy_hash(method: str) -> str:
     """A real hash of a random value, so an unknown email costs as much as a wrong password."""
     return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def revoke_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember cookie so far stops working."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def user_for_session(session_id: str) -> User | None:
+    """Return the active user a session id ("id:version") names, or None when it is stale."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10 or len(version) > 10:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def sign_out_other_sessions(user: User) -> None:
+    """Revoke every session of the user; the caller signs the current one in again."""
+    revoke_sessions(user)
+    audit.record("user.sign_out_everywhere", actor=user, target=user)
+    db.session.flush()
 
 
 def get_user(user_id: int) -> User | None:
@@ -122,6 +147,19 @@ def check_team(team: str | None) -> str | None:
     return team
 
 
+@contextmanager
+def _unique_email(email: str):
+    """Flush in a savepoint; another request taking the address first gets the same message
+    as a duplicate found by the check (a race between two admins, or two imports)."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        if get_by_email(email) is None:  # some other constraint: not ours to explain
+            raise
+        raise ServiceError(f"A user with the email {email} already exists.", "email") from exc
+
+
 def create_user(
     *,
     email: str,
@@ -139,7 +177,7 @@ def create_user(
     if get_by_email(email) is not None:
         raise ServiceError(f"A user with the email {email} already exists.", "email")
     if password is not None:
-        check_password(password)
+        check_password(password, email=email, name=name)
     user = User(
         email=email,
         name=check_name(name),
@@ -150,8 +188,9 @@ def create_user(
         mentor_id=_id_of(_resolve_person(mentor_email, "mentor", "mentor_email")),
         start_date=start_date,
     )
-    db.session.add(user)
-    db.session.flush()
+    with _unique_email(email):
+        db.session.add(user)
+        db.session.flush()
     audit.record("user.create", actor=actor, target=user, detail=f"role={user.role.value}")
     return user
 
@@ -195,7 +234,8 @@ def update_user(
         changed.append("role")
     if changed:
         audit.record("user.update", actor=actor, target=user, detail=", ".join(changed))
-    db.session.flush()
+    with _unique_email(email):
+        db.session.flush()
     return changed
 
 
@@ -214,6 +254,7 @@ def set_role(user: User, role: Role | str, *, actor: User | None = None) -> None
         "user.set_role", actor=actor, target=user, detail=f"{user.role.value} -> {new_role.value}"
     )
     user.role = new_role
+    revoke_sessions(user)
     db.session.flush()
 
 
@@ -224,6 +265,7 @@ def set_active(user: User, active: bool, *, actor: User | None = None) -> None:
     if not active and actor is not None and actor.id == user.id:
         raise ServiceError("You cannot deactivate your own account.")
     user.active = active
+    revoke_sessions(user)
     audit.record("user.activate" if active else "user.deactivate", actor=actor, target=user)
     db.session.flush()
 
@@ -250,8 +292,9 @@ def delete_user(user: User, *, actor: User | None = None) -> None:
 
 def set_password(user: User, password: str, *, actor: User | None = None) -> None:
     """Set a new password; recorded as a reset when someone else does it."""
-    check_password(password)
+    check_password(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
+    revoke_sessions(user)
     if actor is not None and actor.id != user.id:
         audit.record("user.password_reset", actor=actor, target=user)
     db.session.flush()
@@ -264,7 +307,7 @@ def change_own_password(user: User, current: str, new: str) -> None:
     if current == new:
         raise ServiceError("The new password must differ from the current one.", "new_password")
     try:
-        check_password(new)
+        check_password(new, email=user.email, name=user.name)
     except ServiceError as exc:
         raise ServiceError(exc.message, "new_password") from None
     set_password(user, new, actor=user)

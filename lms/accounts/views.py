@@ -1,6 +1,17 @@
 """Sign-in, own account, user administration, roster import, audit log, people pages."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms import audit
@@ -14,19 +25,21 @@ from lms.accounts.forms import (
     UserForm,
 )
 from lms.accounts.models import Role, User
-from lms.extensions import db, limiter
+from lms.extensions import limiter
 from lms.permissions import require, require_learner_access
 from lms.transaction import unit_of_work
-from lms.web import commit_or_report, is_safe_next
+from lms.web import commit_or_report, is_safe_next, page_count, page_number
 
 auth_bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 people_bp = Blueprint("people", __name__, url_prefix="/people")
 
+USERS_PAGE_SIZE = 50
 
-def load_user(user_id: str) -> User | None:
-    """Return the signed-in user from the session's id."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+def load_user(session_id: str) -> User | None:
+    """Return the signed-in user from the session's id, unless that session was revoked."""
+    return service.user_for_session(session_id)
 
 
 def _login_failed(response) -> bool:
@@ -79,10 +92,31 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _current_password_wrong(response) -> bool:
+    """Only a wrong current password counts against the password page's throttle."""
+    return g.get("current_password_wrong", False)
+
+
+def _password_account_key() -> str:
+    return f"password-account:{getattr(current_user, 'id', None)}"
+
+
 @auth_bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    key_func=lambda: f"password-address:{get_remote_address()}",
+    methods=["POST"],
+    deduct_when=_current_password_wrong,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_password_account_key,
+    methods=["POST"],
+    deduct_when=_current_password_wrong,
+)
 def change_password():
-    """Change one's own password."""
+    """Change one's own password (the current-password check is throttled like sign-in)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         ok, _ = commit_or_report(
@@ -91,10 +125,31 @@ def change_password():
                 current_user, form.current_password.data, form.new_password.data
             ),
         )
+        g.current_password_wrong = not ok and bool(form.current_password.errors)
         if ok:
-            flash("Your password is changed.", "success")
+            _stay_signed_in(current_user._get_current_object())
+            flash("Your password is changed. Your other sessions are signed out.", "success")
             return redirect(url_for("core.home"))
     return render_template("accounts/password.html", form=form)
+
+
+@auth_bp.route("/account/sessions", methods=["POST"])
+@login_required
+def sign_out_others():
+    """Sign out every other browser and remembered device; this one stays signed in."""
+    if ConfirmForm().validate_on_submit():
+        user = current_user._get_current_object()
+        ok, _ = commit_or_report(None, lambda: service.sign_out_other_sessions(user))
+        if ok:
+            _stay_signed_in(user)
+            flash("Every other session is signed out.", "success")
+    return redirect(url_for("auth.change_password"))
+
+
+def _stay_signed_in(user: User) -> None:
+    """Sign this browser in again under the user's new session version (and keep remember-me)."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered)
 
 
 # --- user administration ----------------------------------------------------------------
@@ -108,11 +163,12 @@ def users():
     query = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
     role = role if role in {r.value for r in Role} else ""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = service.search_users(query, role or None, page=page)
+    page = page_number()
+    rows, total = service.search_users(query, role or None, page=page, per_page=USERS_PAGE_SIZE)
     return render_template(
         "admin/users.html", rows=rows, total=total, query=query, role=role, page=page,
-        pages=max((total + 49) // 50, 1), roles=[r.value for r in Role], confirm=ConfirmForm(),
+        pages=page_count(total, USERS_PAGE_SIZE, page), roles=[r.value for r in Role],
+        confirm=ConfirmForm(),
     )  # fmt: skip
 
 

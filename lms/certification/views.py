@@ -25,7 +25,7 @@ from lms.certification import rules, service
 from lms.certification.forms import AskForm, DecideForm, DeclineForm, IssueForm, RevokeForm
 from lms.permissions import allowed, require, require_learner_access
 from lms.timeutil import today
-from lms.web import commit_or_report
+from lms.web import commit_or_report, page_count, page_number
 
 certification_bp = Blueprint("certification", __name__)
 
@@ -175,9 +175,9 @@ def queue():
     catalog = current_catalog()
     cert_id = request.args.get("certification", "")[:100]
     team = request.args.get("team", "").strip()[:120]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows, total = service.ready_queue(catalog, certification_id=cert_id, team=team, page=page)
-    pages = max((total + service.QUEUE_PAGE_SIZE - 1) // service.QUEUE_PAGE_SIZE, 1)
+    pages = page_count(total, service.QUEUE_PAGE_SIZE, page)
     trainer_issued = [c for c in catalog.curriculum.certifications if c.issue == "trainer"]
     return render_template(
         "certification/queue.html", rows=rows, total=total, page=page, pages=pages,

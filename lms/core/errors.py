@@ -39,10 +39,19 @@ def _render(status: int, message: str | None = None):
     ), status
 
 
+def _own_description(exc) -> str | None:
+    """The message a view gave abort(), if it gave one (Werkzeug's generic texts are not)."""
+    description = getattr(exc, "description", None)
+    default = getattr(type(exc), "description", None)
+    return description if description and description != default else None
+
+
 def register(app: Flask) -> None:
     """Install the handlers for the statuses people can meet."""
     for status in (400, 403, 404, 405, 413, 429):
-        app.register_error_handler(status, lambda exc, status=status: _render(status))
+        app.register_error_handler(
+            status, lambda exc, status=status: _render(status, _own_description(exc))
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

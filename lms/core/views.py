@@ -2,10 +2,9 @@
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import text
 
 from lms.catalog import content_counts, current_catalog
-from lms.extensions import db
+from lms.core import health
 from lms.onboarding import service as onboarding
 from lms.practice import service as practice
 from lms.timeutil import today
@@ -32,13 +31,16 @@ def home():
 
 @core_bp.route("/healthz")
 def healthz():
-    """Report whether the app and its database answer, and how much content is loaded."""
-    try:
-        db.session.execute(text("SELECT 1"))
-        database_ok = True
-    except Exception:  # noqa: BLE001 - any failure means the database does not answer
-        db.session.rollback()
-        database_ok = False
-    counts = content_counts()
-    status = "ok" if database_ok else "degraded"
-    return jsonify(status=status, database=database_ok, content=counts), 200 if database_ok else 503
+    """Say whether the app can serve: the database answers, is migrated and takes writes.
+
+    200 with status "ok", or 503 with status "failing" and `failed` naming the first check
+    that failed: "unreachable", "file gone", "not migrated" or "read-only".
+    """
+    result = health.check()
+    return jsonify(
+        status="failing" if result.failed else "ok",
+        failed=result.failed,
+        checks=result.checks,
+        database=result.checks["database"] == "ok",
+        content=content_counts(),
+    ), 503 if result.failed else 200

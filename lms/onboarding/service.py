@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.accounts import service as accounts
@@ -74,16 +75,22 @@ def assign_track(
     if track is None:
         ids = ", ".join(t.id for t in weekly_tracks(catalog))
         raise ServiceError(f"No weekly track {track_id!r}; choose one of {ids}.", "track")
-    assignment = db.session.scalar(
-        select(TrackAssignment).where(
-            TrackAssignment.user_id == user.id, TrackAssignment.track_id == track_id
-        )
-    )
+    assignment = _assignment(user, track_id)
     if assignment is not None and assignment.start_date == start:
         return assignment
     if assignment is None:
-        assignment = TrackAssignment(user_id=user.id, track_id=track_id, start_date=start)
-        db.session.add(assignment)
+        try:
+            with db.session.begin_nested():  # another request may assign the same track now
+                assignment = TrackAssignment(user_id=user.id, track_id=track_id, start_date=start)
+                db.session.add(assignment)
+                db.session.flush()
+        except IntegrityError:
+            # It did, and has committed: carry on as a sequential duplicate would.
+            assignment = _assignment(user, track_id)
+            if assignment is None:
+                raise
+            if assignment.start_date == start:
+                return assignment
     assignment.start_date = start
     assignment.assigned_by_id = actor.id if actor else None
     assignment.assigned_at = utcnow()
@@ -108,6 +115,14 @@ def assign_track_by_email(
         raise ServiceError(f"No user with the email {email}.", "email")
     assign_track(person, track_id, start, catalog, actor=actor)
     return person
+
+
+def _assignment(user: User, track_id: str) -> TrackAssignment | None:
+    return db.session.scalar(
+        select(TrackAssignment).where(
+            TrackAssignment.user_id == user.id, TrackAssignment.track_id == track_id
+        )
+    )
 
 
 def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, done: bool) -> None:

@@ -10,7 +10,7 @@ from lms.onboarding import service
 from lms.onboarding.forms import AssignTrackForm, TickForm
 from lms.permissions import require, require_learner_access
 from lms.timeutil import today
-from lms.web import commit_or_report
+from lms.web import commit_or_report, page_count, page_number
 
 onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 
@@ -74,9 +74,9 @@ def team():
 
 def _team_page(form: AssignTrackForm, status: int = 200):
     search = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     plans, total = service.team_plans(current_catalog(), today(), search=search, page=page)
-    pages = max((total + service.TEAM_PAGE_SIZE - 1) // service.TEAM_PAGE_SIZE, 1)
+    pages = page_count(total, service.TEAM_PAGE_SIZE, page)
     return render_template(
         "onboarding/team.html", plans=plans, total=total, page=page, pages=pages,
         search=search, form=form,

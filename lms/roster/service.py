@@ -76,8 +76,11 @@ def preview_roster(text: str, *, track_ids: frozenset[str] = frozenset()) -> Ros
     """Parse and validate a roster CSV without writing anything."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
+    records = _csv_records(text)
+    header = next(records, [])
+    if isinstance(header, csv.Error):
+        return RosterPreview([], [f"Row 1 (the column names) {_unreadable(header)}."])
+    header = [h.strip().lower() for h in header]
     missing = [c for c in ROSTER_COLUMNS if c not in header]
     unknown = [c for c in header if c not in ROSTER_COLUMNS + ROSTER_OPTIONAL_COLUMNS]
     file_errors = []
@@ -91,7 +94,12 @@ def preview_roster(text: str, *, track_ids: frozenset[str] = frozenset()) -> Ros
         return RosterPreview([], file_errors)
 
     rows: list[RosterRow] = []
-    for number, values in enumerate(reader, start=2):
+    for number, values in enumerate(records, start=2):
+        if isinstance(values, csv.Error):
+            row = RosterRow(number, "", "", Role.LEARNER, None, None, None, None)
+            rows.append(row)
+            row.errors.append(_unreadable(values))
+            continue
         if not any(v.strip() for v in values):
             continue
         if len(rows) >= ROSTER_MAX_ROWS:
@@ -102,6 +110,24 @@ def preview_roster(text: str, *, track_ids: frozenset[str] = frozenset()) -> Ros
         file_errors.append("The file has a header but no rows.")
     _check_roster_references(rows)
     return RosterPreview(rows, file_errors)
+
+
+def _csv_records(text: str):
+    """Yield the CSV's records; one the csv module cannot read (a cell beyond its field
+    limit, say) comes as its csv.Error, so it becomes that row's error, not a traceback."""
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield exc
+
+
+def _unreadable(error: csv.Error) -> str:
+    limit = csv.field_size_limit()
+    return f"cannot be read ({error}): no cell may be longer than {limit} characters"
 
 
 def _parse_roster_row(

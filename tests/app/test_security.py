@@ -1,6 +1,7 @@
 """Security baseline seen from outside: headers, cookies, CSRF, throttle, error pages."""
 
 import re
+import secrets
 from datetime import date, timedelta
 
 import pytest
@@ -23,7 +24,7 @@ def test_session_cookie_is_httponly_and_lax(client, make_user, login):
 
 def test_production_cookies_are_secure(database_url, monkeypatch):
     monkeypatch.setenv("LMS_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -155,7 +156,7 @@ def sign_in_as(client, user) -> None:
     with client.session_transaction() as session:
         session.clear()
         if user is not None:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
 
 
