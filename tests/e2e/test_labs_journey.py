@@ -15,10 +15,12 @@ PDF = b"%PDF-1.4\n%diagram\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def sign_out(page):
+    page.wait_for_load_state()  # leave no stylesheet half-sent by the live server
     page.get_by_role("button", name="Sign out").click()
 
 
 def nav(page, name):
+    page.wait_for_load_state()
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
 
 
