@@ -89,7 +89,7 @@ def right_answers(lab) -> dict:
         elif checkpoint.type == "number":
             answers[checkpoint.id] = f"{checkpoint.answer:g}"
         elif checkpoint.type == "pattern":
-            answers[checkpoint.id] = checkpoint.example
+            answers[checkpoint.id] = checkpoint.accepted[0]
         else:
             answers[checkpoint.id] = "My write-up: what I did, what I saw, and what I concluded."
     return answers

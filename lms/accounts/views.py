@@ -27,6 +27,7 @@ from lms.accounts.forms import (
 from lms.accounts.models import Role, User
 from lms.extensions import limiter
 from lms.permissions import require, require_learner_access
+from lms.practice import service as practice
 from lms.transaction import unit_of_work
 from lms.web import commit_or_report, is_safe_next, page_count, page_number
 
@@ -301,7 +302,9 @@ def audit_log():
 @require("view_mentees")
 def mentees():
     """The people a mentor or manager looks after (everyone, for staff)."""
-    return render_template("people/list.html", people=service.people_overseen_by(current_user))
+    people = service.people_overseen_by(current_user)
+    summary = practice.people_summary([person.id for person in people])
+    return render_template("people/list.html", people=people, summary=summary)
 
 
 @people_bp.route("/<int:user_id>")

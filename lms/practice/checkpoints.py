@@ -166,10 +166,8 @@ class PatternType(CheckpointType):
         return answer is not None and checkpoint.matches(str(answer))
 
     def describe_answer(self, checkpoint) -> str:
-        """An example of a right answer (or the pattern when there is none)."""
-        if checkpoint.example:
-            return f"for example: {checkpoint.example}"
-        return f"matching /{checkpoint.pattern}/"
+        """An example of a right answer: the model answer, else the first accepted one."""
+        return f"for example: {checkpoint.accepted[0]}"
 
 
 class ReviewType(CheckpointType):

@@ -22,6 +22,8 @@ Route table (blueprint `practice`):
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     Response,
@@ -52,7 +54,7 @@ from lms.practice.forms import (
 )
 from lms.practice.models import EvidenceStatus, LabSubmission
 from lms.practice.storage import current_storage, served_inline
-from lms.timeutil import today
+from lms.timeutil import as_utc, today
 from lms.web import commit_or_report
 
 practice_bp = Blueprint("practice", __name__)
@@ -155,6 +157,7 @@ def _render_work(submission, form, errors=None, status=200):
         errors=errors or {}, files=files, hints=_hint_texts(lab, used),
         hints_left=(len(lab.hints) - len(used)) if lab else 0, field_name=kinds.field_name,
         limits=limits(), action_form=ActionForm(),
+        advisory_end=as_utc(submission.started_at) + timedelta(minutes=submission.time_limit),
     ), status  # fmt: skip
 
 

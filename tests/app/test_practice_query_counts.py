@@ -101,6 +101,7 @@ PAGES = [
     ("mentor", "/verify"),
     ("mentor", "/home"),
     ("mentor", "/people/{learner}/practice"),
+    ("mentor", "/people/"),
 ]
 
 
