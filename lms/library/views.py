@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from lms.catalog import current_catalog, render, store
+from lms.learning import notice
 from lms.learning import service as learning
 from lms.learning.forms import MarkReadForm
 from lms.practice import checkpoints as checkpoint_kinds
@@ -87,6 +88,7 @@ def document(doc_id: str):
         tasks=[t for t in library.tasks if t.id in doc.tasks],
         symptoms=[s for s in library.symptoms if s.id in doc.symptoms],
         is_read=doc_id in learning.documents_read(current_user.id),
+        notice=notice.take(current_user.id),
     )  # fmt: skip
 
 
@@ -109,8 +111,9 @@ def mark_document(doc_id: str):
         ok, _ = commit_or_report(
             None, lambda: learning.set_document_read(current_user, catalog, doc_id, read)
         )
-        if ok and read:
-            flash(f"Marked “{catalog.documents[doc_id].title}” as read.", "success")
+        if ok:
+            message = "Marked read." if read else "Marked unread."
+            notice.remember("document", message, offer_next=read)
     else:
         flash("That did not work. Reload the page and try again.", "danger")
     return redirect(url_for("library.document", doc_id=doc_id, _anchor="mark-read"))

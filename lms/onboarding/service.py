@@ -152,6 +152,16 @@ def plans_for(catalog: Catalog, today: date, user_ids: list[int]) -> list[Plan]:
     return _lay_out(db.session.execute(query).all(), catalog, today)
 
 
+def next_item_for(catalog: Catalog, today: date, user_id: int) -> PlanItem | None:
+    """The next thing to do across the person's plans: the earliest due of the pressing ones."""
+    candidates = [p.week_plan.next_item for p in plans_for(catalog, today, [user_id])]
+    candidates = [c for c in candidates if c is not None]
+    if not candidates:
+        return None
+    pressing = [c for c in candidates if c.state in ("overdue", "due")] or candidates
+    return min(pressing, key=lambda c: c.due).item
+
+
 def team_plans(
     catalog: Catalog, today: date, *, search: str = "", page: int = 1
 ) -> tuple[list[Plan], int]:
