@@ -28,6 +28,7 @@ CLASSIFICATIONS = {
     "internal-training": "Internal training use",
 }
 SEARCH_MAX = 200
+SEARCH_LIMIT = 20
 
 
 @library_bp.app_template_filter("classification")
@@ -124,8 +125,13 @@ def mark_document(doc_id: str):
 def search():
     """Ranked full-text search over documents and modules, with highlighted snippets."""
     query = request.args.get("q", "").strip()[:SEARCH_MAX]
-    hits = store().search_index.search(query) if query else []
-    return render_template("library/search.html", query=query, hits=hits)
+    results = store().search_index.search(query, limit=SEARCH_LIMIT) if query else None
+    catalog = current_catalog()
+    symptoms = [
+        (s, [d for d in catalog.documents.values() if s.id in d.symptoms])
+        for s in catalog.curriculum.library.symptoms
+    ]
+    return render_template("library/search.html", query=query, results=results, symptoms=symptoms)
 
 
 @labs_bp.route("/")
