@@ -81,16 +81,32 @@ def document(doc_id: str):
     catalog = current_catalog()
     doc = catalog.documents.get(doc_id) or abort(404)
     rendered = render(_without_title(doc.body, doc.title))
+    body = _with_contents_links(rendered.html) if rendered.toc else rendered.html
     modules = [m for m in catalog.modules.values() if doc_id in m.documents]
     library = catalog.curriculum.library
     return render_template(
-        "library/document.html", doc=doc, body=Markup(rendered.html),
+        "library/document.html", doc=doc, body=Markup(body),
         toc=[entry for entry in rendered.toc if entry[0] in (2, 3)], modules=modules,
         tasks=[t for t in library.tasks if t.id in doc.tasks],
         symptoms=[s for s in library.symptoms if s.id in doc.symptoms],
         is_read=doc_id in learning.documents_read(current_user.id),
         notice=notice.take(current_user.id),
     )  # fmt: skip
+
+
+BACK_TO_CONTENTS = (
+    '<p class="back-to-contents d-lg-none small"><a href="#contents">Back to contents</a></p>'
+)
+
+
+def _with_contents_links(html: str) -> str:
+    """Put a "Back to contents" link (shown on narrow screens) before each `##` section
+    but the first, and at the end: on a phone the contents list is far above."""
+    first = html.find("<h2")
+    if first < 0:
+        return html
+    rest = html[first + 3 :].replace("<h2", BACK_TO_CONTENTS + "<h2")
+    return html[: first + 3] + rest + BACK_TO_CONTENTS
 
 
 def _without_title(body: str, title: str) -> str:

@@ -1,11 +1,15 @@
 """The library, a document page, marking it read, search, and hostile Markdown."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
 from lms.learning.models import DocumentRead
 from tests.content_tree import copy_content
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -147,3 +151,13 @@ def test_search_reads_past_one_typo(client, learner):
 def test_empty_or_fruitless_search_offers_the_symptoms(client, learner, query):
     html = client.get(f"/search?q={query}").get_data(as_text=True)
     assert "Start from the symptom" in html and "High latency" in html
+
+
+def test_a_long_document_keeps_its_contents_in_reach(client, learner):
+    html = client.get("/library/production-operations-runbook").get_data(as_text=True)
+    assert 'id="contents"' in html and 'class="card doc-toc"' in html
+    sections = html.count("<h2 id=")
+    assert sections > 5
+    assert html.count('href="#contents">Back to contents</a>') == sections
+    css = (REPO_ROOT / "static/css/app.css").read_text()
+    assert ".doc-toc { position: sticky;" in css
