@@ -35,4 +35,4 @@ def test_trainer_assigns_a_track_and_sees_it(page, sign_in):
     expect(page.get_by_text("Assigned new-hire-2-week to mentor@example.com")).to_be_visible()
     row = page.get_by_role("row", name=re.compile("Mira Mentor"))
     expect(row).to_contain_text("New hire fast track (2 weeks)")
-    expect(row).to_contain_text("2026-11-23")
+    expect(row).to_contain_text("Mon 23 Nov 2026")
