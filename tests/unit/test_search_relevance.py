@@ -115,3 +115,20 @@ if __name__ == "__main__":
             ]
             print(f"miss: {question!r} wanted {expected}; got {top}")
     print(f"{sum(hits)} of {len(hits)} questions find their section in the top three")
+
+
+def test_a_synonym_group_needs_two_entries():
+    from pydantic import ValidationError
+
+    from lms.content.schema.curriculum import SearchSettings
+
+    assert SearchSettings(synonyms=[["slow", "latency"]]).synonyms == [["slow", "latency"]]
+    with pytest.raises(ValidationError, match="at least two entries"):
+        SearchSettings(synonyms=[["slow"]])
+
+
+def test_the_shipped_synonyms_widen_a_query():
+    weights, corrections = index().expand("site down")
+    assert weights["outage"] < weights["down"] == 1.0
+    assert corrections == {}
+    assert index().expand("latncy")[1] == {"latncy": "latency"}
