@@ -54,10 +54,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lms import cli, listeners
 
     listeners.register()
+    from lms import timefmt
     from lms.core import errors, nav
 
     errors.register(app)
     nav.register(app)
+    timefmt.register(app)
     cli.register(app)
     return app
 

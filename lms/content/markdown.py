@@ -176,6 +176,19 @@ def _task_box(match: re.Match[str]) -> str:
     return match[0][: -len("[ ] ")].replace("<li>", '<li class="task-item">') + f"{box} "
 
 
+def _scroll_boxes(body: str) -> str:
+    """Let wide code and tables scroll in their own box, reachable and named for the keyboard.
+
+    A box that scrolls must take focus (tabindex) so keyboard users can scroll it, and a
+    focusable region needs a name; added after sanitising, so content cannot set them.
+    """
+    body = body.replace("<pre", '<pre tabindex="0" role="region" aria-label="Code"')
+    body = body.replace(
+        "<table", '<div class="table-scroll" tabindex="0" role="region" aria-label="Table"><table'
+    )
+    return body.replace("</table>", "</table></div>")
+
+
 def _flatten_toc(tokens: list[dict], out: list[tuple[int, str, str]]) -> None:
     """Append nested toc tokens to `out` in document order."""
     for token in tokens:
@@ -194,7 +207,7 @@ def _render_unresolved(digest: str, text: str) -> tuple[str, tuple[tuple[int, st
             "toc": {"permalink": True, "slugify": lambda value, _separator: slugify(value)},
         },
     )
-    body = _TASK_ITEM.sub(_task_box, sanitize(converter.convert(text)))
+    body = _scroll_boxes(_TASK_ITEM.sub(_task_box, sanitize(converter.convert(text))))
     toc: list[tuple[int, str, str]] = []
     _flatten_toc(converter.toc_tokens, toc)  # type: ignore[attr-defined]
     return body, tuple(toc)

@@ -56,10 +56,33 @@ _STOP = frozenset(
         "with",
         "you",
         "your",
+        # question words: "how do I...", "what should we..." say nothing about the topic
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "my",
+        "me",
+        "our",
+        "should",
+        "we",
+        "would",
     ]
 )
 K1, B = 1.2, 0.75
-TITLE_BOOST = 3
+HEADING_BOOST = 4  # a word of the section's heading counts as four in its text
+HEADING_MATCH = 0.5  # a heading naming every word asked scores half as much again
+SECTION_BOOST = 2  # a word of the `##` heading above a `###` one, as two
+TITLE_BOOST = 1  # a word of the document's title, shared by all its sections, as one
+SYNONYM_WEIGHT = 0.7  # a word found through the synonym list, against one typed
+TYPO_WEIGHT = 0.8  # a word one typo away from one typed
+# Reference documents answer the person in trouble; modules and training material teach.
+KIND_WEIGHT = {"doc": 1.0, "module": 0.7}
+CLASSIFICATION_WEIGHT = {  # procedures first, then reference, then training material
+    "production-critical": 1.15,
+    "internal-training": 0.6,
+}
 
 
 def tokens(text: str) -> list[str]:
@@ -94,9 +117,12 @@ class Passage:
     kind: str  # "doc" or "module"
     item_id: str
     item_title: str
-    anchor: str  # section slug, "" for the intro
+    anchor: str  # the heading's anchor in the page, "" for the intro
     heading: str
     text: str
+    section: str = ""  # the slug of the `##` section the passage belongs to
+    weight: float = 1.0
+    section_title: str = ""  # that section's title, for a `###` passage
 
 
 @dataclass(frozen=True)
@@ -108,21 +134,65 @@ class Hit:
     snippet: str
 
 
-class SearchIndex:
-    """BM25 over passages; titles and headings count extra."""
+@dataclass(frozen=True)
+class Results:
+    """The best hits, how many passages matched, and the typed words read as others."""
 
-    def __init__(self, passages: list[Passage]):
+    hits: list[Hit]
+    total: int
+    corrections: dict[str, str]  # a typed word (stemmed) -> the word searched instead
+
+    @property
+    def capped(self) -> bool:
+        """True when more passages matched than are shown."""
+        return self.total > len(self.hits)
+
+
+def synonym_table(groups: list[list[str]]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Each phrase of a group (as tokens) -> the other phrases of its group."""
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+    for group in groups:
+        phrases = [tuple(tokens(phrase)) for phrase in group]
+        for phrase in phrases:
+            if phrase:
+                table[phrase] += [other for other in phrases if other and other != phrase]
+    return dict(table)
+
+
+def _deletes(word: str) -> set[str]:
+    """The word with one letter left out, each way (the key of a one-typo lookup)."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class SearchIndex:
+    """BM25 over passages; headings count extra, reference documents weigh more.
+
+    A query is widened by the synonym list (curriculum.yml `search.synonyms`) and a word
+    the content does not contain is read as the content's word one typo away from it.
+    """
+
+    def __init__(self, passages: list[Passage], synonyms: list[list[str]] | None = None):
         self.passages = passages
+        self.synonyms = synonym_table(synonyms or [])
         self.postings: dict[str, dict[int, int]] = defaultdict(dict)
         self.lengths: list[int] = []
         for number, passage in enumerate(passages):
             counts = Counter(tokens(passage.text))
-            for term in tokens(f"{passage.item_title} {passage.heading}"):
+            for term in tokens(passage.heading if passage.anchor else ""):
+                counts[term] += HEADING_BOOST
+            for term in tokens(passage.section_title):
+                counts[term] += SECTION_BOOST
+            for term in tokens(passage.item_title):
                 counts[term] += TITLE_BOOST
             for term, count in counts.items():
                 self.postings[term][number] = count
             self.lengths.append(sum(counts.values()))
         self.average = sum(self.lengths) / len(self.lengths) if self.lengths else 0.0
+        self.near: dict[str, list[str]] = defaultdict(list)
+        for term in self.postings:
+            if len(term) >= 4 and not term.isdigit():
+                for key in _deletes(term) | {term}:
+                    self.near[key].append(term)
 
     @classmethod
     def build(cls, catalog) -> SearchIndex:
@@ -130,45 +200,138 @@ class SearchIndex:
         passages = []
         for kind, items in (("doc", catalog.documents), ("module", catalog.modules)):
             for item in items.values():
+                weight = KIND_WEIGHT[kind]
+                weight *= CLASSIFICATION_WEIGHT.get(getattr(item, "classification", ""), 1.0)
                 intro, sections = split_sections(item.body)
-                passages.append(Passage(kind, item.id, item.title, "", item.title, intro))
+                passages.append(
+                    Passage(kind, item.id, item.title, "", item.title, intro, "", weight)
+                )
+                seen: set[str] = set()
                 for section in sections:
-                    passages += _subsections(kind, item, section)
-        return cls(passages)
+                    passages += _subsections(kind, item, section, weight, seen)
+        search = getattr(catalog.curriculum, "search", None)
+        return cls(passages, search.synonyms if search else [])
 
-    def search(self, query: str, limit: int = 20) -> list[Hit]:
+    def correction(self, term: str) -> str | None:
+        """The indexed word one typo away from a word the index lacks (the most used one)."""
+        if term in self.postings or len(term) < 4 or term.isdigit():
+            return None
+        candidates = set(self.near.get(term, [])) | {
+            found for key in _deletes(term) for found in self.near.get(key, [])
+        }
+        candidates = {c for c in candidates if abs(len(c) - len(term)) <= 1}
+        if not candidates:
+            return None
+        return max(sorted(candidates), key=lambda c: len(self.postings[c]))
+
+    def concepts(self, query: str) -> list[set[str]]:
+        """Each typed word with the words that stand for it (its correction, its synonyms)."""
+        found = []
+        for term in list(dict.fromkeys(tokens(query)))[:12]:
+            words = {term}
+            fixed = self.correction(term)
+            if fixed:
+                words.add(fixed)
+            for word in list(words):
+                for other in self.synonyms.get((word,), []):
+                    words.update(other)
+            found.append(words)
+        return found
+
+    def expand(self, query: str) -> tuple[dict[str, float], dict[str, str]]:
+        """The query's words with their weights: typed, corrected, and their synonyms."""
+        typed = list(dict.fromkeys(tokens(query)))[:12]
+        weights: dict[str, float] = {}
+        corrections: dict[str, str] = {}
+        words = []
+        for term in typed:
+            weights[term] = 1.0
+            fixed = self.correction(term)
+            if fixed:
+                corrections[term] = fixed
+                weights.setdefault(fixed, TYPO_WEIGHT)
+                words.append(fixed)
+            else:
+                words.append(term)
+        for size, start in [(n, i) for n in (3, 2, 1) for i in range(len(words) - n + 1)]:
+            for phrase in {tuple(words[start : start + size]), tuple(typed[start : start + size])}:
+                for other in self.synonyms.get(phrase, []):
+                    # a phrase written as one word ("roll back", "rollback") is the same word
+                    same = "".join(phrase) == "".join(other).replace("-", "")
+                    factor = weights.get(phrase[0], 1.0) * (1.0 if same else SYNONYM_WEIGHT)
+                    for term in other:
+                        weights.setdefault(term, factor)
+        return weights, corrections
+
+    def search(self, query: str, limit: int = 20) -> Results:
         """Rank passages for the query; every query word counts, rarer words more."""
-        terms = list(dict.fromkeys(tokens(query)))[:12]
+        weights, corrections = self.expand(query)
         scores: dict[int, float] = defaultdict(float)
         total = len(self.passages)
-        for term in terms:
+        for term, weight in weights.items():
             posting = self.postings.get(term, {})
             if not posting:
                 continue
             idf = math.log(1 + (total - len(posting) + 0.5) / (len(posting) + 0.5))
             for number, count in posting.items():
                 norm = K1 * (1 - B + B * self.lengths[number] / (self.average or 1))
-                scores[number] += idf * count * (K1 + 1) / (count + norm)
+                scores[number] += weight * idf * count * (K1 + 1) / (count + norm)
+        concepts = self.concepts(query)
+        for number in scores:
+            passage = self.passages[number]
+            scores[number] *= passage.weight
+            if concepts and passage.anchor:
+                # a heading that says what was asked is the answer: weigh it by how much it says
+                heading = set(tokens(f"{passage.heading} {passage.section_title}"))
+                said = sum(1 for words in concepts if words & heading) / len(concepts)
+                scores[number] *= 1 + HEADING_MATCH * said
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
-        return [
+        terms = list(weights)
+        hits = [
             Hit(self.passages[n], round(s, 3), snippet(self.passages[n], terms)) for n, s in ranked
         ]
+        return Results(hits, len(scores), corrections)
 
 
-def _subsections(kind: str, item, section) -> list[Passage]:
-    """Split a `##` section at its `###` headings (outside code) into passages."""
-    passages, heading, anchor, lines, fenced = [], section.title, section.slug, [], False
+def _unique(anchor: str, seen: set[str]) -> str:
+    """The anchor the page gives a repeated heading: slug, slug_1, slug_2 (Markdown's toc)."""
+    candidate, n = anchor, 0
+    while candidate in seen or not candidate:
+        n += 1
+        candidate = f"{anchor}_{n}"
+    seen.add(candidate)
+    return candidate
+
+
+def _subsections(kind: str, item, section, weight: float, seen: set[str]) -> list[Passage]:
+    """Split a `##` section at its `###` headings (outside code) into passages.
+
+    Documents render as one page, so a repeated heading gets the page's `_1` anchor;
+    modules render section by section, so theirs repeat only within a section.
+    """
+    if kind == "module":
+        seen = set()
+    top = _unique(section.slug, seen)
+    passages, heading, anchor, lines, fenced = [], section.title, top, [], False
     for line in section.body.splitlines():
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
         if not fenced and line.startswith("### "):
-            passages.append(Passage(kind, item.id, item.title, anchor, heading, "\n".join(lines)))
+            passages.append(
+                Passage(kind, item.id, item.title, anchor, heading, "\n".join(lines), top, weight,
+                        "" if anchor == top else section.title)
+            )  # fmt: skip
             heading = line[4:].strip()
-            anchor, lines = slugify(heading), []
+            anchor, lines = _unique(slugify(heading), seen), []
         else:
+            if not fenced and re.match(r"#{4,6} ", line):
+                _unique(slugify(line.lstrip("#").strip()), seen)
             lines.append(line)
-    passages.append(Passage(kind, item.id, item.title, anchor, heading, "\n".join(lines)))
-    return [p for p in passages if p.text.strip() or p.anchor != section.slug]
+    passages.append(
+        Passage(kind, item.id, item.title, anchor, heading, "\n".join(lines), top, weight,
+                "" if anchor == top else section.title)
+    )  # fmt: skip
+    return [p for p in passages if p.text.strip() or p.anchor != top]
 
 
 def snippet(passage: Passage, terms: list[str], width: int = 220) -> str:
@@ -204,7 +367,7 @@ def _benchmark(root: Path) -> None:
     started = time.perf_counter()
     for _ in range(100):
         for query in queries:
-            index.search(query)
+            index.search(query)  # noqa: B018
     each = (time.perf_counter() - started) / (100 * len(queries))
     print(f"{len(index.passages)} passages, {len(index.postings)} terms")
     print(f"in-memory BM25: build {built * 1000:.1f} ms; query {each * 1000:.2f} ms on average")

@@ -23,10 +23,10 @@ def index():
 @core_bp.route("/home")
 @login_required
 def home():
-    """The learner's home page: this week of their plan and the next thing to do."""
+    """Home: this week of each of the person's plans, or what their role lets them do."""
     plans = onboarding.plans_for(current_catalog(), today(), [current_user.id])
     to_verify = practice.waiting_count(current_user)  # mentors, managers (any role), trainers
-    return render_template("core/home.html", plan=plans[0] if plans else None, to_verify=to_verify)
+    return render_template("core/home.html", plans=plans, to_verify=to_verify)
 
 
 @core_bp.route("/healthz")

@@ -14,11 +14,21 @@ class ModuleProgress:
     complete: bool
 
     @property
+    def steps_total(self) -> int:
+        """What completing the module takes: each section, and the quiz when it has one."""
+        return self.sections_total + (1 if self.quiz_required else 0)
+
+    @property
+    def steps_done(self) -> int:
+        """Sections read, plus one when the quiz is passed."""
+        return self.sections_read + (1 if self.quiz_passed else 0)
+
+    @property
     def percent(self) -> int:
-        """Share of sections read, rounded down."""
-        if not self.sections_total:
+        """Share of the steps done (sections and quiz), rounded down."""
+        if not self.steps_total:
             return 100
-        return self.sections_read * 100 // self.sections_total
+        return self.steps_done * 100 // self.steps_total
 
 
 def module_progress(

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from lms.catalog import current_catalog
-from lms.learning import service
+from lms.learning import notice, service
 from lms.learning.forms import MarkReadForm
 from lms.web import commit_or_report
 
@@ -40,14 +40,14 @@ def module(module_id: str):
     return render_template(
         "learning/module.html", module=item, catalog=catalog,
         read=service.sections_read(current_user.id, module_id),
-        module_progress=progress.modules[module_id],
+        module_progress=progress.modules[module_id], notice=notice.take(current_user.id),
     )  # fmt: skip
 
 
 @learning_bp.route("/<module_id>/sections/<slug>", methods=["POST"])
 @login_required
 def mark_section(module_id: str, slug: str):
-    """Mark one section read or unread, then go back to it."""
+    """Mark one section read or unread, then go back to it and say so beside the button."""
     catalog = current_catalog()
     if module_id not in catalog.modules:
         abort(404)
@@ -60,8 +60,10 @@ def mark_section(module_id: str, slug: str):
         )
         if ok:
             progress = service.progress_for([current_user.id], catalog)[current_user.id]
-            if progress.modules[module_id].complete:
-                flash("Module complete.", "success")
+            message = "Marked read." if read else "Marked unread."
+            if read and progress.modules[module_id].complete:
+                message += " Module complete."
+            notice.remember(slug, message, offer_next=read)
     else:
         flash("That did not work. Reload the page and try again.", "danger")
-    return redirect(url_for("learning.module", module_id=module_id, _anchor=slug))
+    return redirect(url_for("learning.module", module_id=module_id, _anchor=f"mark-{slug}"))

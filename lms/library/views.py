@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from lms.catalog import current_catalog, render, store
+from lms.learning import notice
 from lms.learning import service as learning
 from lms.learning.forms import MarkReadForm
 from lms.practice import checkpoints as checkpoint_kinds
@@ -27,6 +28,7 @@ CLASSIFICATIONS = {
     "internal-training": "Internal training use",
 }
 SEARCH_MAX = 200
+SEARCH_LIMIT = 20
 
 
 @library_bp.app_template_filter("classification")
@@ -79,15 +81,32 @@ def document(doc_id: str):
     catalog = current_catalog()
     doc = catalog.documents.get(doc_id) or abort(404)
     rendered = render(_without_title(doc.body, doc.title))
+    body = _with_contents_links(rendered.html) if rendered.toc else rendered.html
     modules = [m for m in catalog.modules.values() if doc_id in m.documents]
     library = catalog.curriculum.library
     return render_template(
-        "library/document.html", doc=doc, body=Markup(rendered.html),
+        "library/document.html", doc=doc, body=Markup(body),
         toc=[entry for entry in rendered.toc if entry[0] in (2, 3)], modules=modules,
         tasks=[t for t in library.tasks if t.id in doc.tasks],
         symptoms=[s for s in library.symptoms if s.id in doc.symptoms],
         is_read=doc_id in learning.documents_read(current_user.id),
+        notice=notice.take(current_user.id),
     )  # fmt: skip
+
+
+BACK_TO_CONTENTS = (
+    '<p class="back-to-contents d-lg-none small"><a href="#contents">Back to contents</a></p>'
+)
+
+
+def _with_contents_links(html: str) -> str:
+    """Put a "Back to contents" link (shown on narrow screens) before each `##` section
+    but the first, and at the end: on a phone the contents list is far above."""
+    first = html.find("<h2")
+    if first < 0:
+        return html
+    rest = html[first + 3 :].replace("<h2", BACK_TO_CONTENTS + "<h2")
+    return html[: first + 3] + rest + BACK_TO_CONTENTS
 
 
 def _without_title(body: str, title: str) -> str:
@@ -109,8 +128,9 @@ def mark_document(doc_id: str):
         ok, _ = commit_or_report(
             None, lambda: learning.set_document_read(current_user, catalog, doc_id, read)
         )
-        if ok and read:
-            flash(f"Marked “{catalog.documents[doc_id].title}” as read.", "success")
+        if ok:
+            message = "Marked read." if read else "Marked unread."
+            notice.remember("document", message, offer_next=read)
     else:
         flash("That did not work. Reload the page and try again.", "danger")
     return redirect(url_for("library.document", doc_id=doc_id, _anchor="mark-read"))
@@ -121,8 +141,13 @@ def mark_document(doc_id: str):
 def search():
     """Ranked full-text search over documents and modules, with highlighted snippets."""
     query = request.args.get("q", "").strip()[:SEARCH_MAX]
-    hits = store().search_index.search(query) if query else []
-    return render_template("library/search.html", query=query, hits=hits)
+    results = store().search_index.search(query, limit=SEARCH_LIMIT) if query else None
+    catalog = current_catalog()
+    symptoms = [
+        (s, [d for d in catalog.documents.values() if s.id in d.symptoms])
+        for s in catalog.curriculum.library.symptoms
+    ]
+    return render_template("library/search.html", query=query, results=results, symptoms=symptoms)
 
 
 @labs_bp.route("/")

@@ -1,4 +1,4 @@
-"""Onboarding forms: assign a track; tick a task."""
+"""Onboarding forms: assign, replace or remove a track; tick a task."""
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, HiddenField, SelectField
@@ -11,6 +11,17 @@ class AssignTrackForm(FlaskForm):
     email = EmailField("Person's email", validators=[DataRequired(), Email(), Length(max=254)])
     track = SelectField("Track", validators=[DataRequired()])
     start_date = DateField("Start date", validators=[InputRequired()])
+
+
+class ReplaceTrackForm(FlaskForm):
+    """Replace one of a person's tracks by another, from a start date (trainers)."""
+
+    track = SelectField("Replace with", validators=[DataRequired()])
+    start_date = DateField("from", validators=[InputRequired()])
+
+
+class RemoveTrackForm(FlaskForm):
+    """Take a track off a person's plans (trainers); only the CSRF token travels."""
 
 
 class TickForm(FlaskForm):

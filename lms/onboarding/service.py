@@ -106,6 +106,63 @@ def assign_track(
     return assignment
 
 
+def _assignment_of(user: User, track_id: str) -> TrackAssignment:
+    assignment = db.session.scalar(
+        select(TrackAssignment).where(
+            TrackAssignment.user_id == user.id, TrackAssignment.track_id == track_id
+        )
+    )
+    if assignment is None:
+        raise ServiceError(f"{user.name} has no {track_id} plan.")
+    return assignment
+
+
+def remove_track(user: User, track_id: str, *, actor: User | None = None) -> None:
+    """Take a track off a person's plans (what they read and ticked stays recorded)."""
+    assignment = _assignment_of(user, track_id)
+    audit.record(
+        "onboarding.remove",
+        actor=actor,
+        target=user,
+        obj=assignment,
+        detail=f"{track_id} (started {assignment.start_date})",
+        payload={"track": track_id, "start_date": assignment.start_date.isoformat()},
+    )
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def replace_track(
+    user: User, track_id: str, new_track_id: str, start: date, catalog: Catalog, *,
+    actor: User | None = None,
+) -> TrackAssignment:  # fmt: skip
+    """Put another weekly track (from a start date) in place of one of a person's tracks."""
+    assignment = _assignment_of(user, track_id)
+    if new_track_id not in {t.id for t in weekly_tracks(catalog)}:
+        ids = ", ".join(t.id for t in weekly_tracks(catalog))
+        raise ServiceError(f"No weekly track {new_track_id!r}; choose one of {ids}.", "track")
+    if new_track_id != track_id and db.session.scalar(
+        select(TrackAssignment.id).where(
+            TrackAssignment.user_id == user.id, TrackAssignment.track_id == new_track_id
+        )
+    ):
+        raise ServiceError(f"{user.name} already follows {new_track_id}; remove one of them.")
+    before = {"track": track_id, "start_date": assignment.start_date.isoformat()}
+    assignment.track_id, assignment.start_date = new_track_id, start
+    assignment.assigned_by_id = actor.id if actor else None
+    assignment.assigned_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "onboarding.replace",
+        actor=actor,
+        target=user,
+        obj=assignment,
+        detail=f"{track_id} replaced by {new_track_id} from {start}",
+        payload={"from": before, "to": {"track": new_track_id, "start_date": start.isoformat()}},
+    )
+    return assignment
+
+
 def assign_track_by_email(
     email: str, track_id: str, start: date, catalog: Catalog, *, actor: User | None = None
 ) -> User:
@@ -165,6 +222,16 @@ def plans_for(catalog: Catalog, today: date, user_ids: list[int]) -> list[Plan]:
     """Plans of the given users, newest first."""
     query = _assignments(catalog).where(TrackAssignment.user_id.in_(user_ids))
     return _lay_out(db.session.execute(query).all(), catalog, today)
+
+
+def next_item_for(catalog: Catalog, today: date, user_id: int) -> PlanItem | None:
+    """The next thing to do across the person's plans: the earliest due of the pressing ones."""
+    candidates = [p.week_plan.next_item for p in plans_for(catalog, today, [user_id])]
+    candidates = [c for c in candidates if c is not None]
+    if not candidates:
+        return None
+    pressing = [c for c in candidates if c.state in ("overdue", "due")] or candidates
+    return min(pressing, key=lambda c: c.due).item
 
 
 def team_plans(

@@ -7,8 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from lms.accounts import service as accounts
 from lms.catalog import current_catalog
 from lms.onboarding import service
-from lms.onboarding.forms import AssignTrackForm, TickForm
-from lms.permissions import require, require_learner_access
+from lms.onboarding.forms import AssignTrackForm, RemoveTrackForm, ReplaceTrackForm, TickForm
+from lms.permissions import allowed, require, require_learner_access
 from lms.timeutil import today
 from lms.web import commit_or_report, page_count, page_number
 
@@ -50,8 +50,68 @@ def person_plan(user_id: int):
     """One hire's plan, for them, their mentor, their manager and the training team."""
     person = require_learner_access(current_user, accounts.get_user(user_id))
     plans = service.plans_for(current_catalog(), today(), [person.id])
+    change_forms = {}
+    if allowed(current_user, "assign_tracks"):
+        change_forms = {
+            plan.track.id: (_replace_form(plan.track.id, plan.assignment.start_date),
+                            RemoveTrackForm(prefix=f"remove-{plan.track.id}"))
+            for plan in plans
+        }  # fmt: skip
     return render_template("onboarding/plan.html", plans=plans, person=person,
-                           own=person.id == current_user.id)  # fmt: skip
+                           own=person.id == current_user.id, change_forms=change_forms)  # fmt: skip
+
+
+def _replace_form(track_id: str, start=None) -> ReplaceTrackForm:
+    form = ReplaceTrackForm(prefix=f"replace-{track_id}")
+    form.track.choices = [
+        SelectChoice(t.id, t.title) for t in service.weekly_tracks(current_catalog())
+    ]
+    if request.method == "GET":
+        form.track.data = form.track.data or track_id
+        form.start_date.data = form.start_date.data or start
+    return form
+
+
+@onboarding_bp.route("/people/<int:user_id>/tracks/<track_id>/replace", methods=["POST"])
+@login_required
+@require("assign_tracks")
+def replace_track(user_id: int, track_id: str):
+    """Put another track in place of one of a person's tracks (audited)."""
+    person = require_learner_access(current_user, accounts.get_user(user_id))
+    form = _replace_form(track_id)
+    if form.validate_on_submit():
+        ok, _ = commit_or_report(
+            form,
+            lambda: service.replace_track(
+                person, track_id, form.track.data, form.start_date.data, current_catalog(),
+                actor=current_user,
+            ),
+        )  # fmt: skip
+        if ok:
+            flash(f"{person.name} now follows {form.track.data} from "
+                  f"{form.start_date.data:%a %d %b %Y}.", "success")  # fmt: skip
+    for name, errors in form.errors.items():
+        label = form[name].label.text if name in form else "Form"
+        flash(f"{label}: {' '.join(errors)}", "danger")
+    return redirect(url_for("onboarding.person_plan", user_id=person.id))
+
+
+@onboarding_bp.route("/people/<int:user_id>/tracks/<track_id>/remove", methods=["POST"])
+@login_required
+@require("assign_tracks")
+def remove_track(user_id: int, track_id: str):
+    """Take a track off a person's plans (audited); what they did stays recorded."""
+    person = require_learner_access(current_user, accounts.get_user(user_id))
+    form = RemoveTrackForm(prefix=f"remove-{track_id}")
+    if not form.validate_on_submit():
+        flash("That did not work. Reload the page and try again.", "danger")
+    else:
+        ok, _ = commit_or_report(
+            None, lambda: service.remove_track(person, track_id, actor=current_user)
+        )
+        if ok:
+            flash(f"Removed {track_id} from {person.name}'s plans.", "success")
+    return redirect(url_for("onboarding.person_plan", user_id=person.id))
 
 
 def _assign_form() -> AssignTrackForm:

@@ -22,3 +22,4 @@ class RosterConfirmForm(FlaskForm):
     """Confirm an import whose preview was clean; the file's text travels back."""
 
     content = HiddenField(validators=[DataRequired()])
+    filename = HiddenField()

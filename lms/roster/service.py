@@ -41,6 +41,7 @@ class RosterRow:
     track: str | None = None
     action: str = "create"  # create | update | unchanged
     errors: list[str] = field(default_factory=list)
+    cells: dict[str, str] = field(default_factory=dict)  # the values as written in the file
 
 
 @dataclass
@@ -137,7 +138,9 @@ def _parse_roster_row(
     if len(values) != len(header):
         errors.append(f"has {len(values)} values but the header has {len(header)} columns")
     cells = dict(zip(header, [v.strip() for v in values], strict=False))
-    row = RosterRow(number, "", "", Role.LEARNER, None, None, None, None, errors=errors)
+    row = RosterRow(
+        number, "", "", Role.LEARNER, None, None, None, None, errors=errors, cells=cells
+    )
     try:
         row.email = accounts.check_email(cells.get("email", ""))
     except ServiceError as exc:

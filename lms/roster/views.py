@@ -9,6 +9,7 @@ Route table (blueprint `roster`):
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from werkzeug.utils import secure_filename
 
 from lms.catalog import current_catalog, weekly_track_ids
 from lms.permissions import require
@@ -25,8 +26,9 @@ roster_bp = Blueprint("roster", __name__, url_prefix="/admin/roster")
 def upload():
     """Upload a roster CSV and see a preview of what it would do."""
     form = RosterUploadForm()
-    preview = text = None
+    preview = text = filename = None
     if form.validate_on_submit():
+        filename = secure_filename(form.roster.data.filename or "") or "roster.csv"
         raw = form.roster.data.read()
         try:
             text = raw.decode("utf-8")
@@ -34,8 +36,12 @@ def upload():
             form.roster.errors = ["The file is not UTF-8 text. Save it as CSV UTF-8."]
         else:
             preview = service.preview_roster(text, track_ids=weekly_track_ids())
-    confirm = RosterConfirmForm(content=text) if preview is not None and preview.ok else None
-    return render_template("roster/upload.html", form=form, preview=preview, confirm=confirm)
+    confirm = None
+    if preview is not None and preview.ok:
+        confirm = RosterConfirmForm(content=text, filename=filename)
+    return render_template(
+        "roster/upload.html", form=form, preview=preview, confirm=confirm, filename=filename
+    )
 
 
 @roster_bp.route("/import", methods=["POST"])
@@ -51,8 +57,9 @@ def confirm():
     if not preview.ok:
         flash(f"The roster has {preview.error_count} error(s); nothing was imported.", "danger")
         return render_template(
-            "roster/upload.html", form=RosterUploadForm(), preview=preview, confirm=None
-        )
+            "roster/upload.html", form=RosterUploadForm(), preview=preview, confirm=None,
+            filename=form.filename.data,
+        )  # fmt: skip
     ok, counts = commit_or_report(
         None, lambda: service.apply_roster(preview, current_catalog(), actor=current_user)
     )
@@ -62,4 +69,12 @@ def confirm():
             f"{counts['unchanged']} unchanged.",
             "success",
         )
+        if counts["create"]:
+            flash(
+                f"The {counts['create']} new {'person' if counts['create'] == 1 else 'people'} "
+                "cannot sign in yet: open each one's Edit page below and use “Set a new "
+                "password”, then give them the password in person. (Email invitations are "
+                "not built yet.)",
+                "info",
+            )
     return redirect(url_for("admin.users"))

@@ -1,11 +1,15 @@
 """The library, a document page, marking it read, search, and hostile Markdown."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
 from lms.learning.models import DocumentRead
 from tests.content_tree import copy_content
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -128,3 +132,32 @@ def test_bad_read_value_is_reported_and_changes_nothing(client, learner):
     )
     assert "That did not work. Reload the page and try again." in response.text
     assert db.session.scalars(select(DocumentRead)).all() == []
+
+
+def test_search_answers_the_person_in_trouble(client, learner):
+    html = client.get("/search?q=checkout+is+slow").get_data(as_text=True)
+    first = html.index('class="fw-semibold"')
+    assert "High API latency" in html[first : first + 600]
+    assert "Top 20 of" in html  # the count says it is capped
+
+
+def test_search_reads_past_one_typo(client, learner):
+    html = client.get("/search?q=latncy").get_data(as_text=True)
+    assert "<strong>latency</strong> (you typed “latncy”)" in html
+    assert "<mark>latency</mark>" in html.lower() or "<mark>Latency</mark>" in html
+
+
+@pytest.mark.parametrize("query", ["", "zzqx+wvvk"])
+def test_empty_or_fruitless_search_offers_the_symptoms(client, learner, query):
+    html = client.get(f"/search?q={query}").get_data(as_text=True)
+    assert "Start from the symptom" in html and "High latency" in html
+
+
+def test_a_long_document_keeps_its_contents_in_reach(client, learner):
+    html = client.get("/library/production-operations-runbook").get_data(as_text=True)
+    assert 'id="contents"' in html and 'class="card doc-toc"' in html
+    sections = html.count("<h2 id=")
+    assert sections > 5
+    assert html.count('href="#contents">Back to contents</a>') == sections
+    css = (REPO_ROOT / "static/css/app.css").read_text()
+    assert ".doc-toc { position: sticky;" in css

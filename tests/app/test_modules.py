@@ -36,7 +36,7 @@ def test_marking_sections_read_updates_progress(client, learner):
     first = module.sections[0].slug
     response = client.post(f"/modules/daily-operations/sections/{first}", data={"read": "1"})
     assert response.status_code == 302
-    assert response.location.endswith(f"/modules/daily-operations#{first}")
+    assert response.location.endswith(f"/modules/daily-operations#mark-{first}")
     client.post(f"/modules/daily-operations/sections/{first}", data={"read": "1"})
     rows = db.session.scalars(select(SectionRead.section_slug)).all()
     assert rows == [first]
@@ -87,3 +87,43 @@ def test_marks_left_by_a_removed_section_do_not_count(client, learner):
     total = len(current_catalog().modules["daily-operations"].sections)
     html = client.get("/modules/daily-operations").get_data(as_text=True)
     assert f"0 of {total} sections read" in html
+
+
+def test_progress_bar_shows_the_real_fraction_and_counts_the_quiz(client, learner):
+    module = current_catalog().modules["daily-operations"]
+    total = len(module.sections) + 1  # the sections and the quiz
+    first = module.sections[0].slug
+    client.post(f"/modules/daily-operations/sections/{first}", data={"read": "1"})
+    html = client.get("/modules/").get_data(as_text=True)
+    assert f'max="{total}" value="1"' in html
+    assert f"1 of {total} steps done ({100 // total}%)" in html
+    assert 'class="progress-bar w-0"' not in html
+
+
+def test_mark_as_read_confirms_beside_the_button_and_offers_the_next_item(client, learner):
+    from datetime import date
+
+    from lms.onboarding.service import assign_track
+
+    assign_track(learner, "new-hire", date.today(), current_catalog())
+    db.session.commit()
+    module = current_catalog().modules["daily-operations"]
+    first, second = module.sections[0].slug, module.sections[1].slug
+    client.post(f"/modules/daily-operations/sections/{first}", data={"read": "1"})
+    html = client.get("/modules/daily-operations").get_data(as_text=True)
+    region = html[html.index(f'id="mark-{first}"') :]
+    region = region[: region.index("<section") if "<section" in region else None]
+    status = region[region.index('role="status"') :][:600]
+    assert "Marked read." in status and "Next in your plan:" in status
+    # the note is said once, beside that button only
+    assert html.count("Marked read.") == 1
+    assert "Marked read." not in client.get("/modules/daily-operations").get_data(as_text=True)
+    assert f'id="mark-{second}"' in html
+
+
+def test_marking_a_document_read_returns_to_the_button(client, learner):
+    response = client.post("/library/training-materials/read", data={"read": "1"})
+    assert response.location.endswith("/library/training-materials#mark-read")
+    html = client.get("/library/training-materials").get_data(as_text=True)
+    status = html[html.index('id="mark-document"') :][:1500]
+    assert "Marked read." in status

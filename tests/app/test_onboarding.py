@@ -1,6 +1,7 @@
 """Onboarding: assigning tracks (page, CLI, roster), the plan pages, ticking tasks."""
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -126,8 +127,8 @@ def test_home_before_the_start_date(client, login, hire):
     assign(hire, start=TODAY + timedelta(days=5))
     login(hire)
     html = client.get("/home").get_data(as_text=True)
-    assert "Starts Mon 30 Nov 2026" in html
-    assert "Your plan starts on Monday 30 November" in html
+    assert "Starts Mon 30 Nov" in html
+    assert "This plan starts Mon 30 Nov" in html
 
 
 def test_reading_a_document_ticks_the_item(client, login, hire):
@@ -210,3 +211,89 @@ def test_roster_refuses_a_recurring_track(client, login, make_user):
     response = client.post("/admin/roster/import", data={"content": csv})
     assert b"Row 2: track: no onboarding track with the id &#39;ongoing&#39;" in response.data
     assert assignments() == []
+
+
+def test_this_week_is_sorted_by_due_date(client, login, hire):
+    assign(hire)
+    login(hire)
+    html = client.get("/home").get_data(as_text=True)
+    week = html[html.index('class="list-group this-week"') :]
+    week = week[: week.index("</ul>")]
+    dues = re.findall(r"· due (\w+(?: \d+ \w+)?)", week)
+    order = {"yesterday": -1, "today": 0, "tomorrow": 1}
+    days = [order.get(d) if d in order else int(d.split()[1]) - TODAY.day for d in dues]
+    assert len(days) > 3 and days == sorted(days)
+
+
+def test_a_second_track_does_not_hide_the_first_ones_overdue_items(client, login, hire):
+    assign(hire, track="sre", start=MONDAY - timedelta(weeks=2))
+    assign(hire, track="new-hire", start=MONDAY)
+    login(hire)
+    html = client.get("/home").get_data(as_text=True)
+    assert html.count('class="card my-3 home-plan"') == 2
+    assert "Week 3 of 4" in html and "Week 1 of 4" in html
+    assert "Overdue from earlier weeks" in html  # the SRE track's weeks 1 and 2
+
+
+def test_due_dates_read_relative_to_today(client, login, hire):
+    assign(hire)
+    login(hire)
+    html = client.get("/onboarding/").get_data(as_text=True)
+    assert "· due yesterday" in html or "· due today" in html
+    assert "· due Fri 27 Nov" in html and "started Mon 23 Nov 2026" in html
+
+
+def test_trainer_replaces_and_removes_a_track_and_both_are_audited(client, login, trainer, hire):
+    from lms.audit import AuditEvent
+
+    assign(hire, track="new-hire")
+    login(trainer)
+    html = client.get(f"/onboarding/people/{hire.id}").get_data(as_text=True)
+    assert "Replace or remove this track" in html
+    response = client.post(
+        f"/onboarding/people/{hire.id}/tracks/new-hire/replace",
+        data={"replace-new-hire-track": "sre", "replace-new-hire-start_date": "2026-11-16"},
+        follow_redirects=True,
+    )
+    assert b"Hana Hire now follows sre from Mon 16 Nov 2026" in response.data
+    assert assignments() == [("sre", date(2026, 11, 16))]
+    client.post(f"/onboarding/people/{hire.id}/tracks/sre/remove")
+    assert assignments() == []
+    events = db.session.execute(
+        select(AuditEvent.action, AuditEvent.object_type, AuditEvent.payload).order_by(
+            AuditEvent.id
+        )
+    ).all()
+    assert [(a, o) for a, o, _ in events][-2:] == [
+        ("onboarding.replace", "track_assignment"),
+        ("onboarding.remove", "track_assignment"),
+    ]
+    assert events[-2][2]["from"]["track"] == "new-hire" and events[-1][2]["track"] == "sre"
+
+
+def test_replacing_with_a_track_already_followed_is_refused(client, login, trainer, hire):
+    assign(hire, track="new-hire")
+    assign(hire, track="sre")
+    login(trainer)
+    response = client.post(
+        f"/onboarding/people/{hire.id}/tracks/new-hire/replace",
+        data={"replace-new-hire-track": "sre", "replace-new-hire-start_date": "2026-11-16"},
+        follow_redirects=True,
+    )
+    assert b"already follows sre" in response.data
+    assert sorted(assignments()) == [("new-hire", MONDAY), ("sre", MONDAY)]
+
+
+def test_only_trainers_change_tracks(client, login, make_user, hire):
+    assign(hire)
+    mentor = make_user(email="mentor@example.com", role=Role.MENTOR)
+    hire.mentor_id = mentor.id
+    db.session.commit()
+    for person in (hire, mentor):
+        login(person)
+        assert b"Replace or remove" not in client.get(f"/onboarding/people/{hire.id}").data
+        assert (
+            client.post(f"/onboarding/people/{hire.id}/tracks/new-hire/remove").status_code == 403
+        )
+        client.post("/logout")
+    assert assignments() == [("new-hire", MONDAY)]

@@ -148,7 +148,7 @@ def test_draft_saves_then_submit_goes_to_review_and_the_trainer_approves(
     login(learner)
     submission_id = start(client, DEPLOY)
     page = client.get(f"/submissions/{submission_id}").get_data(as_text=True)
-    assert "120 minutes (advisory" in page and "No; 0.4% is above" in page  # the options
+    assert "2 hours (advisory" in page and "No; 0.4% is above" in page  # the options
     assert "Expected" not in page and "(^|\\D)5" not in page
     response = send(client, submission_id, form_for(DEPLOY, "save", **{"first-canary-weight": "5"}))
     assert response.status_code == 302

@@ -1,6 +1,8 @@
 """Roster import: preview every row's errors; all or nothing; idempotent."""
 
+import html as html_module
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -98,3 +100,31 @@ def test_file_level_errors(client, make_user, login):
         content_type="multipart/form-data",
     )
     assert b"Upload a .csv file." in response.data
+
+
+def test_a_bad_row_shows_the_values_as_written(client, make_user, login):
+    login(make_user(role=Role.ADMIN))
+    text = HEADER + "typo@example.com,Tia Typo,learnr,SRE,,,30/11/2026\n"
+    html = upload(client, text).get_data(as_text=True)
+    row = html[html.index('id="row-2"') :]
+    row = row[: row.index("</tr>")]
+    assert "<td>learnr</td>" in row and "<td>30/11/2026</td>" in row
+    assert "<td>learner</td>" not in row
+    errors = html[html.index('class="alert alert-danger roster-errors"') :]
+    assert "Row 2: role: &#39;learnr&#39; is not one of" in errors
+
+
+def test_the_previewed_file_is_imported_without_choosing_it_again(client, make_user, login):
+    login(make_user(role=Role.ADMIN))
+    html = upload(client, GOOD).get_data(as_text=True)
+    assert "Preview of <span" in html and "roster.csv" in html
+    assert 'name="filename" type="hidden" value="roster.csv"' in html
+    content = re.search(r'name="content" type="hidden" value="([^"]*)"', html)[1]
+    response = client.post(
+        "/admin/roster/import",
+        data={"content": html_module.unescape(content), "filename": "roster.csv"},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "2 created" in page
+    assert "The 2 new people cannot sign in yet" in page and "Set a new password" in page

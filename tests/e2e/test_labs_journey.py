@@ -60,7 +60,7 @@ def test_lab_submitted_returned_resubmitted_approved_and_the_plan_follows(page, 
     sign_in("engineer@example.com")
     page.goto(f"/labs/{LAB}")
     page.get_by_role("button", name="Start the lab").click()
-    expect(page.get_by_text("time limit 60 minutes (advisory")).to_be_visible()
+    expect(page.get_by_text("time limit 1 hour (advisory")).to_be_visible()
     page.get_by_role("button", name="Show a hint").click()
     expect(page.get_by_text(lab.hints[0])).to_be_visible()
     answer_every_checkpoint(page, lab)

@@ -67,6 +67,16 @@ def test_tables_survive() -> None:
     assert "style=" not in html
 
 
+def test_wide_tables_and_code_scroll_in_a_box_the_keyboard_reaches() -> None:
+    html = render_markdown("| a | b |\n|--|--|\n| 1 | 2 |\n\n```\nlong line\n```\n").html
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Table"><table>' in html
+    assert "</table></div>" in html
+    assert '<pre tabindex="0" role="region" aria-label="Code">' in html
+    # content cannot set these itself: the sanitiser drops them from raw HTML
+    raw = render_markdown('<pre tabindex="5" onclick="x()">x</pre>').html
+    assert 'tabindex="5"' not in raw and "onclick" not in raw
+
+
 def test_checklists_show_boxes() -> None:
     html = render_markdown("- [ ] to do\n- [x] done\n- plain\n").html
     assert '<li class="task-item">\u2610 to do</li>' in html
@@ -76,7 +86,7 @@ def test_checklists_show_boxes() -> None:
 
 def test_fenced_code_is_highlighted_with_classes() -> None:
     html = render_markdown("```python\ndef f():\n    return 1\n```\n").html
-    assert '<div class="highlight"><pre>' in html
+    assert '<div class="highlight"><pre tabindex="0" role="region" aria-label="Code">' in html
     assert '<span class="k">def</span>' in html
     assert "style=" not in html
 

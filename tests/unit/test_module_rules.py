@@ -22,6 +22,13 @@ def test_module_complete(read, quiz, passed, complete):
 
 def test_progress_figures():
     progress = module_progress(3, 1, "q", set())
-    assert (progress.sections_read, progress.sections_total, progress.percent) == (1, 3, 33)
+    assert (progress.sections_read, progress.sections_total) == (1, 3)
+    assert (progress.steps_done, progress.steps_total, progress.percent) == (1, 4, 25)
     assert progress.quiz_required and not progress.quiz_passed
     assert module_progress(0, 0, None, set()).percent == 100
+
+
+def test_the_quiz_counts_as_a_step_of_progress():
+    assert module_progress(3, 3, "q", set()).percent == 75
+    assert module_progress(3, 3, "q", {"q"}).percent == 100
+    assert module_progress(8, 1, None, set()).percent == 12  # 1 of 8 is not nothing

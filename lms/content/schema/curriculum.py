@@ -276,6 +276,21 @@ class GlossaryEntry(Model):
         return self
 
 
+class SearchSettings(Model):
+    """How search reads a query: `synonyms` are groups of words or phrases that mean the
+    same to the person searching (["slow", "latency"]); any one finds the others."""
+
+    synonyms: list[list[Annotated[str, Field(min_length=1, max_length=60)]]] = []
+
+    @field_validator("synonyms")
+    @classmethod
+    def _groups(cls, value: list[list[str]]) -> list[list[str]]:
+        for number, group in enumerate(value, start=1):
+            if len(group) < 2:
+                raise fail(f"synonym group {number} needs at least two entries", "synonyms")
+        return value
+
+
 class Curriculum(Sourced):
     """curriculum.yml: library vocabulary, certifications, evidence kinds and tracks.
 
@@ -284,6 +299,7 @@ class Curriculum(Sourced):
     """
 
     library: Library = Library()
+    search: SearchSettings = SearchSettings()
     certifications: list[Certification] = []
     evidence_kinds: list[EvidenceKind] = []
     tracks: list[Track] = []
