@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from lms.catalog import content_counts, current_catalog
 from lms.extensions import db
+from lms.notifications import digest
 from lms.onboarding import service as onboarding
 from lms.practice import service as practice
 from lms.timeutil import today
@@ -24,10 +25,15 @@ def index():
 @core_bp.route("/home")
 @login_required
 def home():
-    """The learner's home page: this week of their plan and the next thing to do."""
-    plans = onboarding.plans_for(current_catalog(), today(), [current_user.id])
+    """The home page: what needs attention, this week of the plan and the next thing to do."""
+    catalog, day = current_catalog(), today()
+    plans = onboarding.plans_for(catalog, day, [current_user.id])
     to_verify = practice.waiting_count(current_user)  # mentors, managers (any role), trainers
-    return render_template("core/home.html", plan=plans[0] if plans else None, to_verify=to_verify)
+    attention = digest.attention_for(catalog, current_user, day)
+    return render_template(
+        "core/home.html", plan=plans[0] if plans else None, to_verify=to_verify,
+        attention=attention,
+    )  # fmt: skip
 
 
 @core_bp.route("/healthz")

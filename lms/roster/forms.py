@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
 from wtforms.validators import DataRequired
 
 
@@ -22,3 +22,4 @@ class RosterConfirmForm(FlaskForm):
     """Confirm an import whose preview was clean; the file's text travels back."""
 
     content = HiddenField(validators=[DataRequired()])
+    invite = BooleanField("Invite the new people: email each a link to choose their password")

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from lms.catalog import current_catalog, weekly_track_ids
+from lms.notifications import mail
 from lms.permissions import require
 from lms.roster import service
 from lms.roster.forms import RosterConfirmForm, RosterUploadForm
@@ -53,13 +54,20 @@ def confirm():
         return render_template(
             "roster/upload.html", form=RosterUploadForm(), preview=preview, confirm=None
         )
-    ok, counts = commit_or_report(
-        None, lambda: service.apply_roster(preview, current_catalog(), actor=current_user)
-    )
+
+    def write():
+        counts = service.apply_roster(preview, current_catalog(), actor=current_user)
+        invited = service.invite_new_people(preview, actor=current_user) if form.invite.data else []
+        return counts, invited
+
+    ok, result = commit_or_report(None, write)
     if ok:
+        counts, invited = result
+        mail.deliver_now(invited)
         flash(
             f"Roster imported: {counts['create']} created, {counts['update']} updated, "
-            f"{counts['unchanged']} unchanged.",
+            f"{counts['unchanged']} unchanged"
+            + (f"; {len(invited)} invitation(s) sent." if form.invite.data else "."),
             "success",
         )
     return redirect(url_for("admin.users"))

@@ -1,0 +1,307 @@
+"""What needs a person's attention: one registry of sources, for the home page and the digest.
+
+A source is a function `(catalog, people, today) -> {user_id: [Notice, ...]}` that
+finds, for many people at once in a fixed number of queries, what each of them should
+act on. Areas plug their own in with `register_source` (labs waiting for review,
+evidence waiting for verification, certificates expiring...). The home page shows
+every notice of every source; `notify run` mails each person one digest a day of the
+notices not announced before, and records each in the notification log under its
+`(subject, period)` key, so a second run the same day sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import or_, select
+
+from lms.accounts.models import User
+from lms.content import Catalog
+from lms.extensions import db, upsert
+from lms.notifications import mail
+from lms.notifications import service as notifications
+from lms.notifications.models import NotificationLog, NotificationPreference
+from lms.onboarding import service as onboarding
+from lms.timeutil import utcnow
+
+DUE_SOON_DAYS = 2
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing a person should act on.
+
+    `subject` and `period` are its key in the notification log: a notice is mailed once
+    per key (an overdue item once, a weekly summary once a week). `endpoint` and
+    `values` make its link.
+    """
+
+    subject: str
+    period: str
+    text: str
+    endpoint: str
+    values: dict = field(default_factory=dict)
+    detail: str = ""
+    urgent: bool = False
+    label: str = "Due soon"
+
+
+Source = Callable[[Catalog, list[User], date], dict[int, list[Notice]]]
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """A registered source and the heading its notices go under."""
+
+    name: str
+    heading: str
+    find: Source
+
+
+SOURCES: dict[str, SourceEntry] = {}
+
+
+def register_source(name: str, heading: str) -> Callable[[Source], Source]:
+    """Decorate a source function to add it to the registry under `name`."""
+
+    def add(find: Source) -> Source:
+        SOURCES[name] = SourceEntry(name, heading, find)
+        return find
+
+    return add
+
+
+@dataclass(frozen=True)
+class Section:
+    """A source's notices for one person, under its heading."""
+
+    name: str
+    heading: str
+    notices: tuple[Notice, ...]
+
+
+def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Section]]:
+    """Every source's notices for each of these people, in registry order."""
+    found: dict[int, list[Section]] = {person.id: [] for person in people}
+    for entry in SOURCES.values():
+        by_person = entry.find(catalog, people, today)
+        for person in people:
+            notices = by_person.get(person.id) or []
+            if notices:
+                found[person.id].append(Section(entry.name, entry.heading, tuple(notices)))
+    return found
+
+
+def attention_for(catalog: Catalog, person: User, today: date) -> list[Section]:
+    """What the home page shows one person under "Needs your attention"."""
+    return notices_for(catalog, [person], today)[person.id]
+
+
+# --- the sources this area provides -----------------------------------------------------
+
+
+def _item_link(key: str) -> tuple[str, dict]:
+    kind, ref = key.split(":", 1)
+    return {
+        "doc": ("library.document", {"doc_id": ref}),
+        "module": ("learning.module", {"module_id": ref}),
+        "lab": ("labs.lab", {"lab_id": ref}),
+    }.get(kind, ("onboarding.my_plan", {}))
+
+
+@register_source("plan", "Your onboarding plan")
+def own_plan(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """A learner's overdue plan items and the ones due in the next two days."""
+    found: dict[int, list[Notice]] = {}
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    for plan in onboarding.plans_for(catalog, today, [p.id for p in people]):
+        for state in plan.week_plan.items:
+            if state.state == "done" or state.due > soon:
+                continue
+            endpoint, values = _item_link(state.item.key)
+            overdue = state.due < today
+            when = "today" if state.due == today else f"{state.due:%a %d %b}"
+            found.setdefault(plan.user.id, []).append(
+                Notice(
+                    subject=f"{'overdue' if overdue else 'due'}:{plan.track.id}:{state.item.key}",
+                    period=state.due.isoformat(),
+                    text=state.item.title,
+                    endpoint=endpoint,
+                    values=values,
+                    detail=f"overdue since {state.due:%a %d %b}" if overdue else f"due {when}",
+                    urgent=overdue,
+                    label="Overdue" if overdue else "Due soon",
+                )
+            )
+    return found
+
+
+@register_source("team", "Your people")
+def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For mentors and managers: each of their people with overdue plan items (weekly)."""
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    supervised = list(
+        db.session.scalars(
+            select(User).where(
+                User.active.is_(True),
+                or_(User.mentor_id.in_(ids), User.manager_id.in_(ids)),
+            )
+        )
+    )
+    if not supervised:
+        return {}
+    wanted = set(ids)
+    week = today.isocalendar()
+    period = f"{week.year}-W{week.week:02d}"
+    found: dict[int, list[Notice]] = {}
+    for plan in onboarding.plans_for(catalog, today, [u.id for u in supervised]):
+        overdue = plan.week_plan.overdue
+        if not overdue:
+            continue
+        learner = plan.user
+        count = len(overdue)
+        oldest = min(s.due for s in overdue)
+        notice = Notice(
+            subject=f"team-overdue:{learner.id}",
+            period=period,
+            text=f"{learner.name}: {count} overdue item{'s' if count != 1 else ''}",
+            endpoint="onboarding.person_plan",
+            values={"user_id": learner.id},
+            detail=f"{plan.track.title}, the oldest due {oldest:%a %d %b}",
+            urgent=True,
+            label="Overdue",
+        )
+        for overseer_id in {learner.mentor_id, learner.manager_id} & wanted:
+            found.setdefault(overseer_id, []).append(notice)
+    return found
+
+
+# --- the daily digest -------------------------------------------------------------------
+
+
+@dataclass
+class DigestRun:
+    """What one `notify run` did."""
+
+    people: int = 0
+    digests: int = 0
+    skipped_opted_out: int = 0
+
+
+def queue_digests(catalog: Catalog, today: date) -> DigestRun:
+    """Queue today's digest for every active person with something new (flushes only).
+
+    A person gets at most one digest per day (the log's ("digest", date) key, claimed
+    before anything is queued, so two runs at once cannot both send it), holding only
+    the notices never announced before.
+    """
+    run = DigestRun()
+    last_id = 0
+    while True:
+        people = list(
+            db.session.scalars(
+                select(User)
+                .where(User.active.is_(True), User.id > last_id)
+                .order_by(User.id)
+                .limit(BATCH)
+            )
+        )
+        if not people:
+            return run
+        last_id = people[-1].id
+        run.people += len(people)
+        _digest_batch(catalog, people, today, run)
+
+
+def _digest_batch(catalog: Catalog, people: list[User], today: date, run: DigestRun) -> None:
+    ids = [p.id for p in people]
+    opted_out = set(
+        db.session.scalars(
+            select(NotificationPreference.user_id).where(
+                NotificationPreference.user_id.in_(ids),
+                NotificationPreference.reminder_emails.is_(False),
+            )
+        )
+    )
+    sections = notices_for(catalog, people, today)
+    logged = _logged(ids, sections)
+    for person in people:
+        fresh = []
+        for section in sections[person.id]:
+            new = [n for n in section.notices if (person.id, n.subject, n.period) not in logged]
+            if new:
+                fresh.append(Section(section.name, section.heading, tuple(new)))
+        if not fresh:
+            continue
+        if person.id in opted_out:
+            run.skipped_opted_out += 1
+            continue
+        if not _claim(person.id, "digest", today.isoformat()):
+            continue
+        for section in fresh:
+            for notice in section.notices:
+                _claim(person.id, notice.subject, notice.period)
+        _queue_digest(person, fresh, today)
+        run.digests += 1
+
+
+def _logged(ids: list[int], sections: dict[int, list[Section]]) -> set[tuple[int, str, str]]:
+    """The (user, subject, period) keys already announced among these notices, in one query."""
+    subjects = {n.subject for found in sections.values() for s in found for n in s.notices}
+    if not subjects:
+        return set()
+    rows = db.session.execute(
+        select(NotificationLog.user_id, NotificationLog.subject, NotificationLog.period).where(
+            NotificationLog.user_id.in_(ids), NotificationLog.subject.in_(subjects)
+        )
+    )
+    return {tuple(row) for row in rows}
+
+
+def _claim(user_id: int, subject: str, period: str) -> bool:
+    """Record an announcement; False if it was already recorded (by this run or another)."""
+    result = db.session.execute(
+        upsert(NotificationLog)
+        .values(user_id=user_id, subject=subject, period=period, created_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+    return result.rowcount == 1
+
+
+def _queue_digest(person: User, sections: list[Section], today: date) -> None:
+    urgent = sum(1 for s in sections for n in s.notices if n.urgent)
+    total = sum(len(s.notices) for s in sections)
+    summary = f"{urgent} overdue" if urgent else f"{total} due soon"
+    if urgent and total > urgent:
+        summary += f", {total - urgent} due soon"
+    subject = f"Needs your attention: {summary}"
+    links = {
+        (n.endpoint, tuple(sorted(n.values.items()))): mail.external_url(n.endpoint, **n.values)
+        for s in sections
+        for n in s.notices
+    }
+    message = mail.build_message(
+        mail.display_address(person.name, person.email),
+        subject,
+        "digest",
+        unsubscribe_url=mail.external_url(
+            "notifications.unsubscribe", token=notifications.unsubscribe_token(person)
+        ),
+        user=person,
+        today=today,
+        sections=sections,
+        link=lambda n: links[(n.endpoint, tuple(sorted(n.values.items())))],
+        home=mail.external_url("core.home"),
+        settings=mail.external_url("notifications.settings"),
+    )
+    mail.queue(message, kind="digest", user_id=person.id)
+
+
+def keys(sections: Iterable[Section]) -> list[tuple[str, str]]:
+    """The (subject, period) keys of these sections' notices, for tests and logs."""
+    return [(n.subject, n.period) for s in sections for n in s.notices]
