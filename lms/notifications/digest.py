@@ -54,21 +54,26 @@ Source = Callable[[Catalog, list[User], date], dict[int, list[Notice]]]
 
 @dataclass(frozen=True)
 class SourceEntry:
-    """A registered source and the heading its notices go under."""
+    """A registered source, the heading its notices go under, and the page listing them all."""
 
     name: str
     heading: str
     find: Source
+    more: str | None = None
 
 
 SOURCES: dict[str, SourceEntry] = {}
 
 
-def register_source(name: str, heading: str) -> Callable[[Source], Source]:
-    """Decorate a source function to add it to the registry under `name`."""
+def register_source(name: str, heading: str, more: str | None = None) -> Callable[[Source], Source]:
+    """Decorate a source function to add it to the registry under `name`.
+
+    `more` is the endpoint of the page that lists everything the source is about (the
+    home page shows a few notices per source and links there for the rest).
+    """
 
     def add(find: Source) -> Source:
-        SOURCES[name] = SourceEntry(name, heading, find)
+        SOURCES[name] = SourceEntry(name, heading, find, more)
         return find
 
     return add
@@ -81,6 +86,7 @@ class Section:
     name: str
     heading: str
     notices: tuple[Notice, ...]
+    more: str | None = None
 
 
 def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Section]]:
@@ -91,7 +97,9 @@ def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, 
         for person in people:
             notices = by_person.get(person.id) or []
             if notices:
-                found[person.id].append(Section(entry.name, entry.heading, tuple(notices)))
+                found[person.id].append(
+                    Section(entry.name, entry.heading, tuple(notices), entry.more)
+                )
     return found
 
 
@@ -112,7 +120,7 @@ def _item_link(key: str) -> tuple[str, dict]:
     }.get(kind, ("onboarding.my_plan", {}))
 
 
-@register_source("plan", "Your onboarding plan")
+@register_source("plan", "Your onboarding plan", more="onboarding.my_plan")
 def own_plan(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
     """A learner's overdue plan items and the ones due in the next two days."""
     found: dict[int, list[Notice]] = {}

@@ -110,9 +110,11 @@ def use_link(token: str, purpose: str, password: str) -> User:
 
 
 LINK_PROBLEMS = {
-    "expired": "This link has expired.",
-    "used": "This link has already been used, or the password was changed since it was sent.",
-    "invalid": "This link is not valid. Check that you copied all of it.",
+    "expired": "Links to set a password work for a limited time, and this one's time is up.",
+    "used": "Each link works once: this one was used already, or the password was changed "
+    "since it was sent.",
+    "invalid": "Part of it may be missing or changed: check that you copied the whole address "
+    "from the email.",
 }
 
 

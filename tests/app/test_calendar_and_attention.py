@@ -117,11 +117,14 @@ def test_home_shows_what_needs_attention_from_the_same_sources(client, login, hi
     assert "Needs your attention" in page
     sections = digest.attention_for(current_catalog(), hire, date(2026, 11, 30))
     assert [s.name for s in sections] == ["plan"]
-    for notice in sections[0].notices:
-        assert notice.text in page
     # Auckland's Monday: week 1 overdue (9), Monday to Wednesday of week 2 due soon (4).
+    notices = sections[0].notices
+    assert [n.label for n in notices] == ["Overdue"] * 9 + ["Due soon"] * 4
     attention = page.split('id="attention-heading"', 1)[1].split("</section>", 1)[0]
-    assert attention.count(">Overdue</span>") == 9 and attention.count(">Due soon</span>") == 4
+    for notice in notices[:5]:  # a short list: the first five, then a link to the plan
+        assert notice.text in attention
+    assert notices[5].text not in attention
+    assert 'and 8 more: <a href="/onboarding/">see them all</a>' in attention
 
 
 def test_a_mentor_sees_their_peoples_overdue_items(client, login, make_user, hire):
