@@ -277,8 +277,9 @@ def _claim(user_id: int, subject: str, period: str) -> bool:
         upsert(NotificationLog)
         .values(user_id=user_id, subject=subject, period=period, created_at=utcnow())
         .on_conflict_do_nothing()
+        .returning(NotificationLog.id)
     )
-    return result.rowcount == 1
+    return result.first() is not None
 
 
 def _queue_digest(person: User, sections: list[Section], today: date) -> None:
