@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from lms.accounts.models import User
@@ -24,10 +26,12 @@ from lms.notifications import mail
 from lms.notifications import service as notifications
 from lms.notifications.models import NotificationLog, NotificationPreference
 from lms.onboarding import service as onboarding
+from lms.permissions import allowed
 from lms.timeutil import utcnow
 
 DUE_SOON_DAYS = 2
 BATCH = 500
+QUEUE_LIMIT = 200  # notices per source and batch of people, like the review queues' pages
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,11 @@ def attention_for(catalog: Catalog, person: User, today: date) -> list[Section]:
 # --- the sources this area provides -----------------------------------------------------
 
 
+def _local(moment):
+    """A UTC timestamp in the organisation's time zone, for people to read."""
+    return moment.astimezone(ZoneInfo(current_app.config.get("LMS_TIMEZONE", "UTC")))
+
+
 def _item_link(key: str) -> tuple[str, dict]:
     kind, ref = key.split(":", 1)
     return {
@@ -187,6 +196,83 @@ def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int,
         for overseer_id in {learner.mentor_id, learner.manager_id} & wanted:
             found.setdefault(overseer_id, []).append(notice)
     return found
+
+
+# --- sources over other areas' records ---------------------------------------------------
+
+
+@register_source("evidence", "Evidence waiting for your verification", more="practice.verify_queue")
+def evidence_to_verify(
+    catalog: Catalog, people: list[User], today: date
+) -> dict[int, list[Notice]]:
+    """Pending evidence each person should decide: named to them, or of their people;
+    for trainers also entries with no verifier (the same rule as the verification queue)."""
+    from lms.practice.models import Evidence, EvidenceStatus
+
+    ids = [p.id for p in people]
+    staff = {p.id for p in people if allowed(p, "review_labs")}
+    if not ids:
+        return {}
+    theirs = or_(
+        Evidence.verifier_id.in_(ids), User.mentor_id.in_(ids), User.manager_id.in_(ids),
+        *([Evidence.verifier_id.is_(None)] if staff else []),
+    )  # fmt: skip
+    rows = db.session.execute(
+        select(Evidence, User)
+        .join(User, User.id == Evidence.user_id)
+        .where(Evidence.status == EvidenceStatus.PENDING, theirs)
+        .order_by(Evidence.logged_at, Evidence.id)
+        .limit(QUEUE_LIMIT)
+    ).all()
+    kinds = {k.id: k.label for k in catalog.curriculum.evidence_kinds}
+    wanted = set(ids)
+    found: dict[int, list[Notice]] = {}
+    for evidence, learner in rows:
+        notice = Notice(
+            subject=f"evidence:{evidence.id}",
+            period="pending",
+            text=f"{learner.name}: {evidence.title}",
+            endpoint="practice.verify_queue",
+            detail=f"{kinds.get(evidence.kind, evidence.kind)} on {evidence.happened_on:%a %d %b}",
+            label="To verify",
+        )
+        deciders = {evidence.verifier_id, learner.mentor_id, learner.manager_id} & wanted
+        if evidence.verifier_id is None:
+            deciders |= staff
+        for person_id in deciders - {learner.id}:
+            found.setdefault(person_id, []).append(notice)
+    return found
+
+
+@register_source("labs", "Labs waiting for your review", more="practice.reviews")
+def labs_to_review(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For trainers: lab submissions waiting for review, oldest first."""
+    from lms.practice.models import LabSubmission, SubmissionStatus
+
+    staff = [p.id for p in people if allowed(p, "review_labs")]
+    if not staff:
+        return {}
+    rows = db.session.execute(
+        select(LabSubmission, User)
+        .join(User, User.id == LabSubmission.user_id)
+        .where(LabSubmission.status == SubmissionStatus.SUBMITTED)
+        .order_by(LabSubmission.submitted_at, LabSubmission.id)
+        .limit(QUEUE_LIMIT)
+    ).all()
+    notices = []
+    for submission, learner in rows:
+        notices.append(
+            Notice(
+                subject=f"lab-review:{submission.id}",
+                period="submitted",
+                text=f"{learner.name}: {submission.lab_title}",
+                endpoint="practice.review",
+                values={"submission_id": submission.id},
+                detail=f"submitted {_local(submission.submitted_at):%a %d %b %H:%M}",
+                label="To review",
+            )
+        )
+    return {person_id: notices for person_id in staff if notices}
 
 
 # --- the daily digest -------------------------------------------------------------------
@@ -283,12 +369,10 @@ def _claim(user_id: int, subject: str, period: str) -> bool:
 
 
 def _queue_digest(person: User, sections: list[Section], today: date) -> None:
-    urgent = sum(1 for s in sections for n in s.notices if n.urgent)
-    total = sum(len(s.notices) for s in sections)
-    summary = f"{urgent} overdue" if urgent else f"{total} due soon"
-    if urgent and total > urgent:
-        summary += f", {total - urgent} due soon"
-    subject = f"Needs your attention: {summary}"
+    counts: dict[str, int] = {}
+    for notice in sorted((n for s in sections for n in s.notices), key=lambda n: not n.urgent):
+        counts[notice.label.lower()] = counts.get(notice.label.lower(), 0) + 1
+    subject = "Needs your attention: " + ", ".join(f"{n} {label}" for label, n in counts.items())
     links = {
         (n.endpoint, tuple(sorted(n.values.items()))): mail.external_url(n.endpoint, **n.values)
         for s in sections

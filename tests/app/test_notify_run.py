@@ -182,3 +182,39 @@ def test_without_a_server_messages_are_written_to_the_instance_outbox(
         message = message_from_bytes(file.read_bytes(), policy=default)
         assert message.get_content_type() == "multipart/alternative"
         assert "needs your attention" in text_part(message) and "<h1" in html_part(message)
+
+
+def test_evidence_and_labs_waiting_reach_their_deciders_once(
+    runner, smtp, people, make_user, client, login
+):
+    from lms.practice.models import Evidence, LabSubmission, SubmissionStatus
+
+    mentor, hire, _ = people
+    make_user(email="tom@example.com", name="Tom Trainer", role=Role.TRAINER)
+    db.session.add_all([
+        Evidence(user_id=hire.id, kind="deployment", happened_on=date(2026, 11, 27),
+                 title="Deployed checkout v2", reference="CHG-1", verifier_id=mentor.id),
+        LabSubmission(user_id=hire.id, lab_id="ex-1-1-architecture-walkthrough", number=1,
+                      status=SubmissionStatus.SUBMITTED, lab_title="Architecture Walkthrough",
+                      content_hash="h", time_limit=60, checkpoints=[],
+                      submitted_at=datetime(2026, 11, 29, 15, 0, tzinfo=UTC)),
+    ])  # fmt: skip
+    db.session.commit()
+    notify(runner)
+    [to_mentor] = smtp.to("mira@example.com")
+    text = text_part(to_mentor)
+    assert to_mentor["Subject"] == "Needs your attention: 1 overdue, 1 to verify"
+    assert "Nia Newhire: Deployed checkout v2" in text and "https://lms.example/verify" in text
+    [to_trainer] = smtp.to("tom@example.com")
+    submission_id = db.session.scalar(select(LabSubmission.id))
+    assert "Nia Newhire: Architecture Walkthrough" in text_part(to_trainer)
+    assert f"https://lms.example/reviews/{submission_id}" in text_part(to_trainer)
+    assert "Deployed checkout v2" not in text_part(to_trainer)  # the mentor verifies it
+
+    login(mentor)
+    home = client.get("/home").get_data(as_text=True)
+    assert "Evidence waiting for your verification" in home and "Deployed checkout v2" in home
+
+    smtp.clear()
+    notify(runner)
+    assert smtp.messages == []
