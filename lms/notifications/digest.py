@@ -17,7 +17,8 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
 from lms.content import Catalog
@@ -199,6 +200,47 @@ def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int,
 
 
 # --- sources over other areas' records ---------------------------------------------------
+
+
+@register_source("returned", "Labs returned to you for rework", more="practice.my_labs")
+def labs_returned(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For learners: labs a trainer returned whose rework has not been started since."""
+    from lms.practice.models import LabSubmission, SubmissionStatus
+
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    later = aliased(LabSubmission)
+    rows = db.session.scalars(
+        select(LabSubmission)
+        .where(
+            LabSubmission.user_id.in_(ids),
+            LabSubmission.status == SubmissionStatus.RETURNED,
+            ~exists().where(
+                later.user_id == LabSubmission.user_id,
+                later.lab_id == LabSubmission.lab_id,
+                later.number > LabSubmission.number,
+            ),
+        )
+        .order_by(LabSubmission.decided_at, LabSubmission.id)
+        .limit(QUEUE_LIMIT)
+    )
+    found: dict[int, list[Notice]] = {}
+    for submission in rows:
+        when = f" {_local(submission.decided_at):%a %d %b}" if submission.decided_at else ""
+        found.setdefault(submission.user_id, []).append(
+            Notice(
+                subject=f"lab-returned:{submission.id}",
+                period="returned",
+                text=submission.lab_title,
+                endpoint="practice.submission",
+                values={"submission_id": submission.id},
+                detail=f"returned{when}: read the feedback, then submit again",
+                label="Returned",
+                urgent=False,
+            )
+        )
+    return found
 
 
 @register_source("evidence", "Evidence waiting for your verification", more="practice.verify_queue")

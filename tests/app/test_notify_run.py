@@ -218,3 +218,33 @@ def test_evidence_and_labs_waiting_reach_their_deciders_once(
     smtp.clear()
     notify(runner)
     assert smtp.messages == []
+
+
+def test_a_returned_lab_is_announced_until_the_rework_starts(runner, smtp, people, clock):
+    from lms.practice.models import LabSubmission, SubmissionStatus
+
+    _, hire, _ = people
+    lab = "ex-1-2-dependency-mapping"
+    returned = LabSubmission(
+        user_id=hire.id, lab_id=lab, number=1, status=SubmissionStatus.RETURNED,
+        lab_title="Dependency Mapping", content_hash="h", time_limit=60, checkpoints=[],
+        decided_at=datetime(2026, 11, 29, 12, 0, tzinfo=UTC),
+    )  # fmt: skip
+    db.session.add(returned)
+    db.session.commit()
+    notify(runner)
+    text = text_part(smtp.to("nia@example.com")[0])
+    assert "LABS RETURNED TO YOU FOR REWORK" in text and "Dependency Mapping" in text
+    assert f"https://lms.example/submissions/{returned.id}" in text
+
+    db.session.add(
+        LabSubmission(user_id=hire.id, lab_id=lab, number=2, status=SubmissionStatus.DRAFT,
+                      lab_title="Dependency Mapping", content_hash="h", time_limit=60,
+                      checkpoints=[])
+    )  # fmt: skip
+    db.session.commit()
+    catalog = current_catalog()
+    from lms.notifications import digest
+
+    sections = digest.attention_for(catalog, hire, clock().date())
+    assert "returned" not in [s.name for s in sections]
