@@ -17,7 +17,13 @@ def register(app: Flask) -> None:
     users_cli.add_command(import_roster)
 
     groups = (
-        users_cli, demo_cli, content_cli, onboarding_cli, quiz_cli, certifications_cli, notify_cli,
+        users_cli,
+        demo_cli,
+        content_cli,
+        onboarding_cli,
+        quiz_cli,
+        certifications_cli,
+        notify_cli,
     )
     for group in groups:
         app.cli.add_command(group)

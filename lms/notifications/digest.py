@@ -317,6 +317,153 @@ def labs_to_review(catalog: Catalog, people: list[User], today: date) -> dict[in
     return {person_id: notices for person_id in staff if notices}
 
 
+EXPIRED_SHOWN_DAYS = 90
+
+
+def expiry_stage(expires_on: date, window_days: int, today: date) -> str | None:
+    """The furthest expiry notice due on `today`: expired, 7-days, 30-days, renewal-open."""
+    if today >= expires_on:
+        return "expired" if (today - expires_on).days <= EXPIRED_SHOWN_DAYS else None
+    left = (expires_on - today).days
+    if left <= 7:
+        return "7-days"
+    if left <= 30:
+        return "30-days"
+    return "renewal-open" if left <= window_days else None
+
+
+def current_certificates(user_ids: list[int]) -> list:
+    """Each person's latest unrevoked certificate per certification (one query)."""
+    from lms.certification.models import Certificate
+
+    later = aliased(Certificate)
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.user_id.in_(user_ids),
+                Certificate.revoked_at.is_(None),
+                ~exists().where(
+                    later.user_id == Certificate.user_id,
+                    later.certification_id == Certificate.certification_id,
+                    later.cycle > Certificate.cycle,
+                ),
+            )
+            .order_by(Certificate.expires_on, Certificate.id)
+        )
+    )
+
+
+@register_source("certificates", "Certificates to renew", more="certification.mine")
+def certificates_expiring(
+    catalog: Catalog, people: list[User], today: date
+) -> dict[int, list[Notice]]:
+    """To the holder and their manager: renewal window opened, 30 and 7 days left, expired."""
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    windows = {c.id: c.renewal_window_days for c in catalog.curriculum.certifications}
+    managed = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.active.is_(True), User.manager_id.in_(ids))
+        )
+    }
+    wanted = set(ids)
+    holders = {p.id: p for p in people} | managed
+    found: dict[int, list[Notice]] = {}
+    for certificate in current_certificates(list(holders)):
+        window = windows.get(certificate.certification_id, 60)
+        stage = expiry_stage(certificate.expires_on, window, today)
+        if stage is None:
+            continue
+        holder = holders[certificate.user_id]
+        left = (certificate.expires_on - today).days
+        detail = (
+            f"expired on {certificate.expires_on:%a %d %b %Y}: renew it"
+            if stage == "expired"
+            else f"expires on {certificate.expires_on:%a %d %b %Y} ({left} days): renewal is open"
+        )
+        label = "Expired" if stage == "expired" else "Renew"
+        key = {"subject": f"certificate:{certificate.id}", "period": stage}
+        if holder.id in wanted:
+            found.setdefault(holder.id, []).append(
+                Notice(**key, text=certificate.title, endpoint="certification.detail",
+                       values={"cert_id": certificate.certification_id}, detail=detail,
+                       label=label, urgent=stage in ("expired", "7-days"))
+            )  # fmt: skip
+        if holder.manager_id in wanted:
+            found.setdefault(holder.manager_id, []).append(
+                Notice(**key, text=f"{holder.name}: {certificate.title}",
+                       endpoint="certification.person",
+                       values={"user_id": holder.id, "cert_id": certificate.certification_id},
+                       detail=detail, label=label, urgent=stage == "expired")
+            )  # fmt: skip
+    return found
+
+
+@register_source("approvals", "Approvals waiting for you", more="certification.approvals")
+def approvals_waiting(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For managers and mentors: certification approvals their people asked them for."""
+    from lms.certification.models import Approval, ApprovalStatus
+
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Approval, User)
+        .join(User, User.id == Approval.user_id)
+        .where(
+            Approval.status == ApprovalStatus.REQUESTED,
+            or_(
+                (Approval.by == "manager") & User.manager_id.in_(ids),
+                (Approval.by == "mentor") & User.mentor_id.in_(ids),
+            ),
+        )
+        .order_by(Approval.requested_at, Approval.id)
+        .limit(QUEUE_LIMIT)
+    ).all()
+    titles = {c.id: c.title for c in catalog.curriculum.certifications}
+    found: dict[int, list[Notice]] = {}
+    for approval, learner in rows:
+        approver = learner.manager_id if approval.by == "manager" else learner.mentor_id
+        found.setdefault(approver, []).append(
+            Notice(
+                subject=f"approval:{approval.id}",
+                period="requested",
+                text=f"{learner.name}: {titles.get(approval.certification_id, '')}".rstrip(": "),
+                endpoint="certification.approvals",
+                detail=f"asked you as their {approval.by} on "
+                f"{_local(approval.requested_at):%a %d %b}",
+                label="To approve",
+            )
+        )
+    return found
+
+
+@register_source("ready", "People ready to be certified", more="certification.queue")
+def ready_to_certify(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For trainers: people whose certification a trainer issues and who meet every requirement."""
+    staff = [p.id for p in people if allowed(p, "issue_certificates")]
+    if not staff:
+        return {}
+    from lms.certification import service as certification
+
+    rows, _ = certification.ready_queue(catalog)
+    notices = [
+        Notice(
+            subject=f"ready:{row.user.id}:{row.certification.id}",
+            period=str(row.progress.expires_on or "first"),  # once per certificate cycle
+            text=f"{row.user.name}: {row.certification.title}",
+            endpoint="certification.queue",
+            detail="renewal ready to issue" if row.progress.renewing else "ready to issue",
+            label="To certify",
+        )
+        for row in rows
+    ]
+    return {person_id: notices for person_id in staff if notices}
+
+
 # --- the daily digest -------------------------------------------------------------------
 
 

@@ -289,4 +289,24 @@ def calendar_feed(user: User, catalog: Catalog, today: date) -> bytes:
             )
             event.add("url", mail.external_url("onboarding.my_plan"))
             calendar.add_component(event)
+    from lms.notifications.digest import current_certificates
+
+    for certificate in current_certificates([user.id]):
+        event = Event()
+        event.add("uid", f"certificate-{certificate.id}-expires@{domain}")
+        event.add("dtstamp", stamp)
+        event.add("summary", f"Certificate expires: {certificate.title}")
+        event.add("dtstart", certificate.expires_on)
+        event.add("dtend", certificate.expires_on + timedelta(days=1))
+        event.add("transp", "TRANSPARENT")
+        event.add(
+            "description",
+            f"{certificate.title} (certificate {certificate.code}) is valid until "
+            f"{certificate.expires_on:%A %d %B %Y}; renew it before then.",
+        )
+        event.add(
+            "url",
+            mail.external_url("certification.detail", cert_id=certificate.certification_id),
+        )
+        calendar.add_component(event)
     return calendar.to_ical()
