@@ -253,7 +253,7 @@ def user_for_calendar(token: str) -> User | None:
 
 
 def calendar_feed(user: User, catalog: Catalog, today: date) -> bytes:
-    """The person's plan due dates as an iCalendar file (all-day events on each due date).
+    """The person's plan due dates and certificate expiry dates as an iCalendar file.
 
     Dates are the organisation's calendar dates (LMS_TIMEZONE), the same ones the plan
     page shows; an all-day event stays on that date in any viewer's time zone.
