@@ -572,7 +572,7 @@ def _queue_digest(person: User, sections: list[Section], today: date) -> None:
         subject,
         "digest",
         unsubscribe_url=mail.external_url(
-            "notifications.unsubscribe", token=notifications.unsubscribe_token(person)
+            "notifications.unsubscribe", unsubscribe_token=notifications.unsubscribe_token(person)
         ),
         user=person,
         today=today,

@@ -130,7 +130,7 @@ def invite(user: User, *, actor: User | None = None) -> OutboxMessage:
         "invitation",
         user=user,
         inviter=actor,
-        link=mail.external_url("notifications.accept_invitation", token=token),
+        link=mail.external_url("notifications.accept_invitation", invitation_token=token),
         sign_in=mail.external_url("auth.login"),
         valid_for=_days_text(days),
     )
@@ -151,7 +151,7 @@ def request_password_reset(email: str) -> OutboxMessage | None:
         "Reset your DWCP Training password",
         "password_reset",
         user=user,
-        link=mail.external_url("notifications.reset_password", token=token),
+        link=mail.external_url("notifications.reset_password", reset_token=token),
         forgot=mail.external_url("notifications.forgot_password"),
         valid_for=f"{hours:g} hour{'s' if hours != 1 else ''}",
     )

@@ -4,14 +4,14 @@ Route table (blueprint `notifications`):
 
     GET  POST /password/forgot                forgot_password     ask for a reset link
     GET       /password/forgot/sent           forgot_sent         the same answer for any address
-    GET  POST /password/reset/<token>         reset_password      choose a new password
-    GET  POST /invitation/<token>             accept_invitation   choose a first password
+    GET  POST /password/reset/<reset_token>   reset_password      choose a new password
+    GET  POST /invitation/<invitation_token>  accept_invitation   choose a first password
     POST      /admin/users/<id>/invite        invite_user         an admin sends an invitation
     GET  POST /account/notifications          settings            reminder emails, calendar link
     POST      /account/calendar               new_calendar_link   a new feed link (old one dies)
     POST      /account/calendar/stop          stop_calendar       no feed at all
-    GET       /calendar/<token>.ics           calendar_feed       the private iCalendar feed
-    GET  POST /unsubscribe/<token>            unsubscribe         reminder emails off, from a mail
+    GET       /calendar/<feed_token>.ics      calendar_feed       the private iCalendar feed
+    GET  POST /unsubscribe/<unsubscribe_token> unsubscribe         reminder emails off, from a mail
 """
 
 from flask import (
@@ -98,16 +98,16 @@ def _set_password_page(token: str, purpose: str, template: str):
     return render_template(template, form=form, user=check.user, token=token)
 
 
-@notifications_bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
+@notifications_bp.route("/password/reset/<reset_token>", methods=["GET", "POST"])
+def reset_password(reset_token: str):
     """Choose a new password through a reset link."""
-    return _set_password_page(token, service.RESET, "notifications/reset.html")
+    return _set_password_page(reset_token, service.RESET, "notifications/reset.html")
 
 
-@notifications_bp.route("/invitation/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):
+@notifications_bp.route("/invitation/<invitation_token>", methods=["GET", "POST"])
+def accept_invitation(invitation_token: str):
     """Choose a first password through an invitation link."""
-    return _set_password_page(token, service.INVITATION, "notifications/invitation.html")
+    return _set_password_page(invitation_token, service.INVITATION, "notifications/invitation.html")
 
 
 @notifications_bp.route("/admin/users/<int:user_id>/invite", methods=["POST"])
@@ -144,7 +144,7 @@ def settings():
     elif request.method == "GET":
         form.reminder_emails.data = service.wants_reminders(current_user)
     token = service.calendar_token(current_user)
-    feed_url = mail.external_url("notifications.calendar_feed", token=token) if token else None
+    feed_url = mail.external_url("notifications.calendar_feed", feed_token=token) if token else None
     return render_template(
         "notifications/settings.html", form=form, feed_url=feed_url, button=ButtonForm(),
         has_plan=allowed(current_user, "follow_own_plan"),
@@ -179,11 +179,11 @@ def stop_calendar():
     return redirect(url_for("notifications.settings"))
 
 
-@notifications_bp.route("/calendar/<token>.ics")
+@notifications_bp.route("/calendar/<feed_token>.ics")
 @limiter.exempt
-def calendar_feed(token: str):
+def calendar_feed(feed_token: str):
     """The private feed of a learner's plan due dates (no sign-in: the token is the key)."""
-    user = service.user_for_calendar(token)
+    user = service.user_for_calendar(feed_token)
     if user is None:
         abort(404)
     body = service.calendar_feed(user, current_catalog(), today())
@@ -193,10 +193,10 @@ def calendar_feed(token: str):
     return response
 
 
-@notifications_bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-def unsubscribe(token: str):
+@notifications_bp.route("/unsubscribe/<unsubscribe_token>", methods=["GET", "POST"])
+def unsubscribe(unsubscribe_token: str):
     """Turn reminder emails off from the link in a digest (no sign-in needed)."""
-    user = service.user_for_unsubscribe(token)
+    user = service.user_for_unsubscribe(unsubscribe_token)
     if user is None:
         abort(404)
     form = ButtonForm()
