@@ -90,6 +90,7 @@ def _register_models() -> None:
     import lms.audit  # noqa: F401
     import lms.certification.models  # noqa: F401
     import lms.learning.models  # noqa: F401
+    import lms.notifications.models  # noqa: F401
     import lms.onboarding.models  # noqa: F401
     import lms.practice.models  # noqa: F401
 
@@ -101,13 +102,14 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core.views import core_bp
     from lms.learning.views import learning_bp
     from lms.library.views import labs_bp, library_bp
+    from lms.notifications.views import notifications_bp
     from lms.onboarding.views import onboarding_bp
     from lms.practice.views import practice_bp
     from lms.roster.views import roster_bp
 
     blueprints = (
         core_bp, auth_bp, admin_bp, roster_bp, people_bp, library_bp, labs_bp, learning_bp,
-        onboarding_bp, assessment_bp, practice_bp, certification_bp,
+        onboarding_bp, assessment_bp, practice_bp, certification_bp, notifications_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -10,11 +10,20 @@ def register(app: Flask) -> None:
     from lms.catalog import content_cli
     from lms.certification.cli import certifications_cli
     from lms.demo import demo_cli
+    from lms.notifications.cli import notify_cli
     from lms.onboarding.cli import onboarding_cli
     from lms.roster.cli import import_roster
 
     users_cli.add_command(import_roster)
 
-    groups = (users_cli, demo_cli, content_cli, onboarding_cli, quiz_cli, certifications_cli)
+    groups = (
+        users_cli,
+        demo_cli,
+        content_cli,
+        onboarding_cli,
+        quiz_cli,
+        certifications_cli,
+        notify_cli,
+    )
     for group in groups:
         app.cli.add_command(group)

@@ -21,6 +21,7 @@ from lms.accounts import service
 from lms.accounts.models import Role
 from lms.extensions import db, limiter
 from tests.pgserver import throwaway_postgres
+from tests.smtpserver import smtp_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
@@ -174,3 +175,22 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on a free local port; its inbox holds the parsed messages."""
+    with smtp_server() as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def mail_config(smtp):
+    """Configuration that sends mail to the test SMTP server, with links on lms.example."""
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp.port,
+        "MAIL_USE_TLS": False,
+        "MAIL_FROM": "DWCP Training <training@lms.example>",
+        "LMS_BASE_URL": "https://lms.example",
+    }

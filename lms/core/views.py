@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from lms.catalog import content_counts, current_catalog
 from lms.core import health
+from lms.notifications import digest
 from lms.onboarding import service as onboarding
 from lms.practice import service as practice
 from lms.timeutil import today
@@ -23,10 +24,12 @@ def index():
 @core_bp.route("/home")
 @login_required
 def home():
-    """Home: this week of each of the person's plans, or what their role lets them do."""
-    plans = onboarding.plans_for(current_catalog(), today(), [current_user.id])
+    """Home: what needs attention, this week of each of the person's plans, their role's work."""
+    catalog, day = current_catalog(), today()
+    plans = onboarding.plans_for(catalog, day, [current_user.id])
     to_verify = practice.waiting_count(current_user)  # mentors, managers (any role), trainers
-    return render_template("core/home.html", plans=plans, to_verify=to_verify)
+    attention = digest.attention_for(catalog, current_user, day)
+    return render_template("core/home.html", plans=plans, to_verify=to_verify, attention=attention)
 
 
 @core_bp.route("/healthz")

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
 from wtforms.validators import DataRequired
 
 
@@ -23,3 +23,4 @@ class RosterConfirmForm(FlaskForm):
 
     content = HiddenField(validators=[DataRequired()])
     filename = HiddenField()
+    invite = BooleanField("Invite the new people: email each a link to choose their password")

@@ -270,3 +270,11 @@ def apply_roster(
             f"{counts['unchanged']} unchanged",
         )
     return counts
+
+
+def invite_new_people(preview: RosterPreview, *, actor: User | None = None) -> list[int]:
+    """Invite the people this import creates (after apply_roster); return the outbox ids."""
+    from lms.notifications import service as notifications
+
+    created = [accounts.get_by_email(row.email) for row in preview.rows if row.action == "create"]
+    return [notifications.invite(user, actor=actor).id for user in created if user is not None]

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.utils import secure_filename
 
 from lms.catalog import current_catalog, weekly_track_ids
+from lms.notifications import mail
 from lms.permissions import require
 from lms.roster import service
 from lms.roster.forms import RosterConfirmForm, RosterUploadForm
@@ -60,21 +61,27 @@ def confirm():
             "roster/upload.html", form=RosterUploadForm(), preview=preview, confirm=None,
             filename=form.filename.data,
         )  # fmt: skip
-    ok, counts = commit_or_report(
-        None, lambda: service.apply_roster(preview, current_catalog(), actor=current_user)
-    )
+
+    def write():
+        counts = service.apply_roster(preview, current_catalog(), actor=current_user)
+        invited = service.invite_new_people(preview, actor=current_user) if form.invite.data else []
+        return counts, invited
+
+    ok, result = commit_or_report(None, write)
     if ok:
+        counts, invited = result
+        mail.deliver_now(invited)
         flash(
             f"Roster imported: {counts['create']} created, {counts['update']} updated, "
-            f"{counts['unchanged']} unchanged.",
+            f"{counts['unchanged']} unchanged"
+            + (f"; {len(invited)} invitation(s) sent." if form.invite.data else "."),
             "success",
         )
-        if counts["create"]:
+        if counts["create"] and not form.invite.data:
             flash(
                 f"The {counts['create']} new {'person' if counts['create'] == 1 else 'people'} "
-                "cannot sign in yet: open each one's Edit page below and use “Set a new "
-                "password”, then give them the password in person. (Email invitations are "
-                "not built yet.)",
+                "cannot sign in yet: invite them from each one's Edit page (an email with a "
+                "link to choose a password), or set a password there and give it in person.",
                 "info",
             )
     return redirect(url_for("admin.users"))

@@ -55,7 +55,8 @@ PAGES = {
         "/home", "/onboarding/", "/library", "/library/production-operations-runbook",
         "/search?q=rollback", "/modules/", "/modules/daily-operations", "/labs/",
         "/labs/ex-2-2-metric-interpretation", "/quizzes", "/quizzes/architecture-quiz",
-        "/account/password", "/my/labs", "/my/evidence",
+        "/account/password", "/my/labs", "/my/evidence", "/account/notifications",
+        "/password/forgot",
     ],
     "admin": [
         "/admin/users", "/admin/users/new", "/admin/roster", "/admin/audit", "/people/",

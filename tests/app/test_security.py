@@ -139,8 +139,15 @@ def people(request, app, make_user):
     [artifact] = practice.add_artifacts(
         learner.id, [upload], current_storage(), practice.Limits(), evidence_id=evidence.id
     )
+    from lms.notifications import service as notifications
+
+    feed_token = notifications.new_calendar_token(learner)
     db.session.commit()
     records = {
+        "reset_token": notifications.make_link_token(learner, notifications.RESET),
+        "invitation_token": notifications.make_link_token(learner, notifications.INVITATION),
+        "unsubscribe_token": notifications.unsubscribe_token(learner),
+        "feed_token": feed_token,
         "attempt_id": attempt.id,
         "submission_id": submission.id,
         "evidence_id": evidence.id,

@@ -1,0 +1,1 @@
+"""Notifications: mail, invitations and password resets, reminders, the calendar feed."""

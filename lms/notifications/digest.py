@@ -1,0 +1,589 @@
+"""What needs a person's attention: one registry of sources, for the home page and the digest.
+
+A source is a function `(catalog, people, today) -> {user_id: [Notice, ...]}` that
+finds, for many people at once in a fixed number of queries, what each of them should
+act on. Areas plug their own in with `register_source` (labs waiting for review,
+evidence waiting for verification, certificates expiring...). The home page shows
+every notice of every source; `notify run` mails each person one digest a day of the
+notices not announced before, and records each in the notification log under its
+`(subject, period)` key, so a second run the same day sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
+
+from lms.accounts.models import User
+from lms.content import Catalog
+from lms.extensions import db, upsert
+from lms.notifications import mail
+from lms.notifications import service as notifications
+from lms.notifications.models import NotificationLog, NotificationPreference
+from lms.onboarding import service as onboarding
+from lms.permissions import allowed
+from lms.timeutil import utcnow
+
+DUE_SOON_DAYS = 2
+BATCH = 500
+QUEUE_LIMIT = 200  # notices per source and batch of people, like the review queues' pages
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing a person should act on.
+
+    `subject` and `period` are its key in the notification log: a notice is mailed once
+    per key (an overdue item once, a weekly summary once a week). `endpoint` and
+    `values` make its link.
+    """
+
+    subject: str
+    period: str
+    text: str
+    endpoint: str
+    values: dict = field(default_factory=dict)
+    detail: str = ""
+    urgent: bool = False
+    label: str = "Due soon"
+
+
+Source = Callable[[Catalog, list[User], date], dict[int, list[Notice]]]
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """A registered source, the heading its notices go under, and the page listing them all."""
+
+    name: str
+    heading: str
+    find: Source
+    more: str | None = None
+
+
+SOURCES: dict[str, SourceEntry] = {}
+
+
+def register_source(name: str, heading: str, more: str | None = None) -> Callable[[Source], Source]:
+    """Decorate a source function to add it to the registry under `name`.
+
+    `more` is the endpoint of the page that lists everything the source is about (the
+    home page shows a few notices per source and links there for the rest).
+    """
+
+    def add(find: Source) -> Source:
+        SOURCES[name] = SourceEntry(name, heading, find, more)
+        return find
+
+    return add
+
+
+@dataclass(frozen=True)
+class Section:
+    """A source's notices for one person, under its heading."""
+
+    name: str
+    heading: str
+    notices: tuple[Notice, ...]
+    more: str | None = None
+
+
+def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Section]]:
+    """Every source's notices for each of these people, in registry order."""
+    found: dict[int, list[Section]] = {person.id: [] for person in people}
+    for entry in SOURCES.values():
+        by_person = entry.find(catalog, people, today)
+        for person in people:
+            notices = by_person.get(person.id) or []
+            if notices:
+                found[person.id].append(
+                    Section(entry.name, entry.heading, tuple(notices), entry.more)
+                )
+    return found
+
+
+def attention_for(catalog: Catalog, person: User, today: date) -> list[Section]:
+    """What the home page shows one person under "Needs your attention"."""
+    return notices_for(catalog, [person], today)[person.id]
+
+
+# --- the sources this area provides -----------------------------------------------------
+
+
+def _local(moment):
+    """A UTC timestamp in the organisation's time zone, for people to read."""
+    return moment.astimezone(ZoneInfo(current_app.config.get("LMS_TIMEZONE", "UTC")))
+
+
+def _item_link(key: str) -> tuple[str, dict]:
+    kind, ref = key.split(":", 1)
+    return {
+        "doc": ("library.document", {"doc_id": ref}),
+        "module": ("learning.module", {"module_id": ref}),
+        "lab": ("labs.lab", {"lab_id": ref}),
+    }.get(kind, ("onboarding.my_plan", {}))
+
+
+@register_source("plan", "Your onboarding plan", more="onboarding.my_plan")
+def own_plan(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """A learner's overdue plan items and the ones due in the next two days."""
+    found: dict[int, list[Notice]] = {}
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    for plan in onboarding.plans_for(catalog, today, [p.id for p in people]):
+        for state in plan.week_plan.items:
+            if state.state == "done" or state.due > soon:
+                continue
+            endpoint, values = _item_link(state.item.key)
+            overdue = state.due < today
+            when = "today" if state.due == today else f"{state.due:%a %d %b}"
+            found.setdefault(plan.user.id, []).append(
+                Notice(
+                    subject=f"{'overdue' if overdue else 'due'}:{plan.track.id}:{state.item.key}",
+                    period=state.due.isoformat(),
+                    text=state.item.title,
+                    endpoint=endpoint,
+                    values=values,
+                    detail=f"overdue since {state.due:%a %d %b}" if overdue else f"due {when}",
+                    urgent=overdue,
+                    label="Overdue" if overdue else "Due soon",
+                )
+            )
+    return found
+
+
+@register_source("team", "Your people")
+def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For mentors and managers: each of their people with overdue plan items (weekly)."""
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    supervised = list(
+        db.session.scalars(
+            select(User).where(
+                User.active.is_(True),
+                or_(User.mentor_id.in_(ids), User.manager_id.in_(ids)),
+            )
+        )
+    )
+    if not supervised:
+        return {}
+    wanted = set(ids)
+    week = today.isocalendar()
+    period = f"{week.year}-W{week.week:02d}"
+    found: dict[int, list[Notice]] = {}
+    for plan in onboarding.plans_for(catalog, today, [u.id for u in supervised]):
+        overdue = plan.week_plan.overdue
+        if not overdue:
+            continue
+        learner = plan.user
+        count = len(overdue)
+        oldest = min(s.due for s in overdue)
+        notice = Notice(
+            subject=f"team-overdue:{learner.id}",
+            period=period,
+            text=f"{learner.name}: {count} overdue item{'s' if count != 1 else ''}",
+            endpoint="onboarding.person_plan",
+            values={"user_id": learner.id},
+            detail=f"{plan.track.title}, the oldest due {oldest:%a %d %b}",
+            urgent=True,
+            label="Overdue",
+        )
+        for overseer_id in {learner.mentor_id, learner.manager_id} & wanted:
+            found.setdefault(overseer_id, []).append(notice)
+    return found
+
+
+# --- sources over other areas' records ---------------------------------------------------
+
+
+@register_source("returned", "Labs returned to you for rework", more="practice.my_labs")
+def labs_returned(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For learners: labs a trainer returned whose rework has not been started since."""
+    from lms.practice.models import LabSubmission, SubmissionStatus
+
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    later = aliased(LabSubmission)
+    rows = db.session.scalars(
+        select(LabSubmission)
+        .where(
+            LabSubmission.user_id.in_(ids),
+            LabSubmission.status == SubmissionStatus.RETURNED,
+            ~exists().where(
+                later.user_id == LabSubmission.user_id,
+                later.lab_id == LabSubmission.lab_id,
+                later.number > LabSubmission.number,
+            ),
+        )
+        .order_by(LabSubmission.decided_at, LabSubmission.id)
+        .limit(QUEUE_LIMIT)
+    )
+    found: dict[int, list[Notice]] = {}
+    for submission in rows:
+        when = f" {_local(submission.decided_at):%a %d %b}" if submission.decided_at else ""
+        found.setdefault(submission.user_id, []).append(
+            Notice(
+                subject=f"lab-returned:{submission.id}",
+                period="returned",
+                text=submission.lab_title,
+                endpoint="practice.submission",
+                values={"submission_id": submission.id},
+                detail=f"returned{when}: read the feedback, then submit again",
+                label="Returned",
+                urgent=False,
+            )
+        )
+    return found
+
+
+@register_source("evidence", "Evidence waiting for your verification", more="practice.verify_queue")
+def evidence_to_verify(
+    catalog: Catalog, people: list[User], today: date
+) -> dict[int, list[Notice]]:
+    """Pending evidence each person should decide: named to them, or of their people;
+    for trainers also entries with no verifier (the same rule as the verification queue)."""
+    from lms.practice.models import Evidence, EvidenceStatus
+
+    ids = [p.id for p in people]
+    staff = {p.id for p in people if allowed(p, "review_labs")}
+    if not ids:
+        return {}
+    theirs = or_(
+        Evidence.verifier_id.in_(ids), User.mentor_id.in_(ids), User.manager_id.in_(ids),
+        *([Evidence.verifier_id.is_(None)] if staff else []),
+    )  # fmt: skip
+    rows = db.session.execute(
+        select(Evidence, User)
+        .join(User, User.id == Evidence.user_id)
+        .where(Evidence.status == EvidenceStatus.PENDING, theirs)
+        .order_by(Evidence.logged_at, Evidence.id)
+        .limit(QUEUE_LIMIT)
+    ).all()
+    kinds = {k.id: k.label for k in catalog.curriculum.evidence_kinds}
+    wanted = set(ids)
+    found: dict[int, list[Notice]] = {}
+    for evidence, learner in rows:
+        notice = Notice(
+            subject=f"evidence:{evidence.id}",
+            period="pending",
+            text=f"{learner.name}: {evidence.title}",
+            endpoint="practice.verify_queue",
+            detail=f"{kinds.get(evidence.kind, evidence.kind)} on {evidence.happened_on:%a %d %b}",
+            label="To verify",
+        )
+        deciders = {evidence.verifier_id, learner.mentor_id, learner.manager_id} & wanted
+        if evidence.verifier_id is None:
+            deciders |= staff
+        for person_id in deciders - {learner.id}:
+            found.setdefault(person_id, []).append(notice)
+    return found
+
+
+@register_source("labs", "Labs waiting for your review", more="practice.reviews")
+def labs_to_review(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For trainers: lab submissions waiting for review, oldest first."""
+    from lms.practice.models import LabSubmission, SubmissionStatus
+
+    staff = [p.id for p in people if allowed(p, "review_labs")]
+    if not staff:
+        return {}
+    rows = db.session.execute(
+        select(LabSubmission, User)
+        .join(User, User.id == LabSubmission.user_id)
+        .where(LabSubmission.status == SubmissionStatus.SUBMITTED)
+        .order_by(LabSubmission.submitted_at, LabSubmission.id)
+        .limit(QUEUE_LIMIT)
+    ).all()
+    notices = []
+    for submission, learner in rows:
+        notices.append(
+            Notice(
+                subject=f"lab-review:{submission.id}",
+                period="submitted",
+                text=f"{learner.name}: {submission.lab_title}",
+                endpoint="practice.review",
+                values={"submission_id": submission.id},
+                detail=f"submitted {_local(submission.submitted_at):%a %d %b %H:%M}",
+                label="To review",
+            )
+        )
+    return {person_id: notices for person_id in staff if notices}
+
+
+EXPIRED_SHOWN_DAYS = 90
+
+
+def expiry_stage(expires_on: date, window_days: int, today: date) -> str | None:
+    """The furthest expiry notice due on `today`: expired, 7-days, 30-days, renewal-open."""
+    if today >= expires_on:
+        return "expired" if (today - expires_on).days <= EXPIRED_SHOWN_DAYS else None
+    left = (expires_on - today).days
+    if left <= 7:
+        return "7-days"
+    if left <= 30:
+        return "30-days"
+    return "renewal-open" if left <= window_days else None
+
+
+def current_certificates(user_ids: list[int]) -> list:
+    """Each person's latest unrevoked certificate per certification (one query)."""
+    from lms.certification.models import Certificate
+
+    later = aliased(Certificate)
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.user_id.in_(user_ids),
+                Certificate.revoked_at.is_(None),
+                ~exists().where(
+                    later.user_id == Certificate.user_id,
+                    later.certification_id == Certificate.certification_id,
+                    later.cycle > Certificate.cycle,
+                ),
+            )
+            .order_by(Certificate.expires_on, Certificate.id)
+        )
+    )
+
+
+@register_source("certificates", "Certificates to renew", more="certification.mine")
+def certificates_expiring(
+    catalog: Catalog, people: list[User], today: date
+) -> dict[int, list[Notice]]:
+    """To the holder and their manager: renewal window opened, 30 and 7 days left, expired."""
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    windows = {c.id: c.renewal_window_days for c in catalog.curriculum.certifications}
+    managed = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.active.is_(True), User.manager_id.in_(ids))
+        )
+    }
+    wanted = set(ids)
+    holders = {p.id: p for p in people} | managed
+    found: dict[int, list[Notice]] = {}
+    for certificate in current_certificates(list(holders)):
+        window = windows.get(certificate.certification_id, 60)
+        stage = expiry_stage(certificate.expires_on, window, today)
+        if stage is None:
+            continue
+        holder = holders[certificate.user_id]
+        left = (certificate.expires_on - today).days
+        detail = (
+            f"expired on {certificate.expires_on:%a %d %b %Y}: renew it"
+            if stage == "expired"
+            else f"expires on {certificate.expires_on:%a %d %b %Y} ({left} days): renewal is open"
+        )
+        label = "Expired" if stage == "expired" else "Renew"
+        key = {"subject": f"certificate:{certificate.id}", "period": stage}
+        if holder.id in wanted:
+            found.setdefault(holder.id, []).append(
+                Notice(**key, text=certificate.title, endpoint="certification.detail",
+                       values={"cert_id": certificate.certification_id}, detail=detail,
+                       label=label, urgent=stage in ("expired", "7-days"))
+            )  # fmt: skip
+        if holder.manager_id in wanted:
+            found.setdefault(holder.manager_id, []).append(
+                Notice(**key, text=f"{holder.name}: {certificate.title}",
+                       endpoint="certification.person",
+                       values={"user_id": holder.id, "cert_id": certificate.certification_id},
+                       detail=detail, label=label, urgent=stage == "expired")
+            )  # fmt: skip
+    return found
+
+
+@register_source("approvals", "Approvals waiting for you", more="certification.approvals")
+def approvals_waiting(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For managers and mentors: certification approvals their people asked them for."""
+    from lms.certification.models import Approval, ApprovalStatus
+
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Approval, User)
+        .join(User, User.id == Approval.user_id)
+        .where(
+            Approval.status == ApprovalStatus.REQUESTED,
+            or_(
+                (Approval.by == "manager") & User.manager_id.in_(ids),
+                (Approval.by == "mentor") & User.mentor_id.in_(ids),
+            ),
+        )
+        .order_by(Approval.requested_at, Approval.id)
+        .limit(QUEUE_LIMIT)
+    ).all()
+    titles = {c.id: c.title for c in catalog.curriculum.certifications}
+    found: dict[int, list[Notice]] = {}
+    for approval, learner in rows:
+        approver = learner.manager_id if approval.by == "manager" else learner.mentor_id
+        found.setdefault(approver, []).append(
+            Notice(
+                subject=f"approval:{approval.id}",
+                period="requested",
+                text=f"{learner.name}: {titles.get(approval.certification_id, '')}".rstrip(": "),
+                endpoint="certification.approvals",
+                detail=f"asked you as their {approval.by} on "
+                f"{_local(approval.requested_at):%a %d %b}",
+                label="To approve",
+            )
+        )
+    return found
+
+
+@register_source("ready", "People ready to be certified", more="certification.queue")
+def ready_to_certify(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
+    """For trainers: people whose certification a trainer issues and who meet every requirement."""
+    staff = [p.id for p in people if allowed(p, "issue_certificates")]
+    if not staff:
+        return {}
+    from lms.certification import service as certification
+
+    rows, _ = certification.ready_queue(catalog)
+    notices = [
+        Notice(
+            subject=f"ready:{row.user.id}:{row.certification.id}",
+            period=str(row.progress.expires_on or "first"),  # once per certificate cycle
+            text=f"{row.user.name}: {row.certification.title}",
+            endpoint="certification.queue",
+            detail="renewal ready to issue" if row.progress.renewing else "ready to issue",
+            label="To certify",
+        )
+        for row in rows
+    ]
+    return {person_id: notices for person_id in staff if notices}
+
+
+# --- the daily digest -------------------------------------------------------------------
+
+
+@dataclass
+class DigestRun:
+    """What one `notify run` did."""
+
+    people: int = 0
+    digests: int = 0
+    skipped_opted_out: int = 0
+
+
+def queue_digests(catalog: Catalog, today: date) -> DigestRun:
+    """Queue today's digest for every active person with something new (flushes only).
+
+    A person gets at most one digest per day (the log's ("digest", date) key, claimed
+    before anything is queued, so two runs at once cannot both send it), holding only
+    the notices never announced before.
+    """
+    run = DigestRun()
+    last_id = 0
+    while True:
+        people = list(
+            db.session.scalars(
+                select(User)
+                .where(User.active.is_(True), User.id > last_id)
+                .order_by(User.id)
+                .limit(BATCH)
+            )
+        )
+        if not people:
+            return run
+        last_id = people[-1].id
+        run.people += len(people)
+        _digest_batch(catalog, people, today, run)
+
+
+def _digest_batch(catalog: Catalog, people: list[User], today: date, run: DigestRun) -> None:
+    ids = [p.id for p in people]
+    opted_out = set(
+        db.session.scalars(
+            select(NotificationPreference.user_id).where(
+                NotificationPreference.user_id.in_(ids),
+                NotificationPreference.reminder_emails.is_(False),
+            )
+        )
+    )
+    sections = notices_for(catalog, people, today)
+    logged = _logged(ids, sections)
+    for person in people:
+        fresh = []
+        for section in sections[person.id]:
+            new = [n for n in section.notices if (person.id, n.subject, n.period) not in logged]
+            if new:
+                fresh.append(Section(section.name, section.heading, tuple(new)))
+        if not fresh:
+            continue
+        if person.id in opted_out:
+            run.skipped_opted_out += 1
+            continue
+        if not _claim(person.id, "digest", today.isoformat()):
+            continue
+        for section in fresh:
+            for notice in section.notices:
+                _claim(person.id, notice.subject, notice.period)
+        _queue_digest(person, fresh, today)
+        run.digests += 1
+
+
+def _logged(ids: list[int], sections: dict[int, list[Section]]) -> set[tuple[int, str, str]]:
+    """The (user, subject, period) keys already announced among these notices, in one query."""
+    subjects = {n.subject for found in sections.values() for s in found for n in s.notices}
+    if not subjects:
+        return set()
+    rows = db.session.execute(
+        select(NotificationLog.user_id, NotificationLog.subject, NotificationLog.period).where(
+            NotificationLog.user_id.in_(ids), NotificationLog.subject.in_(subjects)
+        )
+    )
+    return {tuple(row) for row in rows}
+
+
+def _claim(user_id: int, subject: str, period: str) -> bool:
+    """Record an announcement; False if it was already recorded (by this run or another)."""
+    result = db.session.execute(
+        upsert(NotificationLog)
+        .values(user_id=user_id, subject=subject, period=period, created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(NotificationLog.id)
+    )
+    return result.first() is not None
+
+
+def _queue_digest(person: User, sections: list[Section], today: date) -> None:
+    counts: dict[str, int] = {}
+    for notice in sorted((n for s in sections for n in s.notices), key=lambda n: not n.urgent):
+        counts[notice.label.lower()] = counts.get(notice.label.lower(), 0) + 1
+    subject = "Needs your attention: " + ", ".join(f"{n} {label}" for label, n in counts.items())
+    links = {
+        (n.endpoint, tuple(sorted(n.values.items()))): mail.external_url(n.endpoint, **n.values)
+        for s in sections
+        for n in s.notices
+    }
+    message = mail.build_message(
+        mail.display_address(person.name, person.email),
+        subject,
+        "digest",
+        unsubscribe_url=mail.external_url(
+            "notifications.unsubscribe", unsubscribe_token=notifications.unsubscribe_token(person)
+        ),
+        user=person,
+        today=today,
+        sections=sections,
+        link=lambda n: links[(n.endpoint, tuple(sorted(n.values.items())))],
+        home=mail.external_url("core.home"),
+        settings=mail.external_url("notifications.settings"),
+    )
+    mail.queue(message, kind="digest", user_id=person.id)
+
+
+def keys(sections: Iterable[Section]) -> list[tuple[str, str]]:
+    """The (subject, period) keys of these sections' notices, for tests and logs."""
+    return [(n.subject, n.period) for s in sections for n in s.notices]
