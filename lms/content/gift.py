@@ -269,15 +269,7 @@ def _numeric(body: str, fmt: str, notes: list[str]) -> dict:
         raise _Skip("no numeric answer")
     if not any(a["weight"] >= 100 for a in answers):
         raise _Skip("no numeric answer is worth 100%")
-    if len(answers) == 1 and answers[0]["weight"] == 100:
-        only = answers[0]
-        if "range" in only:
-            return {"type": "numeric", "range": only["range"]}
-        spec = {"answer": only["value"]}
-        if only["tolerance"]:
-            spec["tolerance"] = only["tolerance"]
-        return {"type": "numeric", **spec}
-    return {"type": "numeric", "answers": answers}
+    return {"type": "numeric", **numeric_fields(answers)}
 
 
 def _true_false(body: str, fmt: str, notes: list[str]) -> dict:
@@ -324,20 +316,41 @@ def _matching(body: str, fmt: str) -> dict:
             pairs.append({"left": left, "right": right})
         else:
             distractors.append(right)
-    if not 2 <= len(pairs) <= MAX_OPTIONS:
-        raise _Skip(f"{len(pairs)} pairs (the contract allows 2..{MAX_OPTIONS})")
-    if len(distractors) > MAX_OPTIONS:
-        raise _Skip(f"{len(distractors)} distractors (the contract allows up to {MAX_OPTIONS})")
-    for side in ("left", "right"):
-        if len({p[side] for p in pairs}) < len(pairs):
-            raise _Skip(f"duplicate {side} texts in matching pairs")
-    rights = {p["right"] for p in pairs}
-    if len(set(distractors)) < len(distractors) or rights & set(distractors):
-        raise _Skip("a distractor repeats a right text")
+    if problem := matching_problem(pairs, distractors):
+        raise _Skip(problem)
     question: dict = {"type": "matching", "pairs": pairs}
     if distractors:
         question["distractors"] = distractors
     return question
+
+
+def matching_problem(pairs: list[dict], distractors: list[str]) -> str | None:
+    """Why pairs and distractors cannot make a matching question of the contract (or None)."""
+    if not 2 <= len(pairs) <= MAX_OPTIONS:
+        return f"{len(pairs)} pairs (the contract allows 2..{MAX_OPTIONS})"
+    if len(distractors) > MAX_OPTIONS:
+        return f"{len(distractors)} distractors (the contract allows up to {MAX_OPTIONS})"
+    for side in ("left", "right"):
+        if len({p[side] for p in pairs}) < len(pairs):
+            return f"duplicate {side} texts in matching pairs"
+    rights = {p["right"] for p in pairs}
+    if len(set(distractors)) < len(distractors) or rights & set(distractors):
+        return "a distractor repeats a right text"
+    return None
+
+
+def numeric_fields(answers: list[dict]) -> dict:
+    """Numeric question fields from weighted answers ({value, tolerance} or {range}, weight):
+    one full-credit answer is written plainly, several as `answers`."""
+    if len(answers) == 1 and answers[0]["weight"] == 100:
+        only = answers[0]
+        if "range" in only:
+            return {"range": only["range"]}
+        fields = {"answer": only["value"]}
+        if only.get("tolerance"):
+            fields["tolerance"] = only["tolerance"]
+        return fields
+    return {"answers": answers}
 
 
 def _answer_block(body: str, fmt: str, notes: list[str]) -> dict:
