@@ -3,6 +3,7 @@ trainers' upload page, and the content check of the quiz YAML they produce (no F
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,9 @@ def guess_format(filename: str, raw: bytes) -> str:
     head = raw[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"<?xml", b"<quiz")):
         return "moodle-xml"
+    # A .txt file is GIFT (Moodle exports GIFT as .txt) unless it reads like Aiken.
+    if re.search(rb"^ANSWER\s*:\s*[A-Z]\s*$", raw, re.MULTILINE) and b"{" not in raw:
+        return "aiken"
     return "gift"
 
 
@@ -93,3 +97,30 @@ def content_check(quiz_id: str, document: str) -> list[str]:
         (root / "quizzes").mkdir()
         (root / "quizzes" / f"{quiz_id}.yml").write_text(document, encoding="utf-8")
         return [str(problem) for problem in load_content(root).problems]
+
+
+@dataclass(frozen=True)
+class BankPreview:
+    """What importing a bank would give: the import itself, the quiz YAML and its check."""
+
+    bank: BankImport
+    quiz_id: str
+    document: str
+    problems: list[str]
+
+    @property
+    def format_name(self) -> str:
+        """The format's readable name."""
+        return FORMATS[self.bank.format]
+
+
+def preview_bank(
+    raw: bytes, fmt: str, quiz_id: str, title: str | None = None, *, limit: int = MAX_BANK_BYTES
+) -> BankPreview:
+    """Import a bank without storing anything (images are noted as skipped) and check the
+    quiz it makes; raises BankFileError for a file that cannot be read."""
+    bank = read_bank(raw, fmt, limit=limit)
+    if not bank.questions:
+        return BankPreview(bank, quiz_id, "", ["no question in the file could be converted"])
+    document = quiz_document(quiz_id, title, bank.questions)
+    return BankPreview(bank, quiz_id, document, content_check(quiz_id, document))
