@@ -47,6 +47,13 @@ def _out_option(func):
     )(func)
 
 
+def _located(file: Path, where: str) -> str:
+    """`FILE:LINE` for a line ("line 12"), `FILE: "name"` for a Moodle question name."""
+    if where.startswith("line "):
+        return f"{file}:{where.removeprefix('line ')}"
+    return f"{file}: {where}"
+
+
 def _import_bank(file: Path, fmt: str, quiz_id: str, title: str | None, out: Path | None):
     """Convert a bank file to quiz YAML: skipped questions and notes on stderr, exit 1 if the
     file cannot be read or nothing converts; images go beside --out."""
@@ -66,11 +73,9 @@ def _import_bank(file: Path, fmt: str, quiz_id: str, title: str | None, out: Pat
         click.echo(f"Error: {file}: {exc}", err=True)
         sys.exit(1)
     for where, reason in bank.skipped:
-        separator = ":" if where.startswith("line ") else ": "
-        where = where.removeprefix("line ") if where.startswith("line ") else where
-        click.echo(f"{file}{separator}{where}: skipped: {reason}", err=True)
+        click.echo(f"{_located(file, where)}: skipped: {reason}", err=True)
     for where, note in bank.notes:
-        click.echo(f"{file}: {where}: note: {note}", err=True)
+        click.echo(f"{_located(file, where)}: note: {note}", err=True)
     if not bank.questions:
         click.echo(f"Error: no question in {file} could be converted.", err=True)
         sys.exit(1)

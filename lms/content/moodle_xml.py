@@ -572,6 +572,8 @@ def _write_question(quiz: ElementTree.Element, question: dict) -> bool:
         _sub(element, "selecttype", "ALL")
         _sub(element, "selectcount", "0")
         _sub(element, "gradingtype", "ABSOLUTE_POSITION")
+        _sub(element, "showgrading", "SHOW")
+        _sub(element, "numberingstyle", "none")
         for position, item in enumerate(question["items"], start=1):
             _answer(element, position, item, feedback=False)
     quiz.append(element)
