@@ -69,11 +69,11 @@ def test_moodle_xml_import_export_import_gives_the_same_questions(runner, conten
 
 
 def test_export_moodle_xml_of_a_shipped_quiz_and_an_unknown_one(runner):
-    from lms.catalog import catalog
+    from lms.catalog import current_catalog
 
     exported = invoke(runner, "export-moodle-xml", "architecture-quiz")
     assert exported.exit_code == 0
-    quiz = catalog().quizzes["architecture-quiz"]
+    quiz = current_catalog().quizzes["architecture-quiz"]
     parsed = parse_moodle_xml(exported.stdout.encode())
     patterned = [q.id for q in quiz.questions if getattr(q, "pattern", None)]
     assert patterned  # a regular expression has no Moodle form: listed, not written
