@@ -225,6 +225,9 @@ def _multichoice(question: ElementTree.Element, read: _Reader, notes: list[str])
     kind = "single" if single and sum(full) == 1 else "multiple"
     if single and not any(full):
         raise _Skip("no option is worth 100%")
+    if single and kind == "multiple":
+        read.note("one answer among several full-credit ones was enough in Moodle; here it is "
+                  "a multiple-answer question, graded with the options' weights")  # fmt: skip
     weighted = kind == "multiple" or any(0 < f < 100 or f < 0 for f in fractions)
     options = []
     for index, (answer, text, fraction) in enumerate(zip(answers, texts, fractions, strict=True)):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lms.assessment.questions import grade
 from lms.assessment.rules import option_weights
 from lms.content.bank_files import BankFileError
 from lms.content.gift import parse_gift, to_quiz_yaml
@@ -217,3 +218,20 @@ def test_export_lists_what_it_cannot_write():
     pattern = {"id": "p", "type": "short", "topic": "t", "prompt": "x", "explanation": "e",
                "pattern": r"^sev-?\s*2$"}  # fmt: skip
     assert dump_moodle_xml([pattern])[1] == ["p"]
+
+
+def test_a_single_choice_with_several_full_credit_answers_keeps_its_grading():
+    xml = wrap(
+        '<question type="multichoice"><name><text>Two right</text></name>'
+        '<questiontext format="html"><text>Pick</text></questiontext><single>true</single>'
+        '<answer fraction="100"><text>a</text></answer>'
+        '<answer fraction="100"><text>b</text></answer>'
+        '<answer fraction="0"><text>c</text></answer></question>'
+    )
+    result = parse_moodle_xml(xml)
+    question = result.questions[0]
+    assert question["type"] == "multiple"
+    assert [o["weight"] for o in question["options"]] == [100, 100, 0]
+    assert "multiple-answer question" in result.notes[0][1]
+    assert "partial" in to_quiz_yaml("q", "Q", result.questions)
+    assert grade(question, ["a"], "partial").score == 1.0
