@@ -12,13 +12,14 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from lms.content.bank_files import BankFileError
+from lms.content.bank_files import MAX_BANK_BYTES, BankFileError
 from lms.content.banks import FORMATS, content_check, guess_format, preview_bank, valid_quiz_id
 from lms.permissions import require
 
 banks_bp = Blueprint("banks", __name__, url_prefix="/question-banks")
 
-UPLOAD_LIMIT = 2 * 1024 * 1024  # the app's MAX_CONTENT_LENGTH caps the whole request too
+UPLOAD_LIMIT = MAX_BANK_BYTES  # as on the command line; MAX_CONTENT_LENGTH caps the request
+LIMIT_MIB = UPLOAD_LIMIT // 1048576
 FORMAT_CHOICES = [
     SelectChoice(value, label)
     for value, label in [("auto", "Guess from the file"), *FORMATS.items()]
@@ -40,9 +41,13 @@ class BankUploadForm(FlaskForm):
             FileAllowed(
                 ["gift", "txt", "xml", "aiken"], "Upload a .gift, .txt, .xml or .aiken file."
             ),
-            FileSize(UPLOAD_LIMIT, message="The file is over 2 MiB: split the bank."),
+            FileSize(
+                UPLOAD_LIMIT,
+                message=f"The file is over {LIMIT_MIB} MiB: split the bank.",
+            ),
         ],
-        description="GIFT (.gift or .txt), Moodle XML (.xml) or Aiken (.txt), at most 2 MiB.",
+        description=f"GIFT (.gift or .txt), Moodle XML (.xml) or Aiken (.txt), at most "
+        f"{LIMIT_MIB} MiB.",
     )
     format = SelectField("Format", choices=FORMAT_CHOICES, default="auto")
     quiz_id = StringField(

@@ -141,32 +141,31 @@ def test_form_errors(client, trainer, fields, message):
     assert message in html and "Preview:" not in html
 
 
-BIG = b"Q?{T}\n\n" + b"/" * (2 * 1024 * 1024 + 10)
-
-
-def post_big(client):
-    """Post BIG as a ready-made multipart body (the test client would spool it to a file)."""
+def post_big(client, size: int):
+    """Post a GIFT file of `size` bytes as a ready-made multipart body (the test client
+    would spool it to a temporary file it never closes)."""
     boundary = "bank-boundary"
+    content = b"Q?{T}\n\n" + b"/" * size
     body = (
         (
             f'--{boundary}\r\nContent-Disposition: form-data; name="quiz_id"\r\n\r\nbig\r\n'
             f'--{boundary}\r\nContent-Disposition: form-data; name="bank"; '
             'filename="big.gift"\r\nContent-Type: application/octet-stream\r\n\r\n'
         ).encode()
-        + BIG
+        + content
         + f"\r\n--{boundary}--\r\n".encode()
     )
     return client.post(URL, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
+@pytest.mark.parametrize("app_config", [{"UPLOAD_MAX_SUBMISSION_MB": 1}], indirect=True)
 def test_a_request_over_the_apps_limit_is_refused(client, trainer):
-    assert post_big(client).status_code == 413
+    assert post_big(client, 2 * 1024 * 1024 + 10).status_code == 413
 
 
-@pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 8 * 1024 * 1024}], indirect=True)
 def test_a_file_over_the_pages_limit_is_refused(client, trainer):
-    html = post_big(client).get_data(as_text=True)
-    assert "The file is over 2 MiB: split the bank." in html and "Preview:" not in html
+    html = post_big(client, 16 * 1024 * 1024 + 10).get_data(as_text=True)
+    assert "The file is over 16 MiB: split the bank." in html and "Preview:" not in html
 
 
 def test_download_refuses_a_document_that_fails_the_check(client, trainer):
