@@ -363,6 +363,11 @@ class Numeric(QuestionType):
         return [_numeric_spec(question, unit)]
 
 
+def _spaced(text: str) -> str:
+    """NFKC-normalize and collapse whitespace, keeping capitals."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
 @_register
 class ShortText(QuestionType):
     """A short text: one of the accepted answers (optionally weighted) or a pattern match."""
@@ -390,16 +395,18 @@ class ShortText(QuestionType):
     def grade(cls, question: dict, response: Any, scoring: str) -> Grade:
         if not is_text(response) or not response.strip():
             return ZERO
-        given = normalize_text(response)
+        exact_case = bool(question.get("case_sensitive"))
+        normal = _spaced if exact_case else normalize_text
+        given = normal(response)
         best = 0.0
         for item in question.get("accepted") or []:
             text, weight = (item, 100) if isinstance(item, str) else (item["text"], item["weight"])
-            if normalize_text(text) == given:
+            if normal(text) == given:
                 best = max(best, float(weight))
         pattern = question.get("pattern")
         if pattern:
-            spaced = " ".join(unicodedata.normalize("NFKC", response).split())
-            if re.fullmatch(pattern, spaced, re.IGNORECASE):
+            flags = 0 if exact_case else re.IGNORECASE
+            if re.fullmatch(pattern, _spaced(response), flags):
                 best = 100.0
         score = clamp(best / 100)
         return Grade(score, score >= 1.0)
@@ -415,6 +422,8 @@ class ShortText(QuestionType):
                 lines.append(item["text"] + ("" if weight >= 100 else f" ({weight:g}%)"))
         if question.get("pattern"):
             lines.append(f"any answer matching the pattern {question['pattern']}")
+        if question.get("case_sensitive"):
+            lines.append("(capitals must match)")
         return lines
 
 

@@ -161,6 +161,7 @@ class ShortQuestion(_Question):
     type: Literal["short"]
     accepted: list[Text | WeightedText] = []
     pattern: Regex | None = None
+    case_sensitive: bool = False  # Moodle's usecase: capitals must match
 
     @model_validator(mode="after")
     def _has_answer(self) -> Self:
