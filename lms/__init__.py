@@ -97,6 +97,7 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import admin_bp, auth_bp, people_bp
+    from lms.assessment.banks import banks_bp
     from lms.assessment.views import assessment_bp
     from lms.certification.views import certification_bp
     from lms.core.views import core_bp
@@ -110,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (
         core_bp, auth_bp, admin_bp, roster_bp, people_bp, library_bp, labs_bp, learning_bp,
         onboarding_bp, assessment_bp, practice_bp, certification_bp, notifications_bp,
+        banks_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -67,6 +67,7 @@ RULES: dict[str, Callable[[User, User | None], bool]] = {
     "review_labs": _is_staff,
     "issue_certificates": _is_staff,
     "view_reports": _is_staff,
+    "import_questions": _is_staff,
     "view_mentees": _is_mentor_or_staff,
     "view_learner": _oversees,
     "view_attempt": _takes_or_trains,

@@ -363,6 +363,11 @@ class Numeric(QuestionType):
         return [_numeric_spec(question, unit)]
 
 
+def _spaced(text: str) -> str:
+    """NFKC-normalize and collapse whitespace, keeping capitals."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
 @_register
 class ShortText(QuestionType):
     """A short text: one of the accepted answers (optionally weighted) or a pattern match."""
@@ -390,16 +395,18 @@ class ShortText(QuestionType):
     def grade(cls, question: dict, response: Any, scoring: str) -> Grade:
         if not is_text(response) or not response.strip():
             return ZERO
-        given = normalize_text(response)
+        exact_case = bool(question.get("case_sensitive"))
+        normal = _spaced if exact_case else normalize_text
+        given = normal(response)
         best = 0.0
         for item in question.get("accepted") or []:
             text, weight = (item, 100) if isinstance(item, str) else (item["text"], item["weight"])
-            if normalize_text(text) == given:
+            if normal(text) == given:
                 best = max(best, float(weight))
         pattern = question.get("pattern")
         if pattern:
-            spaced = " ".join(unicodedata.normalize("NFKC", response).split())
-            if re.fullmatch(pattern, spaced, re.IGNORECASE):
+            flags = 0 if exact_case else re.IGNORECASE
+            if re.fullmatch(pattern, _spaced(response), flags):
                 best = 100.0
         score = clamp(best / 100)
         return Grade(score, score >= 1.0)
@@ -415,12 +422,15 @@ class ShortText(QuestionType):
                 lines.append(item["text"] + ("" if weight >= 100 else f" ({weight:g}%)"))
         if question.get("pattern"):
             lines.append(f"any answer matching the pattern {question['pattern']}")
+        if question.get("case_sensitive"):
+            lines.append("(capitals must match)")
         return lines
 
 
 @_register
 class Matching(QuestionType):
-    """Match each left text to a right text; the right texts are served shuffled."""
+    """Match each left text to a right text; the right texts are served shuffled, with the
+    distractors (right texts that match nothing, always wrong) among them."""
 
     name = "matching"
     model = schema.MatchingQuestion
@@ -430,9 +440,9 @@ class Matching(QuestionType):
     def display_order(cls, question: dict, seed: int, shuffle: bool) -> list[str]:
         # Always shuffled: the authored order would line each right text up with its left.
         authored = [p["right"] for p in question["pairs"]]
-        rights = authored[:]
+        rights = authored + list(question.get("distractors") or ())
         random.Random(f"{seed}:{question['id']}").shuffle(rights)
-        if len(rights) >= 2 and rights == authored:
+        if len(rights) >= 2 and rights[: len(authored)] == authored:
             rights = rights[1:] + rights[:1]
         return rights
 
@@ -462,7 +472,7 @@ class Matching(QuestionType):
         if response is None:
             return None
         lefts = {p["left"] for p in question["pairs"]}
-        served = set(order) or {p["right"] for p in question["pairs"]}
+        served = set(order) or cls._choices(question)
         if isinstance(response, dict) and all(
             k in lefts and isinstance(v, str) and v in served for k, v in response.items()
         ):
@@ -472,7 +482,7 @@ class Matching(QuestionType):
     @classmethod
     def grade(cls, question: dict, response: Any, scoring: str) -> Grade:
         pairs = {p["left"]: p["right"] for p in question["pairs"]}
-        rights = set(pairs.values())
+        rights = cls._choices(question)  # a distractor chosen is wrong, not malformed
         if (
             not isinstance(response, dict)
             or not 0 < len(response) <= len(pairs)
@@ -495,7 +505,14 @@ class Matching(QuestionType):
 
     @classmethod
     def describe_key(cls, question: dict) -> list[str]:
-        return [f"{p['left']} → {p['right']}" for p in question["pairs"]]
+        return [f"{p['left']} → {p['right']}" for p in question["pairs"]] + [
+            f"Matches nothing: {text}" for text in question.get("distractors") or ()
+        ]
+
+    @staticmethod
+    def _choices(question: dict) -> set[str]:
+        """Every right-hand choice: the pairs' right texts and the distractors."""
+        return {p["right"] for p in question["pairs"]} | set(question.get("distractors") or ())
 
 
 @_register
@@ -595,7 +612,8 @@ def grade(question: dict, response: Any, scoring: str = "all_or_nothing") -> Gra
 
 
 def option_order(question: dict, seed: int, shuffle: bool) -> list[str]:
-    """Display order: option ids (single/multiple), right texts (matching) or items (ordering).
+    """Display order: option ids (single/multiple), right texts and distractors (matching) or
+    items (ordering).
 
     Matching and ordering are always shuffled (their authored order would give the answer
     away): the right texts of a matching question are never shown in the order of their left

@@ -1,10 +1,14 @@
 """GIFT (Moodle's quiz text format) import and export for the quiz format of the contract.
 
-Import produces question dicts shaped like the quiz YAML (`questions:` entries). What the
-contract cannot hold (essays, descriptions, matching distractors, ...) is skipped and listed
-with its line number. Per-answer feedback has no place in the contract, so it is appended to
-the explanation. Two extensions of the contract are produced: numeric `answers` (several
-weighted answers) and short `accepted` entries written as `{text, weight}`.
+Import follows what Moodle's own GIFT importer accepts: question types are told apart the
+way Moodle tells them (`#` numeric, `~` choice, `=` with `->` matching, T/TRUE/F/FALSE, else
+short answer, so `{One}` is a short answer), format markers (`[html]`, `[moodle]`, `[plain]`,
+`[markdown]`) are read on the question text, on each answer and on each feedback, and
+`// [id:...]` comments give the question id. It produces question dicts shaped like the quiz
+YAML (`questions:` entries). What the contract cannot hold (essays, descriptions, ...) is
+skipped and listed with its line number. Per-answer feedback has no place in the contract,
+so it is appended to the explanation. Two extensions of the contract are produced: numeric
+`answers` (several weighted answers) and short `accepted` entries written as `{text, weight}`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from lms.content.html_markdown import html_to_markdown, html_to_text
+
 NO_EXPLANATION = "No explanation was given in the imported file."
 BLANK = "_____"
 MAX_OPTIONS = 8
@@ -24,9 +30,11 @@ _ESCAPABLE = "~=#{}:\\"
 # structural characters left in the text are all unescaped ones.
 _HIDE = {c: chr(0xE000 + i) for i, c in enumerate(_ESCAPABLE)}
 _SHOW = str.maketrans({v: k for k, v in _HIDE.items()})
-_FORMAT_TAG = re.compile(r"^\s*\[(markdown|html|plain|moodle)\]", re.IGNORECASE)
+_FORMAT_TAG = re.compile(r"^\[(markdown|html|plain|moodle)\]")
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+_ID_COMMENT = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f])+)\]")
+_CATCH_ALL = "*"
 
 
 class _Skip(Exception):
@@ -43,10 +51,10 @@ class GiftResult:
 
 @dataclass
 class _Answer:
-    mark: str  # "=" or "~"
-    text: str
+    mark: str  # "=" (right) or "~" (wrong, unless weighted)
+    text: str  # escapes still hidden, format marker still on
     weight: float | None
-    feedback: str
+    feedback: str  # escapes still hidden, format marker still on
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -83,6 +91,15 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+def unique_id(base: str, seen: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`, ... whichever is not in `seen` yet (then added to it)."""
+    qid, n = base, 2
+    while qid in seen:
+        qid, n = f"{base}-{n}", n + 1
+    seen.add(qid)
+    return qid
+
+
 def _number(text: str) -> int | float:
     try:
         value = float(_show(text))
@@ -97,21 +114,43 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
 
 
-def _html_to_text(text: str) -> str:
-    text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
-    text = re.sub(r"</p>\s*<p[^>]*>", "\n\n", text, flags=re.IGNORECASE)
-    return re.sub(r"</?p[^>]*>", "", text, flags=re.IGNORECASE)
+def _formatted(raw: str, default: str) -> tuple[str, str]:
+    """Split a leading format marker off a (hidden-escape) text: (text, format)."""
+    raw = raw.strip()
+    if tag := _FORMAT_TAG.match(raw):
+        return raw[tag.end() :], tag.group(1)
+    return raw, default
 
 
-def _blocks(text: str) -> list[list[tuple[int, str]]]:
-    """Split into blocks of (line number, line) at blank lines, dropping // comment lines."""
-    blocks: list[list[tuple[int, str]]] = [[]]
+def _markdown(raw: str, default: str) -> str:
+    """Question text or feedback as Markdown: HTML is sanitized and converted."""
+    text, kind = _formatted(raw, default)
+    return html_to_markdown(_show(text)) if kind == "html" else _show(text)
+
+
+def _plain(raw: str, default: str) -> str:
+    """An option, matching side or accepted answer as plain text (HTML tags dropped)."""
+    text, kind = _formatted(raw, default)
+    return html_to_text(_show(text)) if kind == "html" else _show(text)
+
+
+def _blocks(text: str) -> list[tuple[list[tuple[int, str]], list[str]]]:
+    """Split at blank lines into (lines with their numbers, // comment lines) per block."""
+    blocks: list[tuple[list[tuple[int, str]], list[str]]] = [([], [])]
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
-            blocks.append([])
-        elif not line.lstrip().startswith("//"):
-            blocks[-1].append((number, line))
-    return [block for block in blocks if block]
+            blocks.append(([], []))
+        elif line.lstrip().startswith("//"):
+            blocks[-1][1].append(line)
+        else:
+            blocks[-1][0].append((number, line))
+    return [block for block in blocks if block[0]]
+
+
+def _id_number(comments: list[str]) -> str:
+    """The `[id:...]` a Moodle export writes in a question's comment ('' if none)."""
+    found = _ID_COMMENT.search("\n".join(comments))
+    return found.group(1).replace("\\]", "]").strip() if found else ""
 
 
 def _category(line: str) -> str | None:
@@ -126,36 +165,42 @@ def _category(line: str) -> str | None:
 # --- parsing -----------------------------------------------------------------------------------
 
 
-def _split_answers(body: str, marks: str) -> list[_Answer]:
-    """Split an answer block into answers starting with one of `marks`."""
-    pieces = re.split(f"([{re.escape(marks)}])", body)
-    if pieces[0].strip():
-        raise _Skip(f"text before the first answer: {_show(pieces[0])!r}")
-    answers = []
-    for mark, chunk in zip(pieces[1::2], pieces[2::2], strict=True):
-        chunk = chunk.strip()
-        weight = None
-        if found := _WEIGHT.match(chunk):
-            weight = _number(found.group(1))
-            chunk = chunk[found.end() :]
-        text, _, feedback = chunk.partition("#")
-        answers.append(_Answer(mark, text, weight, _show(feedback)))
-    return answers
+def _pieces(body: str, marks: str) -> list[tuple[str, str]]:
+    """Split an answer block at the marks; text before the first mark is an answer of its own
+    (as in Moodle), an empty one is dropped. Returns (mark, text) pairs; mark "" for that one."""
+    parts = re.split(f"([{re.escape(marks)}])", body)
+    pieces = [("", parts[0])] if parts[0].strip() else []
+    pieces += list(zip(parts[1::2], parts[2::2], strict=True))
+    return pieces
+
+
+def _answer(mark: str, chunk: str, *, weighted: bool = True) -> _Answer:
+    chunk = chunk.strip()
+    weight = None
+    if weighted and (found := _WEIGHT.match(chunk)):
+        weight = _number(found.group(1))
+        chunk = chunk[found.end() :]
+    text, _, feedback = chunk.partition("#")
+    return _Answer(mark, text, weight, feedback)
 
 
 def _option_feedback(label: str, feedback: str) -> str:
     return f'Option "{label}": {feedback}'
 
 
-def _choice(answers: list[_Answer], notes: list[str]) -> dict:
+def _choice(body: str, fmt: str, notes: list[str]) -> dict:
+    answers = []
+    for mark, chunk in _pieces(body, "=~"):
+        # Moodle reads no weight after "=": the answer is simply right.
+        answers.append(_answer(mark or "~", chunk, weighted=mark != "="))
     if not 2 <= len(answers) <= MAX_OPTIONS:
         raise _Skip(f"{len(answers)} options (the contract allows 2..{MAX_OPTIONS})")
     weighted = any(a.weight is not None for a in answers)
     n_right = sum(1 for a in answers if a.mark == "=")
-    kind = "multiple" if weighted or n_right > 1 else "single"
+    kind = "single" if n_right == 1 else "multiple"
     options = []
     for index, answer in enumerate(answers):
-        text = _show(answer.text)
+        text = _plain(answer.text, fmt)
         if not text:
             raise _Skip("an option has no text")
         option: dict = {"id": chr(ord("a") + index), "text": text}
@@ -164,15 +209,15 @@ def _choice(answers: list[_Answer], notes: list[str]) -> dict:
                 answer.weight if answer.weight is not None else (100 if answer.mark == "=" else 0)
             )
             if not -100 <= weight <= 100:
-                raise _Skip(f"weight {weight} outside -100..100")
-            if weight > 0:
+                raise _Skip(f"weight {_fmt(weight)} outside -100..100")
+            if answer.mark == "=" or (kind == "multiple" and weight > 0):
                 option["correct"] = True
             option["weight"] = weight
         elif answer.mark == "=":
             option["correct"] = True
         options.append(option)
-        if answer.feedback:
-            notes.append(_option_feedback(text, answer.feedback))
+        if feedback := _markdown(answer.feedback, fmt):
+            notes.append(_option_feedback(text, feedback))
     if not any(o.get("correct") for o in options):
         raise _Skip("no correct option")
     return {"type": kind, "options": options}
@@ -180,130 +225,175 @@ def _choice(answers: list[_Answer], notes: list[str]) -> dict:
 
 def _numeric_spec(text: str) -> dict:
     text = _show(text)
-    if ".." in text:
+    if text.find("..") > 0:
         low, high = (_number(t) for t in text.split("..", 1))
         if low > high:
             raise _Skip(f"empty numeric range {text!r}")
         return {"range": [low, high]}
-    value, _, tolerance = text.partition(":")
+    value, colon, tolerance = text.partition(":")
+    if colon and not value.strip():
+        raise ValueError(text)
     tol = _number(tolerance) if tolerance.strip() else 0
     if tol < 0:
         raise _Skip("negative tolerance")
     return {"answer": _number(value), "tolerance": tol}
 
 
-def _numeric(body: str, notes: list[str]) -> dict:
-    body = body[1:]
+def _numeric(body: str, fmt: str, notes: list[str]) -> dict:
+    body = body.strip()[1:]
+    body, tilde, wrong = body.partition("~")
+    answers: list[dict] = []
     try:
-        if "=" not in body:
-            text, _, feedback = body.partition("#")
-            spec = _numeric_spec(text)
-            if feedback.strip():
-                notes.append(_option_feedback(_show(text), _show(feedback)))
-            if not spec.get("tolerance"):
-                spec.pop("tolerance", None)
-            return {"type": "numeric", **spec}
-        answers = []
-        for answer in _split_answers(body, "="):
-            spec = _numeric_spec(answer.text)
+        for mark, chunk in _pieces(body, "="):
+            answer = _answer(mark, chunk)
+            label = _show(answer.text)
             weight = 100 if answer.weight is None else answer.weight
+            feedback = _markdown(answer.feedback, fmt)
+            if label == _CATCH_ALL:
+                if weight > 0:
+                    raise _Skip("a numeric catch-all answer (*) that earns credit")
+                if feedback:
+                    notes.append(f"Any other answer: {feedback}")
+                continue
+            spec = _numeric_spec(answer.text)
             if "answer" in spec:
                 spec = {"value": spec["answer"], "tolerance": spec["tolerance"]}
             answers.append({**spec, "weight": weight})
-            if answer.feedback:
-                notes.append(_option_feedback(_show(answer.text), answer.feedback))
+            if feedback:
+                notes.append(_option_feedback(label, feedback))
     except ValueError as exc:
         raise _Skip(f"not a number: {_show(str(exc))!r}") from None
+    if tilde and (feedback := _markdown(wrong.partition("#")[2], fmt)):
+        notes.append(f"Any other answer: {feedback}")
+    if not answers:
+        raise _Skip("no numeric answer")
     if not any(a["weight"] >= 100 for a in answers):
         raise _Skip("no numeric answer is worth 100%")
-    return {"type": "numeric", "answers": answers}
+    return {"type": "numeric", **numeric_fields(answers)}
 
 
-def _true_false(body: str, notes: list[str]) -> dict:
-    value, *feedback = body.split("#")
-    answer = _TRUE_FALSE[value.strip().upper()]
+def _true_false(body: str, fmt: str, notes: list[str]) -> dict:
+    value, *feedback = body.split("#", 2)
+    answer = _TRUE_FALSE[value.strip()]
     # GIFT: the first feedback is for a wrong answer, the second for a right one.
     for given, text in zip((not answer, answer), feedback, strict=False):
-        if _show(text):
-            notes.append(_option_feedback("True" if given else "False", _show(text)))
+        if text := _markdown(text, fmt):
+            notes.append(_option_feedback("True" if given else "False", text))
     return {"type": "true_false", "answer": answer}
 
 
-def _short(answers: list[_Answer], notes: list[str]) -> dict:
+def _short(body: str, fmt: str, notes: list[str]) -> dict:
+    answers = [_answer(mark, chunk) for mark, chunk in _pieces(body, "=")]
+    if not answers:
+        raise _Skip("no accepted answer")
     weighted = any(a.weight is not None for a in answers)
     accepted: list = []
     for answer in answers:
-        text = _show(answer.text)
+        text = _plain(answer.text, fmt)
         if not text:
             raise _Skip("an accepted answer is empty")
         weight = 100 if answer.weight is None else answer.weight
+        if not -100 <= weight <= 100:
+            raise _Skip(f"weight {_fmt(weight)} outside -100..100")
         accepted.append({"text": text, "weight": weight} if weighted else text)
-        if answer.feedback:
-            notes.append(_option_feedback(text, answer.feedback))
+        if feedback := _markdown(answer.feedback, fmt):
+            notes.append(_option_feedback(text, feedback))
     return {"type": "short", "accepted": accepted}
 
 
-def _matching(answers: list[_Answer]) -> dict:
-    pairs = []
-    for answer in answers:
-        left, arrow, right = answer.text.partition("->")
-        if not arrow or not _show(right):
-            raise _Skip("a matching answer lacks '-> right'")
-        if not _show(left):
-            raise _Skip("matching distractors (empty left side) are not supported")
-        pairs.append({"left": _show(left), "right": _show(right)})
+def _matching(body: str, fmt: str) -> dict:
+    pairs, distractors = [], []
+    for _, chunk in _pieces(body, "="):
+        left, arrow, right = chunk.partition("->")
+        if not arrow:
+            raise _Skip("a matching answer lacks '->'")
+        # As in Moodle, the right side is plain text with no feedback or format marker.
+        right = _show(right)
+        if not right:
+            raise _Skip("a matching answer has an empty right side")
+        left = _plain(left, fmt)
+        if left:
+            pairs.append({"left": left, "right": right})
+        else:
+            distractors.append(right)
+    if problem := matching_problem(pairs, distractors):
+        raise _Skip(problem)
+    question: dict = {"type": "matching", "pairs": pairs}
+    if distractors:
+        question["distractors"] = distractors
+    return question
+
+
+def matching_problem(pairs: list[dict], distractors: list[str]) -> str | None:
+    """Why pairs and distractors cannot make a matching question of the contract (or None)."""
     if not 2 <= len(pairs) <= MAX_OPTIONS:
-        raise _Skip(f"{len(pairs)} pairs (the contract allows 2..{MAX_OPTIONS})")
+        return f"{len(pairs)} pairs (the contract allows 2..{MAX_OPTIONS})"
+    if len(distractors) > MAX_OPTIONS:
+        return f"{len(distractors)} distractors (the contract allows up to {MAX_OPTIONS})"
     for side in ("left", "right"):
         if len({p[side] for p in pairs}) < len(pairs):
-            raise _Skip(f"duplicate {side} texts in matching pairs")
-    return {"type": "matching", "pairs": pairs}
+            return f"duplicate {side} texts in matching pairs"
+    rights = {p["right"] for p in pairs}
+    if len(set(distractors)) < len(distractors) or rights & set(distractors):
+        return "a distractor repeats a right text"
+    return None
 
 
-def _answer_block(body: str, notes: list[str]) -> dict:
+def numeric_fields(answers: list[dict]) -> dict:
+    """Numeric question fields from weighted answers ({value, tolerance} or {range}, weight):
+    one full-credit answer is written plainly, several as `answers`."""
+    if len(answers) == 1 and answers[0]["weight"] == 100:
+        only = answers[0]
+        if "range" in only:
+            return {"range": only["range"]}
+        fields = {"answer": only["value"]}
+        if only.get("tolerance"):
+            fields["tolerance"] = only["tolerance"]
+        return fields
+    return {"answers": answers}
+
+
+def _answer_block(body: str, fmt: str, notes: list[str]) -> dict:
+    """Tell the question type apart the way Moodle's importer does, then parse it."""
     stripped = body.strip()
     if not stripped:
         raise _Skip("essay question (empty answer block)")
     if stripped.startswith("#"):
-        return _numeric(stripped, notes)
-    if stripped.split("#")[0].strip().upper() in _TRUE_FALSE:
-        return _true_false(stripped, notes)
+        return _numeric(stripped, fmt, notes)
     if "~" in stripped:
-        return _choice(_split_answers(stripped, "=~"), notes)
-    if stripped.startswith("="):
-        answers = _split_answers(stripped, "=")
-        if any("->" in a.text for a in answers):
-            return _matching(answers)
-        return _short(answers, notes)
-    raise _Skip("unrecognised answer block")
+        return _choice(stripped, fmt, notes)
+    if "=" in stripped and "->" in stripped:
+        return _matching(stripped, fmt)
+    if stripped.split("#", 1)[0].strip() in _TRUE_FALSE:
+        return _true_false(stripped, fmt, notes)
+    return _short(stripped, fmt, notes)
 
 
 def _question(text: str, topic: str) -> tuple[str, dict]:
     """Parse one question (escapes already hidden); return (title, question dict)."""
     title = ""
-    if text.startswith("::") and "::" in text[2:]:
-        title, text = text[2:].split("::", 1)
-    tag = _FORMAT_TAG.match(text)
-    if tag:
-        text = text[tag.end() :]
-        if tag.group(1).lower() == "html":
-            text = _html_to_text(text)
-    start = text.find("{")
-    if start < 0:
+    if text.startswith("::"):
+        title, separator, rest = text[2:].partition("::")
+        text = rest.strip() if separator else title
+        title = title if separator else ""
+    start, end = text.find("{"), text.find("}")
+    if start < 0 and end < 0:
         raise _Skip("description (no answer block)")
-    end = text.find("}", start)
-    if end < 0 or "{" in text[start + 1 : end]:
+    if start < 0 or end < start or "{" in text[start + 1 : end]:
         raise _Skip("unbalanced braces")
     before, body, after = text[:start], text[start + 1 : end], text[end + 1 :]
-    if "{" in after or "}" in after or "}" in before:
+    if "{" in after or "}" in after:
         raise _Skip("more than one answer block")
-    body, _, general = body.partition("####")
+    body, _, general = body.rpartition("####") if "####" in body else (body, "", "")
+    prompt_raw = before + BLANK + after if after.strip() else before
+    prompt_raw, fmt = _formatted(prompt_raw, "moodle")
     notes: list[str] = []
-    fields = _answer_block(body, notes)
-    prompt = _show(before + BLANK + after) if after.strip() else _show(before)
+    fields = _answer_block(body, fmt, notes)
+    prompt = html_to_markdown(_show(prompt_raw)) if fmt == "html" else _show(prompt_raw)
     if not prompt:
         raise _Skip("empty question text")
-    explanation = "\n\n".join(filter(None, [_show(general), *notes])) or NO_EXPLANATION
+    general_text = _markdown(general, fmt)
+    explanation = "\n\n".join(filter(None, [general_text, *notes])) or NO_EXPLANATION
     question = {"id": "", "type": fields.pop("type"), "topic": topic, "prompt": prompt}
     return _show(title), {**question, **fields, "explanation": explanation}
 
@@ -312,8 +402,8 @@ def parse_gift(text: str, *, default_topic: str = "general") -> GiftResult:
     """Convert GIFT text to contract-shaped question dicts, listing what was skipped."""
     result = GiftResult()
     topic, seen = default_topic, set()
-    for block in _blocks(text.removeprefix("\ufeff")):
-        if block[0][1].strip().upper().startswith("$CATEGORY:"):
+    for block, comments in _blocks(text.removeprefix("\ufeff")):
+        if block[0][1].strip().startswith("$CATEGORY:"):
             topic = _category(block[0][1]) or default_topic
             block = block[1:]
             if not block:
@@ -325,12 +415,10 @@ def parse_gift(text: str, *, default_topic: str = "general") -> GiftResult:
         except _Skip as skip:
             result.skipped.append((line_number, str(skip)))
             continue
-        base = slugify(title) or f"q-{len(result.questions) + 1}"
-        qid, n = base, 2
-        while qid in seen:
-            qid, n = f"{base}-{n}", n + 1
-        seen.add(qid)
-        question["id"] = qid
+        id_number = _id_number(comments)
+        base = id_number if slugify(id_number) == id_number and id_number else ""
+        base = base or slugify(title) or f"q-{len(result.questions) + 1}"
+        question["id"] = unique_id(base, seen)
         result.questions.append(question)
     return result
 
@@ -359,6 +447,14 @@ def _dump_choice(question: dict) -> str:
         ]
         return " ".join(
             _weighted("~", round(w, 5), o["text"]) for o, w in zip(options, weights, strict=True)
+        )
+    if question["type"] == "single" and weighted:
+        # Moodle reads "=" as the one right answer and "~%w%" as partial credit beside it.
+        return " ".join(
+            _weighted("=", None, o["text"])
+            if o.get("correct")
+            else _weighted("~", o.get("weight") or None, o["text"])
+            for o in options
         )
     return " ".join(_weighted("=" if o.get("correct") else "~", None, o["text"]) for o in options)
 
@@ -395,8 +491,12 @@ def _dump_answers(question: dict) -> str | None:
     if kind == "matching":
         if any("->" in p["left"] + p["right"] for p in question["pairs"]):
             return None
+        distractors = question.get("distractors") or []
+        if any("->" in text for text in distractors):
+            return None
         return " ".join(
-            f"={_escape(p['left'])} -> {_escape(p['right'])}" for p in question["pairs"]
+            [f"={_escape(p['left'])} -> {_escape(p['right'])}" for p in question["pairs"]]
+            + [f"= -> {_escape(text)}" for text in distractors]
         )
     return None
 

@@ -22,6 +22,7 @@ NAV = [
     ("onboarding.team", "Team plans", "assign_tracks"),
     ("people.mentees", "People", "view_mentees"),
     ("assessment.report_index", "Reports", "view_reports"),
+    ("banks.import_bank", "Import questions", "import_questions"),
     ("admin.users", "Users", "view_roster"),
     ("roster.upload", "Roster import", "import_roster"),
     ("admin.audit_log", "Audit log", "view_audit_log"),

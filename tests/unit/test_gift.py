@@ -152,7 +152,7 @@ def test_escapes(questions):
 
 
 def test_format_tags_titles_ids_and_categories(questions):
-    assert questions["html-question"]["prompt"] == "First paragraph.\n\nSecond\nline."
+    assert questions["html-question"]["prompt"] == "First paragraph.\n\nSecond  \nline."
     assert questions["q-18"]["prompt"] == "Untitled question with no title."
     assert questions["lb-first-hop-2"]["prompt"] == "A duplicate title gets a unique id."
     topics = {q["topic"] for q in questions.values()}
@@ -176,10 +176,11 @@ def test_what_cannot_be_represented_is_skipped_and_the_rest_converts():
     assert [q["id"] for q in result.questions] == ["valid"]
     assert [line for line, _ in result.skipped] == [2, 4, 6, 8, 10, 14, 16, 18]
     reasons = dict(result.skipped)
-    assert "distractor" in reasons[2]
+    assert "1 pairs" in reasons[2]  # distractors alone do not make a matching question
     assert "unbalanced" in reasons[4]
     assert "not a number" in reasons[6] and "not a number" in reasons[8]
     assert "9 options" in reasons[10]
+    assert "lacks '->'" in reasons[18]
 
 
 def test_round_trip(parsed):

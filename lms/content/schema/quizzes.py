@@ -161,6 +161,7 @@ class ShortQuestion(_Question):
     type: Literal["short"]
     accepted: list[Text | WeightedText] = []
     pattern: Regex | None = None
+    case_sensitive: bool = False  # Moodle's usecase: capitals must match
 
     @model_validator(mode="after")
     def _has_answer(self) -> Self:
@@ -177,10 +178,12 @@ class Pair(Model):
 
 
 class MatchingQuestion(_Question):
-    """Match each left text to its right text."""
+    """Match each left text to its right text; `distractors` are extra right texts that match
+    nothing (offered among the choices, always wrong)."""
 
     type: Literal["matching"]
     pairs: list[Pair] = Field(min_length=2, max_length=8)
+    distractors: list[Text] = Field(default=[], max_length=8)
 
     @field_validator("pairs")
     @classmethod
@@ -188,6 +191,15 @@ class MatchingQuestion(_Question):
         unique(value, lambda pair: pair.left, "left text", "left")
         unique(value, lambda pair: pair.right, "right text", "right")
         return value
+
+    @model_validator(mode="after")
+    def _distractors_differ(self) -> Self:
+        seen = {pair.right for pair in self.pairs}
+        for index, text in enumerate(self.distractors):
+            if text in seen:
+                raise fail(f"distractor {text!r} repeats a right text", f"distractors.{index}")
+            seen.add(text)
+        return self
 
 
 class OrderingQuestion(_Question):
