@@ -59,6 +59,11 @@ def holder(make_user):
     return make_user("holder.private@example.com", name="Ada Lovelace", team="Secret Platform Team")
 
 
+def words(page: str) -> str:
+    """The page's text without its tags."""
+    return re.sub(r"<[^>]+>", "", page)
+
+
 # --- the public page ---------------------------------------------------------------------------
 
 
@@ -86,7 +91,7 @@ def test_an_expired_certificate_says_expired(client, holder, make_certificate):
     certificate = make_certificate(holder, issued_on=today() - timedelta(days=400))
     page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert ">Expired</p>" in page
-    assert f"expired on {certificate.expires_on.isoformat()}" in page
+    assert f"expired on {certificate.expires_on.isoformat()}" in words(page)
 
 
 def test_a_revoked_certificate_says_revoked_with_the_date_not_the_reason(
@@ -96,7 +101,7 @@ def test_a_revoked_certificate_says_revoked_with_the_date_not_the_reason(
     certificate = make_certificate(holder, trainer=trainer, revoked="Copied the exam answers")
     page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert ">Revoked</p>" in page
-    assert f"revoked on {today().isoformat()}" in page
+    assert f"revoked on {today().isoformat()}" in words(page)
     assert "Copied the exam answers" not in page
     assert "Tom Trainer" not in page
 
