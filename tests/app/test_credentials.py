@@ -142,6 +142,18 @@ def test_signed_in_people_still_find_their_evidence_queue_at_verify(client, make
     assert "Check a certificate" not in page
 
 
+def test_the_public_pages_are_labelled_and_landmarked(client, holder, make_certificate):
+    from tests.app.test_accessibility import check
+
+    certificate = make_certificate(holder)
+    for url in (
+        f"/verify/{certificate.code}",
+        "/verify/AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-A",
+        "/verify",
+    ):
+        check(client.get(url).get_data(as_text=True), url)
+
+
 def test_the_page_answers_json_when_asked(client, holder, make_certificate):
     certificate = make_certificate(holder)
     response = client.get(f"/verify/{certificate.code}", headers={"Accept": "application/json"})
