@@ -415,3 +415,11 @@ def test_verify_explains_a_file_that_is_not_a_credential(runner, tmp_path):
     path.write_text('{"hello": 1}')
     result = runner.invoke(args=["credentials", "verify", str(path)])
     assert result.exit_code == 1 and "no `jwt` field" in result.output
+
+
+def test_verify_says_when_the_issuer_has_no_keys(client, login, runner, holder, make_certificate,
+                                                 tmp_path, app):  # fmt: skip
+    path = download(client, login, holder, make_certificate(holder), tmp_path)
+    app.config["LMS_KEYS_DIR"] = str(tmp_path / "empty")
+    result = runner.invoke(args=["credentials", "verify", str(path)])
+    assert result.exit_code == 1 and "the issuer publishes no keys" in result.output
