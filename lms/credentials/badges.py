@@ -4,7 +4,7 @@ a certificate, the issuer Profile, and the VC-JWT that secures it.
 No Flask and no database: the service hands in plain data (`BadgeFacts`, `Issuer`) and
 keys. The JWT follows VC-JOSE-COSE: the payload is the credential itself (plus the
 registered claims `iss`, `jti`, `nbf`, `iat` and `exp`), the protected header names the
-algorithm (Ed25519, RFC 9864), the key id and `typ: vc+jwt`.
+algorithm (Ed25519, RFC 9864), the key id, the public key (`jwk`) and `typ: vc+jwt`.
 """
 
 from __future__ import annotations
@@ -144,7 +144,10 @@ def sign(unsigned: dict, key: SigningKey, now: datetime | None = None) -> str:
     }
     if "validUntil" in unsigned:
         claims["exp"] = _epoch(unsigned["validUntil"])
-    header = {"alg": ALGORITHM, "kid": key.kid, "typ": JWT_TYPE, "cty": "vc"}
+    # The public key rides along (`jwk`, as Open Badges 3.0 section 8.2 allows); verifiers
+    # must still find it under `kid` in the issuer's JWKS, as `decode` does.
+    public = {name: key.public_jwk()[name] for name in ("kty", "crv", "x")}
+    header = {"alg": ALGORITHM, "kid": key.kid, "typ": JWT_TYPE, "cty": "vc", "jwk": public}
     payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode()
     return jws.serialize_compact(header, payload, key.okp(), algorithms=[ALGORITHM])
 
@@ -168,6 +171,11 @@ def decode(token: str, published: KeySet) -> tuple[dict, dict]:
     known = {key.kid for key in published.keys}
     if kid not in known:
         raise BadSignature(f"signed by key {kid!r}, which is not in the issuer's JWKS")
+    carried = header.get("jwk")
+    if carried is not None:
+        listed = next(key for key in published.keys if key.kid == kid).as_dict(private=False)
+        if any(carried.get(name) != listed.get(name) for name in ("kty", "crv", "x")):
+            raise BadSignature(f"the header's key is not the key {kid!r} the issuer publishes")
     try:
         signature = jws.deserialize_compact(token, published, algorithms=[ALGORITHM])
     except JoseError as exc:

@@ -102,7 +102,8 @@ def test_the_vc_jwt_verifies_with_the_published_jwks(tmp_path):
     unsigned = badges.credential(facts(), ISSUER)
     token = badges.sign(unsigned, key)
     header = json.loads(unb64(token.split(".")[0]))
-    assert header == {"alg": "Ed25519", "kid": key.kid, "typ": "vc+jwt", "cty": "vc"}
+    public = {"kty": "OKP", "crv": "Ed25519", "x": key.jwk["x"]}
+    assert header == {"alg": "Ed25519", "kid": key.kid, "typ": "vc+jwt", "cty": "vc", "jwk": public}
     decoded_header, credential = badges.decode(token, published(tmp_path))
     assert credential == unsigned
     payload = json.loads(unb64(token.split(".")[1]))
@@ -135,8 +136,26 @@ def test_a_forged_key_id_does_not_help(tmp_path):
     stranger = keys.generate(tmp_path / "theirs")
     forged = keys.SigningKey(ours.kid, stranger.created, stranger.jwk)
     token = badges.sign(badges.credential(facts(), ISSUER), forged)
-    with pytest.raises(badges.BadSignature, match="signature does not match"):
+    with pytest.raises(badges.BadSignature, match="not the key"):
         badges.decode(token, published(tmp_path / "ours"))
+    # Without the carried key, the published key itself refuses the signature.
+    head, body, signature = token.split(".")
+    header = json.loads(unb64(head))
+    del header["jwk"]
+    bare = ".".join((b64(json.dumps(header).encode()), body, signature))
+    with pytest.raises(badges.BadSignature, match="signature does not match"):
+        badges.decode(bare, published(tmp_path / "ours"))
+
+
+def test_a_token_carrying_another_key_than_the_published_one_fails(tmp_path):
+    ours = keys.generate(tmp_path / "ours")
+    token = badges.sign(badges.credential(facts(), ISSUER), ours)
+    head, body, signature = token.split(".")
+    header = json.loads(unb64(head))
+    header["jwk"]["x"] = keys.generate(tmp_path / "theirs").jwk["x"]
+    swapped = ".".join((b64(json.dumps(header).encode()), body, signature))
+    with pytest.raises(badges.BadSignature, match="not the key"):
+        badges.decode(swapped, published(tmp_path / "ours"))
 
 
 def test_rotated_keys_still_verify_old_credentials_until_retired(tmp_path):
