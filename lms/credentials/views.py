@@ -16,6 +16,9 @@ signed in). The code form is served there to visitors who are not signed in, and
 `?code=` on it, from anyone, goes to that code's page: see `_code_form_at_verify`.
 """
 
+import logging
+from pathlib import Path
+
 from flask import (
     Blueprint,
     Response,
@@ -35,8 +38,22 @@ from lms.extensions import limiter
 from lms.permissions import require_learner_access
 
 credentials_bp = Blueprint("credentials", __name__)
+log = logging.getLogger("lms")
 
 EVIDENCE_QUEUE = "practice.verify_queue"  # the endpoint that owns the path /verify
+
+
+@credentials_bp.record_once
+def _warn_without_a_key(state) -> None:
+    """Say at start-up, not at the first download, that production cannot sign yet."""
+    app = state.app
+    if app.config.get("ENV_NAME") == "production":
+        folder = Path(app.config["LMS_KEYS_DIR"])
+        if keys.signing_key(folder) is None:
+            log.warning(
+                "No credential signing key in %s: Open Badges downloads are refused until "
+                "you run `%s`.", folder, keys.KEYGEN_COMMAND,
+            )  # fmt: skip
 
 
 def _root() -> str:
@@ -76,6 +93,7 @@ def _verify_page(record, asked: str):
     else:
         html = render_template("credentials/verify.html", record=record, asked=asked)
         response = Response(html, status=status)
+    response.vary.add("Accept")  # HTML or JSON from one URL: caches must keep both apart
     return _public(response, current_app.config["VERIFY_MAX_AGE"])
 
 

@@ -84,6 +84,7 @@ def test_a_valid_certificate_shows_its_state_and_only_public_facts(
     assert "Sign out" not in page
     assert response.headers["Cache-Control"] == "public, max-age=300"
     assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+    assert "Accept" in response.headers["Vary"]
     assert '<meta name="robots" content="noindex, nofollow">' in page
 
 
