@@ -24,6 +24,8 @@ from tests.pgserver import throwaway_postgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
+# Credential signing keys made during a run go here, never into the repository's instance/.
+KEYS_DIR = tempfile.mkdtemp(prefix="lms-test-keys-")
 
 
 def base_config(database_url: str) -> dict:
@@ -37,6 +39,7 @@ def base_config(database_url: str) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "LMS_CONTENT_DIR": str(REPO_ROOT),
         "LMS_CONTENT_RELOAD": False,
+        "LMS_KEYS_DIR": KEYS_DIR,
     }
 
 
