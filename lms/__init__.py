@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.assessment.views import assessment_bp
     from lms.certification.views import certification_bp
     from lms.core.views import core_bp
+    from lms.credentials.views import credentials_bp
     from lms.learning.views import learning_bp
     from lms.library.views import labs_bp, library_bp
     from lms.notifications.views import notifications_bp
@@ -111,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (
         core_bp, auth_bp, admin_bp, roster_bp, people_bp, library_bp, labs_bp, learning_bp,
         onboarding_bp, assessment_bp, practice_bp, certification_bp, notifications_bp,
-        banks_bp,
+        banks_bp, credentials_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

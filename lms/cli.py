@@ -9,6 +9,7 @@ def register(app: Flask) -> None:
     from lms.assessment.cli import quiz_cli
     from lms.catalog import content_cli
     from lms.certification.cli import certifications_cli
+    from lms.credentials.cli import credentials_cli
     from lms.demo import demo_cli
     from lms.notifications.cli import notify_cli
     from lms.onboarding.cli import onboarding_cli
@@ -17,13 +18,8 @@ def register(app: Flask) -> None:
     users_cli.add_command(import_roster)
 
     groups = (
-        users_cli,
-        demo_cli,
-        content_cli,
-        onboarding_cli,
-        quiz_cli,
-        certifications_cli,
-        notify_cli,
-    )
+        users_cli, demo_cli, content_cli, onboarding_cli, quiz_cli, certifications_cli,
+        notify_cli, credentials_cli,
+    )  # fmt: skip
     for group in groups:
         app.cli.add_command(group)

@@ -48,6 +48,13 @@ def from_environment(instance_path: str) -> dict:
         "INVITATION_DAYS": float(env.get("INVITATION_DAYS", "7")),
         "RESET_LIMIT_PER_ACCOUNT": env.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour"),
         "RESET_LIMIT_PER_ADDRESS": env.get("RESET_LIMIT_PER_ADDRESS", "20 per hour"),
+        "LMS_ORGANISATION": env.get("LMS_ORGANISATION", "DWCP Training"),
+        "LMS_ORGANISATION_URL": env.get("LMS_ORGANISATION_URL", ""),
+        "LMS_PUBLIC_URL": env.get("LMS_PUBLIC_URL", ""),
+        "LMS_KEYS_DIR": env.get("LMS_KEYS_DIR") or str(Path(instance_path) / "keys"),
+        "LMS_CERTIFICATE_PAPER": env.get("LMS_CERTIFICATE_PAPER", "A4"),
+        "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30 per minute"),
+        "VERIFY_MAX_AGE": int(env.get("VERIFY_MAX_AGE", "300")),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }

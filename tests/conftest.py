@@ -25,6 +25,8 @@ from tests.smtpserver import smtp_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
+# Credential signing keys made during a run go here, never into the repository's instance/.
+KEYS_DIR = tempfile.mkdtemp(prefix="lms-test-keys-")
 
 
 def base_config(database_url: str) -> dict:
@@ -38,6 +40,7 @@ def base_config(database_url: str) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "LMS_CONTENT_DIR": str(REPO_ROOT),
         "LMS_CONTENT_RELOAD": False,
+        "LMS_KEYS_DIR": KEYS_DIR,
     }
 
 

@@ -142,6 +142,7 @@ def people(request, app, make_user):
     from lms.notifications import service as notifications
 
     feed_token = notifications.new_calendar_token(learner)
+    certificate = _certificate_of(learner)
     db.session.commit()
     records = {
         "reset_token": notifications.make_link_token(learner, notifications.RESET),
@@ -152,8 +153,29 @@ def people(request, app, make_user):
         "submission_id": submission.id,
         "evidence_id": evidence.id,
         "artifact_id": artifact.id,
+        "certificate_id": certificate.id,
+        "code": certificate.code,
     }
     return users, sample_values(learner.id, records)
+
+
+def _certificate_of(learner):
+    """A certificate of the learner's, for the credential routes (its pages and downloads)."""
+    from lms.certification import service as certification
+    from lms.certification.models import Certificate
+
+    catalog = current_catalog()
+    definition = catalog.curriculum.certifications[0]
+    certificate = Certificate(
+        user_id=learner.id, certification_id=definition.id, cycle=1,
+        code=certification.new_code(), issued_on=date.today(),
+        expires_on=date.today() + timedelta(days=180), title=definition.title,
+        level=definition.level, curriculum_version=catalog.curriculum.content_hash,
+        definition_hash=definition.definition_hash, counted={},
+    )  # fmt: skip
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
 
 
 def sign_in_as(client, user) -> None:
