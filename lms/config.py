@@ -50,7 +50,6 @@ def from_environment(instance_path: str) -> dict:
         "RESET_LIMIT_PER_ADDRESS": env.get("RESET_LIMIT_PER_ADDRESS", "20 per hour"),
         "LMS_ORGANISATION": env.get("LMS_ORGANISATION", "DWCP Training"),
         "LMS_ORGANISATION_URL": env.get("LMS_ORGANISATION_URL", ""),
-        "LMS_PUBLIC_URL": env.get("LMS_PUBLIC_URL", ""),
         "LMS_KEYS_DIR": env.get("LMS_KEYS_DIR") or str(Path(instance_path) / "keys"),
         "LMS_CERTIFICATE_PAPER": env.get("LMS_CERTIFICATE_PAPER", "A4"),
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30 per minute"),

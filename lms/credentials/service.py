@@ -123,9 +123,12 @@ def organisation() -> str:
 
 
 def base_url(request_root: str | None = None) -> str:
-    """The site's public address: LMS_PUBLIC_URL, else the address the request came in on."""
-    configured = current_app.config.get("LMS_PUBLIC_URL") or ""
-    root = configured or request_root or "http://localhost:5000"
+    """The site's public address (LMS_BASE_URL, as mail links use), never the Host header.
+
+    `request_root` is used only when no address is configured (tests that clear it).
+    """
+    configured = current_app.config.get("LMS_BASE_URL") or ""
+    root = configured or request_root or "http://127.0.0.1:5000"
     return root.rstrip("/")
 
 

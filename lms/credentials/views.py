@@ -40,8 +40,6 @@ from lms.permissions import require_learner_access
 credentials_bp = Blueprint("credentials", __name__)
 log = logging.getLogger("lms")
 
-EVIDENCE_QUEUE = "practice.verify_queue"  # the endpoint that owns the path /verify
-
 
 @credentials_bp.record_once
 def _warn_without_a_key(state) -> None:
@@ -67,21 +65,18 @@ def _public(response: Response, max_age: int) -> Response:
     return response
 
 
-@credentials_bp.before_app_request
-def _code_form_at_verify():
-    """Serve the code form at /verify to visitors; send `/verify?code=X` to X's page."""
-    if request.endpoint != EVIDENCE_QUEUE:
-        return None
+@credentials_bp.route("/verify")
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="verify")
+def verify_form():
+    """The form to type a code; `/verify?code=X` goes to X's page (an unknown one says so)."""
     if "code" in request.args:
         code = request.args.get("code", "")[:100]
         canonical = service.normalize_code(code)
         if canonical is None:
             return _verify_page(None, code.strip())
         return redirect(url_for("credentials.verify", code=canonical))
-    if not current_user.is_authenticated:
-        response = Response(render_template("credentials/verify.html", record=None, asked=None))
-        return _public(response, current_app.config["VERIFY_MAX_AGE"])
-    return None
+    response = Response(render_template("credentials/verify.html", record=None, asked=None))
+    return _public(response, current_app.config["VERIFY_MAX_AGE"])
 
 
 def _verify_page(record, asked: str):

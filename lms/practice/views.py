@@ -12,7 +12,7 @@ Route table (blueprint `practice`):
     GET  /evidence/<id>/edit               edit_evidence   correct a rejected entry
     POST /evidence/<id>/edit               correct         send the corrected entry again
     POST /evidence/<id>/decide             decide_evidence verify or reject (supervisors)
-    GET  /verify                           verify_queue    evidence waiting for the viewer
+    GET  /evidence/to-verify               verify_queue    evidence waiting for the viewer
     GET  /people/<user_id>/practice        person          a learner's labs and evidence
     GET  /reviews                          reviews         submissions waiting, oldest first
     GET  /reviews/<id>                     review          checkpoints beside the answers
@@ -402,7 +402,7 @@ def person(user_id: int):
 # --- verification ------------------------------------------------------------------------------
 
 
-@practice_bp.route("/verify")
+@practice_bp.route("/evidence/to-verify")
 @login_required
 def verify_queue():
     """Evidence waiting for the viewer's verification, oldest first (a manager may have the

@@ -61,7 +61,7 @@ PAGES = {
     "admin": [
         "/admin/users", "/admin/users/new", "/admin/roster", "/admin/audit", "/people/",
         "/onboarding/team", "/reports/quizzes", "/reports/quizzes/architecture-quiz",
-        "/reviews", "/verify",
+        "/reviews", "/evidence/to-verify",
     ],
 }  # fmt: skip
 CASES = [(role, url) for role, urls in PAGES.items() for url in urls]
@@ -124,7 +124,11 @@ def test_a_lab_draft_its_review_and_the_verification_queue(client, make_user, lo
     db.session.commit()
     client.post("/logout")
     login(trainer)
-    for page_url in (f"/reviews/{submission_id}", "/verify", f"/people/{learner.id}/practice"):
+    for page_url in (
+        f"/reviews/{submission_id}",
+        "/evidence/to-verify",
+        f"/people/{learner.id}/practice",
+    ):
         response = client.get(page_url)
         assert response.status_code == 200, page_url
         check(response.get_data(as_text=True), page_url)

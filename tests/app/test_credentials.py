@@ -24,7 +24,11 @@ SCHEMA = "../shared/standards/openbadges-3.0/achievementcredential.json"
 
 @pytest.fixture
 def app_config(tmp_path):
-    return {"LMS_KEYS_DIR": str(tmp_path / "keys"), "LMS_ORGANISATION": "Acme Reliability"}
+    return {
+        "LMS_KEYS_DIR": str(tmp_path / "keys"),
+        "LMS_ORGANISATION": "Acme Reliability",
+        "LMS_BASE_URL": "http://localhost",  # the test client's host, so links can be followed
+    }
 
 
 @pytest.fixture
@@ -136,11 +140,13 @@ def test_the_code_form_is_at_verify_for_visitors(client):
     assert response.status_code == 404
 
 
-def test_signed_in_people_still_find_their_evidence_queue_at_verify(client, make_user, login):
+def test_verify_is_the_code_form_for_everyone_and_evidence_waits_elsewhere(
+    client, make_user, login
+):
     mentor = make_user(role=Role.MENTOR)
     login(mentor)
-    page = client.get("/verify").get_data(as_text=True)
-    assert "Check a certificate" not in page
+    assert "Check a certificate" in client.get("/verify").get_data(as_text=True)
+    assert client.get("/evidence/to-verify").status_code == 200
 
 
 def test_the_public_pages_are_labelled_and_landmarked(client, holder, make_certificate):

@@ -503,7 +503,7 @@ def test_evidence_logged_goes_to_the_mentor_who_verifies_it(client, login, peopl
     login(mentor)
     home = client.get("/home").get_data(as_text=True)
     assert "1 piece of evidence waiting for your verification" in home
-    assert "checkout release" in client.get("/verify").get_data(as_text=True)
+    assert "checkout release" in client.get("/evidence/to-verify").get_data(as_text=True)
     response = client.post(f"/evidence/{evidence.id}/decide", data={"decision": "verify"})
     assert response.status_code == 302
     db.session.expire_all()
@@ -559,7 +559,7 @@ def test_a_learner_cannot_verify_their_own_evidence(client, login, people, make_
         client.post(f"/evidence/{evidence.id}/decide", data={"decision": "verify"}).status_code
         == 404
     )
-    assert "checkout release" not in client.get("/verify").get_data(as_text=True)
+    assert "checkout release" not in client.get("/evidence/to-verify").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Evidence, evidence.id).status.value == "pending"
 
@@ -572,7 +572,7 @@ def test_manager_and_trainer_may_verify_and_without_supervisors_it_goes_to_train
     evidence = db.session.scalar(select(Evidence))
     assert evidence.verifier_id is None
     login(people["trainer"])
-    assert "checkout release" in client.get("/verify").get_data(as_text=True)
+    assert "checkout release" in client.get("/evidence/to-verify").get_data(as_text=True)
     client.post(f"/evidence/{evidence.id}/decide", data={"decision": "verify"})
     db.session.expire_all()
     assert db.session.get(Evidence, evidence.id).status.value == "verified"
@@ -580,7 +580,7 @@ def test_manager_and_trainer_may_verify_and_without_supervisors_it_goes_to_train
     log(client)
     mine = db.session.scalar(select(Evidence).where(Evidence.user_id == people["learner"].id))
     login(people["manager"])
-    assert "checkout release" in client.get("/verify").get_data(as_text=True)
+    assert "checkout release" in client.get("/evidence/to-verify").get_data(as_text=True)
     client.post(f"/evidence/{mine.id}/decide", data={"decision": "verify"})
     db.session.expire_all()
     assert db.session.get(Evidence, mine.id).status.value == "verified"
@@ -592,7 +592,7 @@ def test_rejected_evidence_is_corrected_and_resubmitted(client, login, people):
     evidence = db.session.scalar(select(Evidence))
     login(people["mentor"])
     response = client.post(f"/evidence/{evidence.id}/decide", data={"decision": "reject"})
-    assert "Say why you reject it" in client.get("/verify").get_data(as_text=True)
+    assert "Say why you reject it" in client.get("/evidence/to-verify").get_data(as_text=True)
     assert response.status_code == 302
     client.post(
         f"/evidence/{evidence.id}/decide", data={"decision": "reject", "comment": "Wrong CHG id."}
@@ -664,7 +664,7 @@ def test_a_manager_without_the_mentor_role_verifies_from_the_home_page(client, l
     assert evidence.verifier_id == boss.id
     login(boss)
     assert "1 piece of evidence waiting" in client.get("/home").get_data(as_text=True)
-    assert "checkout release" in client.get("/verify").get_data(as_text=True)
+    assert "checkout release" in client.get("/evidence/to-verify").get_data(as_text=True)
     client.post(f"/evidence/{evidence.id}/decide", data={"decision": "verify"})
     db.session.expire_all()
     assert db.session.get(Evidence, evidence.id).status.value == "verified"

@@ -98,7 +98,7 @@ PAGES = [
     ("learner", "/home"),
     ("trainer", "/reviews"),
     ("trainer", "/reviews/{latest}"),
-    ("mentor", "/verify"),
+    ("mentor", "/evidence/to-verify"),
     ("mentor", "/home"),
     ("mentor", "/people/{learner}/practice"),
     ("mentor", "/people/"),

@@ -84,9 +84,11 @@ def live_app(tmp_path_factory):
 def base_url(live_app):
     """Serve the app in a thread for the whole run."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["LMS_BASE_URL"] = url  # mail, calendar and certificate links point here
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield url
     server.shutdown()
     with live_app.app_context():
         db.engine.dispose()

@@ -15,7 +15,8 @@ LINK = re.compile(r"http://lms\.test(/(?:invitation|password/reset)/\S+)")
 @pytest.fixture
 def mail_to_smtp(live_app, smtp):
     """Point the live app's mail at the test SMTP server for this test only."""
-    saved = {key: live_app.config.get(key) for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
+    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "LMS_BASE_URL")
+    saved = {key: live_app.config.get(key) for key in keys}
     live_app.config.update(
         MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_USE_TLS=False,
         LMS_BASE_URL="http://lms.test",
