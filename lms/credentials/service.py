@@ -22,10 +22,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from lms.accounts.models import User
-from lms.catalog import current_catalog
 from lms.certification import rules
 from lms.certification.models import Certificate
 from lms.certification.service import certification_or_error, context
+from lms.content import Catalog
 from lms.credentials import badges, keys
 from lms.errors import ServiceError
 from lms.extensions import db
@@ -235,9 +235,8 @@ def current_signing_key() -> keys.SigningKey:
 # --- Open Badges --------------------------------------------------------------------------------
 
 
-def criteria_narrative(certification_id: str) -> str:
+def criteria_narrative(catalog: Catalog, certification_id: str) -> str:
     """What earning the certification takes, in words, from curriculum.yml."""
-    catalog = current_catalog()
     certification = certification_or_error(catalog, certification_id)
     ctx = context(catalog, org_today(), certification.id)
     checklist = rules.evaluate_requirements(
@@ -257,14 +256,13 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=zone)
 
 
-def badge_facts(certificate: Certificate, root: str) -> badges.BadgeFacts:
+def badge_facts(certificate: Certificate, catalog: Catalog, root: str) -> badges.BadgeFacts:
     """The plain facts the Open Badges credential states about a certificate."""
     holder = holder_of(certificate)
-    catalog = current_catalog()
     known = {c.id: c for c in catalog.curriculum.certifications}
     definition = known.get(certificate.certification_id)
     description = definition.description if definition else certificate.title
-    criteria = criteria_narrative(definition.id) if definition else certificate.title
+    criteria = criteria_narrative(catalog, definition.id) if definition else certificate.title
     return badges.BadgeFacts(
         code=certificate.code,
         verify_url=verify_url(certificate.code, root),
@@ -283,9 +281,9 @@ def badge_facts(certificate: Certificate, root: str) -> badges.BadgeFacts:
     )
 
 
-def achievement(certification_id: str, root: str) -> dict:
+def achievement(catalog: Catalog, certification_id: str, root: str) -> dict:
     """The Achievement a certification stands for, as served at its id."""
-    definition = certification_or_error(current_catalog(), certification_id)
+    definition = certification_or_error(catalog, certification_id)
     return {
         "@context": [badges.VC_CONTEXT, badges.OB_CONTEXT],
         "id": f"{root}/issuer/achievements/{definition.id}",
@@ -293,16 +291,16 @@ def achievement(certification_id: str, root: str) -> dict:
         "achievementType": "Certificate",
         "name": definition.title,
         "description": definition.description,
-        "criteria": {"narrative": criteria_narrative(definition.id)},
+        "criteria": {"narrative": criteria_narrative(catalog, definition.id)},
         "creator": {"id": f"{root}/issuer", "type": ["Profile"], "name": organisation()},
     }
 
 
-def signed_credential(certificate: Certificate, root: str) -> dict:
+def signed_credential(certificate: Certificate, catalog: Catalog, root: str) -> dict:
     """The downloadable credential: the signed VC-JWT and the credential it carries."""
     downloadable(certificate)
     key = current_signing_key()
-    unsigned = badges.credential(badge_facts(certificate, root), issuer(root))
+    unsigned = badges.credential(badge_facts(certificate, catalog, root), issuer(root))
     token = badges.sign(unsigned, key)
     return {
         "format": "vc+jwt",

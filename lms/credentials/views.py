@@ -32,6 +32,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from lms.catalog import current_catalog
 from lms.credentials import badges, keys, pdf, service
 from lms.errors import ServiceError
 from lms.extensions import limiter
@@ -130,7 +131,7 @@ def jwks():
 def achievement(cert_id: str):
     """What a certification stands for: the Achievement the credentials name."""
     try:
-        body = service.achievement(cert_id, _root())
+        body = service.achievement(current_catalog(), cert_id, _root())
     except ServiceError:
         abort(404)
     return _public(jsonify(body), 3600)
@@ -171,7 +172,7 @@ def badge(certificate_id: int):
     """The signed Open Badges 3.0 credential: the VC-JWT and the credential it carries."""
     certificate = _own_certificate_or_404(certificate_id)
     try:
-        document = service.signed_credential(certificate, _root())
+        document = service.signed_credential(certificate, current_catalog(), _root())
     except service.NoSigningKey as exc:
         return render_template(
             "errors/error.html", status=503, title="Not available yet", text=exc.message

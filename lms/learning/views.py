@@ -4,7 +4,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from lms.catalog import current_catalog
-from lms.learning import notice, service
+from lms.core import notice
+from lms.learning import service
 from lms.learning.forms import MarkReadForm
 from lms.web import commit_or_report
 

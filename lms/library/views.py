@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from lms.catalog import current_catalog, render, store
-from lms.learning import notice
+from lms.core import notice
 from lms.learning import service as learning
 from lms.learning.forms import MarkReadForm
 from lms.practice import checkpoints as checkpoint_kinds

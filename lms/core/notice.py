@@ -1,5 +1,8 @@
 """The note shown beside a mark-as-read button after it was pressed (one request only).
 
+It lives on the Flask side (it reads the session and the current catalog) because it joins
+two areas: learning marks things read, onboarding knows what comes next.
+
 The button posts, the view redirects back to the same place in the page, and the next
 page shows "Marked read" beside that button (in a live region) with the next item of
 the reader's plan, instead of a message at the top of a long page.
