@@ -21,10 +21,10 @@ from lms.assessment.models import OPEN, SUBMITTED, AttemptAnswer, QuizAttempt
 from lms.content.schema import Quiz
 from lms.errors import ServiceError
 from lms.extensions import db
+from lms.timefmt import when_hint, zone
 from lms.timeutil import as_utc, utcnow
 
 GRACE = timedelta(seconds=30)  # answers saved this long after the deadline still count
-TIME_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
 def question_dict(question: Any) -> dict:
@@ -82,7 +82,7 @@ def quiz_state(quiz: Quiz, attempts: list[QuizAttempt], now: datetime | None = N
             opens = ended + timedelta(minutes=quiz.cooldown)
             if opens > now:
                 next_opens_at = opens
-                message = f"Your next attempt opens at {opens.strftime(TIME_FORMAT)}."
+                message = f"Your next attempt opens {when_hint(opens, now, zone())}."
     return QuizState(
         attempts=attempts,
         open_attempt=open_attempt,

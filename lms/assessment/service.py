@@ -8,7 +8,6 @@ those; this module only re-exports them for code written before the split.
 
 from lms.assessment.attempts import (  # noqa: F401
     GRACE,
-    TIME_FORMAT,
     QuizState,
     QuizSummary,
     SaveOutcome,

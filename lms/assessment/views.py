@@ -44,6 +44,7 @@ from lms.assessment.forms import (
 from lms.assessment.models import QuizAttempt
 from lms.catalog import current_catalog, item_url
 from lms.permissions import allowed, require
+from lms.timefmt import format_when, local, zone
 from lms.timeutil import as_utc, utcnow
 from lms.transaction import unit_of_work
 from lms.web import commit_or_report
@@ -59,13 +60,7 @@ def _quiz_or_404(quiz_id: str):
 
 
 def _when(moment: datetime | None) -> str:
-    return as_utc(moment).strftime(attempts.TIME_FORMAT) if moment else ""
-
-
-@assessment_bp.app_template_filter("utc")
-def utc_filter(moment: datetime | None) -> str:
-    """Format a stored moment as "YYYY-MM-DD HH:MM UTC"."""
-    return _when(moment)
+    return format_when(moment, zone()) if moment else ""
 
 
 # --- learners: quizzes -------------------------------------------------------------------------
@@ -291,7 +286,8 @@ def _after_write(attempt: QuizAttempt, ok: bool, outcome, *, submitting: bool, r
             message = "Not submitted yet: fix the marked answers, then submit again."
         flash(message, "danger")
         return _render_take(attempt, AttemptForm(), read)
-    flash(f"Saved at {utcnow().strftime('%H:%M:%S')} UTC.", "success")
+    saved_at = local(utcnow(), zone())
+    flash(f"Saved at {saved_at:%H:%M:%S} {saved_at.tzname()}.", "success")
     return redirect(here)
 
 

@@ -439,7 +439,7 @@ def test_answers_after_the_deadline_are_not_counted(client, learner, clock):
     response = client.post(f"/attempts/{attempt.id}", data=key_form(attempt))
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Time was up at 2026-03-02 09:10 UTC" in html
+    assert "Time was up at Mon 2 Mar 2026, 09:10 UTC" in html
     attempt = reload(attempt)
     assert attempt.ended_by == "deadline" and attempt.submitted_at == START + timedelta(minutes=10)
     assert attempt.percent == round(200 / 7, 2)  # only the two saved in time count
@@ -515,13 +515,25 @@ def test_cooldown_after_a_failed_attempt(client, learner, clock, set_quiz):
     clock.advance(minutes=2)
     client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS)
     assert reload(attempt).passed is False
-    message = "Your next attempt opens at 2026-03-02 09:32 UTC."
+    message = "Your next attempt opens today at 09:32 UTC."
     assert message in client.get("/quizzes/mini").get_data(as_text=True)
     response = client.post("/quizzes/mini/start", follow_redirects=True)
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 1
     clock.advance(minutes=30)
     assert start(client).number == 2
+
+
+def test_quiz_pages_tell_times_in_the_organisations_zone(app, client, learner, clock):
+    app.config["LMS_TIMEZONE"] = "Europe/Berlin"
+    attempt = start(client)
+    page = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "time is up today at 10:10 CET" in page  # 09:10 UTC
+    client.post(f"/attempts/{attempt.id}", data=SUBMIT_AS_IS)
+    quiz_page = client.get("/quizzes/mini").get_data(as_text=True)
+    assert "Your next attempt opens today at 10:30 CET." in quiz_page
+    assert "Mon 2 Mar 2026, 10:00 CET" in quiz_page  # the attempt's start and end, local
+    assert "10 minutes" in quiz_page and " UTC" not in quiz_page
 
 
 def test_no_cooldown_after_a_pass(client, learner):
