@@ -168,21 +168,21 @@ def test_forgot_password_is_rate_limited_per_account(client):
 
 def test_admin_invites_from_the_user_page(client, smtp, make_user, login):
     admin = make_user(email="admin@example.com", role=Role.ADMIN)
-    person = accounts.create_user(email="new@example.com", name="Nia New", password=None)
+    person = accounts.create_user(email="omar@example.com", name="Omar Okafor", password=None)
     db.session.commit()
     login(admin)
     page = client.get(f"/admin/users/{person.id}/edit").get_data(as_text=True)
     assert f'action="/admin/users/{person.id}/invite"' in page
     response = client.post(f"/admin/users/{person.id}/invite", follow_redirects=True)
-    assert b"Invitation sent to new@example.com" in response.data
-    [message] = smtp.to("new@example.com")
+    assert b"Invitation sent to omar@example.com" in response.data
+    [message] = smtp.to("omar@example.com")
     assert message["Subject"] == "You have an account on DWCP Training"
     path = link_in(message)
     assert path.startswith("/invitation/")
     client.post("/logout")
-    assert b"Welcome, Nia New" in client.get(path).data
+    assert b"Welcome, Omar Okafor" in client.get(path).data
     assert set_password(client, path).status_code == 302
-    assert login("new@example.com", NEW_PASSWORD).location == "/home"
+    assert login("omar@example.com", NEW_PASSWORD).location == "/home"
     assert client.get(path).status_code == 400
     invite = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.invite"))
     assert invite.actor_id == admin.id and invite.target_id == person.id

@@ -127,4 +127,4 @@ def test_the_previewed_file_is_imported_without_choosing_it_again(client, make_u
     )
     page = response.get_data(as_text=True)
     assert "2 created" in page
-    assert "The 2 new people cannot sign in yet" in page and "Set a new password" in page
+    assert "The 2 new people cannot sign in yet" in page and "invite them" in page
