@@ -66,3 +66,8 @@ class Module(Page):
     def sections(self) -> tuple[Section, ...]:
         """The `##` sections in order, each with slug, title and Markdown body."""
         return self._split[1]
+
+    @cached_property
+    def section_slugs(self) -> frozenset[str]:
+        """The slugs of the `##` sections."""
+        return frozenset(section.slug for section in self.sections)
