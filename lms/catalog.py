@@ -21,6 +21,7 @@ from werkzeug.routing import BuildError
 
 from lms.content import Catalog, Problem, fingerprint, load_content, render_markdown
 from lms.content.check import check
+from lms.content.loader import LoadResult
 from lms.content.search import SearchIndex
 
 RELOAD_CHECK_SECONDS = 1.0
@@ -174,6 +175,8 @@ content_cli = AppGroup("content", help="Training content: validate the content f
 def check_command(folder: Path | None):
     """Check FOLDER (default: LMS_CONTENT_DIR); print each problem as path:line: field: message."""
     root = folder or Path(current_app.config["LMS_CONTENT_DIR"])
-    code, lines = check(root)
+    # the app has just loaded these very files (same fingerprint): check that load, not a second
+    catalog, problems = _load(root, fingerprint(root))
+    code, lines = check(root, LoadResult(catalog, problems))
     click.echo("\n".join(lines), err=code != 0)
     sys.exit(code)
