@@ -21,6 +21,7 @@ from werkzeug.routing import BuildError
 
 from lms.content import Catalog, Problem, fingerprint, load_content, render_markdown
 from lms.content.check import check
+from lms.content.loader import LoadResult
 from lms.content.search import SearchIndex
 
 RELOAD_CHECK_SECONDS = 1.0
@@ -55,15 +56,26 @@ class ContentStore:
         self._fingerprint: tuple = ()
         self._checked_at = 0.0
         self.catalog: Catalog | None = None
-        self.search_index: SearchIndex | None = None
+        self._indexed: tuple[Catalog, SearchIndex] | None = None
 
     def load(self) -> list[Problem]:
         """Load the content; keep the previous catalog if the new one has problems."""
         self._fingerprint = fingerprint(self.root)
-        catalog, index, self.problems = _load(self.root, self._fingerprint)
+        catalog, self.problems = _load(self.root, self._fingerprint)
         if catalog is not None:
-            self.catalog, self.search_index = catalog, index
+            self.catalog = catalog
         return self.problems
+
+    @property
+    def search_index(self) -> SearchIndex | None:
+        """The search index of the current catalog, built on the first search, not at start."""
+        catalog = self.catalog
+        if catalog is None:
+            return None
+        with self._lock:  # threads may search at once: build it once
+            if self._indexed is None or self._indexed[0] is not catalog:
+                self._indexed = (catalog, SearchIndex.build(catalog))
+            return self._indexed[1]
 
     def current(self) -> Catalog:
         """Return the catalog, reloading first if files changed (development only)."""
@@ -80,12 +92,11 @@ class ContentStore:
 
 
 @lru_cache(maxsize=4)
-def _load(root: Path, stamp: tuple) -> tuple[Catalog | None, SearchIndex | None, list[Problem]]:
-    """Load and index a content tree; the same files (by fingerprint) load once per process."""
+def _load(root: Path, stamp: tuple) -> tuple[Catalog | None, list[Problem]]:
+    """Load a content tree; the same files (by fingerprint) load once per process."""
     del stamp  # part of the cache key only
     result = load_content(root)
-    index = SearchIndex.build(result.catalog) if result.catalog is not None else None
-    return result.catalog, index, result.problems
+    return result.catalog, result.problems
 
 
 def _serving() -> bool:
@@ -164,6 +175,8 @@ content_cli = AppGroup("content", help="Training content: validate the content f
 def check_command(folder: Path | None):
     """Check FOLDER (default: LMS_CONTENT_DIR); print each problem as path:line: field: message."""
     root = folder or Path(current_app.config["LMS_CONTENT_DIR"])
-    code, lines = check(root)
+    # the app has just loaded these very files (same fingerprint): check that load, not a second
+    catalog, problems = _load(root, fingerprint(root))
+    code, lines = check(root, LoadResult(catalog, problems))
     click.echo("\n".join(lines), err=code != 0)
     sys.exit(code)

@@ -39,3 +39,30 @@ def add_bulk(target: Path, n: int) -> Path:
             f"{tasks}\n"
         )
     return target
+
+
+def add_generated_modules(target: Path, total: int) -> Path:
+    """Grow the content in `target` to `total` modules, each a renamed copy of a shipped one.
+
+    The copies keep the shipped bodies (sections, links, code) so that loading, checking,
+    indexing and rendering them costs what real modules cost; they have no quiz of their own.
+    """
+    shipped = sorted((REPO_ROOT / "modules").glob("*.md"))
+    numbers = 1000
+    for index in range(total - len(shipped)):
+        original = shipped[index % len(shipped)]
+        module_id = f"generated-{index + 1:05d}"
+        text = original.read_text(encoding="utf-8")
+        lines = []
+        for line in text.splitlines():
+            if line.startswith("id: "):
+                line = f"id: {module_id}"
+            elif line.startswith("number: "):
+                line = f"number: {numbers + index}"
+            elif line.startswith("title: "):
+                line = f"{line} (copy {index + 1})"
+            elif line.startswith("quiz: "):
+                continue
+            lines.append(line)
+        (target / "modules" / f"{module_id}.md").write_text("\n".join(lines) + "\n", "utf-8")
+    return target

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms import events
 from lms.assessment import questions, rules, statistics
@@ -136,13 +137,16 @@ def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> Quiz
         started_at=now,
         deadline_at=now + timedelta(minutes=quiz.time_limit) if quiz.time_limit else None,
     )
-    attempt.answers = [
-        AttemptAnswer(question_id=q["id"], position=i, points=q.get("points", 1))
-        for i, q in enumerate(served)
-    ]
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
+            db.session.flush()
+            # one executemany for the empty answers, not one INSERT per question
+            db.session.execute(
+                insert(AttemptAnswer),
+                [{"attempt_id": attempt.id, "question_id": q["id"], "position": i,
+                  "points": q.get("points", 1)} for i, q in enumerate(served)],
+            )  # fmt: skip
     except IntegrityError:
         # Another request started the same attempt number first: resume that one.
         concurrent = db.session.scalar(
@@ -324,9 +328,21 @@ def _grade_and_close(attempt: QuizAttempt, now: datetime, ended_by: str) -> bool
         .execution_options(synchronize_session=False)
     )
     graded = result.rowcount == 1
-    if graded:
+    if graded and answers:
+        # one executemany for the scores, not one UPDATE per answer
+        table = AttemptAnswer.__table__
+        db.session.execute(
+            table.update()
+            .where(table.c.id == bindparam("answer"))
+            .values(score=bindparam("new_score", type_=table.c.score.type)),
+            [
+                {"answer": row.id, "new_score": score}
+                for row, score in zip(answers, scores, strict=True)
+            ],
+        )
         for row, score in zip(answers, scores, strict=True):
-            row.score = score
+            set_committed_value(row, "score", score)
+    if graded:
         statistics.add_graded_attempt(
             attempt.quiz_id, {r.question_id: s for r, s in zip(answers, scores, strict=True)}
         )

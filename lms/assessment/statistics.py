@@ -91,17 +91,22 @@ def quiz_report(quiz_id: str, bins: int = 10) -> QuizReport:
 
 
 def add_graded_attempt(quiz_id: str, scores: dict[str, float]) -> None:
-    """Add one graded attempt to its questions' running sums (an atomic upsert per question)."""
+    """Add one graded attempt to its questions' running sums (one atomic multi-row upsert)."""
     table = QuestionStat.__table__
-    for item in rules.attempt_item_sums(scores):
-        values = {name: getattr(item, name) for name in rules.SUM_FIELDS}
-        statement = upsert(table).values(quiz_id=quiz_id, question_id=item.question_id, **values)
-        db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["quiz_id", "question_id"],
-                set_={name: table.c[name] + statement.excluded[name] for name in values},
-            )
+    rows = [
+        {"quiz_id": quiz_id, "question_id": item.question_id}
+        | {name: getattr(item, name) for name in rules.SUM_FIELDS}
+        for item in rules.attempt_item_sums(scores)
+    ]
+    if not rows:
+        return
+    statement = upsert(table).values(rows)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["quiz_id", "question_id"],
+            set_={name: table.c[name] + statement.excluded[name] for name in rules.SUM_FIELDS},
         )
+    )
 
 
 def rebuild_question_stats() -> int:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lms.content.loader import load_content
+from lms.content.loader import LoadResult, load_content
 
 
-def check(root: Path) -> tuple[int, list[str]]:
-    """Return (exit code, output lines): every problem, or one summary line when all is well."""
-    result = load_content(Path(root))
+def check(root: Path, result: LoadResult | None = None) -> tuple[int, list[str]]:
+    """Return (exit code, output lines): every problem, or one summary line when all is well.
+
+    `result` is the load of `root` when the caller has one already (the app loaded it at start).
+    """
+    result = result or load_content(Path(root))
     if result.catalog is None:
         return 1, [str(problem) for problem in result.problems]
     n = result.catalog.counts()

@@ -36,6 +36,11 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(before + body + after, re.IGNORECASE)
 
 
+def _may_contain(folded_text: str, phrase: str) -> bool:
+    """False when `phrase` cannot match in the text (given case-folded): a word is missing."""
+    return all(word.casefold() in folded_text for word in phrase.split())
+
+
 def _mask(line: str, phrase: str) -> str:
     """Blank out the uses of `phrase` in `line`, keeping every other character in place."""
     return phrase_pattern(phrase).sub(lambda match: " " * len(match[0]), line)
@@ -49,11 +54,16 @@ def find_avoided(text: str, glossary: Iterable[GlossaryEntry]) -> Iterator[Avoid
     """
     entries = list(glossary)
     terms = [entry.term for entry in entries]
+    # plain substring tests first: the patterns (any case, edges) are slow to search with
+    folded = text.casefold()
+    candidates = [(entry, variant) for entry in entries for variant in entry.avoid
+                  if _may_contain(folded, variant)]  # fmt: skip
+    if not candidates:
+        return
     for number, line in enumerate(text.splitlines(), start=1):
-        for entry in entries:
-            for variant in entry.avoid:
-                if not phrase_pattern(variant).search(line):
-                    continue
+        folded = line.casefold()
+        for entry, variant in candidates:
+            if _may_contain(folded, variant) and phrase_pattern(variant).search(line):
                 masked = line
                 for term in terms:
                     if variant.lower() in term.lower():

@@ -31,6 +31,9 @@ CURRICULUM_LABELS = {
     "evidence": "evidence kind",
 }
 Loc = tuple[str | int, ...]
+# libyaml's parser when PyYAML was built with it (ten times faster); its nodes carry the same
+# line marks, so problems keep their line numbers
+YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,7 @@ class _Loader:
             text = "\n".join(lines[1:end])
             source.yaml_offset, source.body_offset = 2, end + 1
             source.body = "\n".join(lines[end + 1 :])
-        loader = yaml.SafeLoader(text)
+        loader = YamlLoader(text)
         try:
             source.node = loader.get_single_node()
             source.data = loader.construct_document(source.node) if source.node else None

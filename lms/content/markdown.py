@@ -127,8 +127,6 @@ def _heading_text(raw: str) -> str:
     return html.unescape(text).strip()
 
 
-@lru_cache(maxsize=256)
-@lru_cache(maxsize=256)
 def split_sections(text: str) -> tuple[str, tuple[Section, ...]]:
     """Split a body into its intro and its `##` sections (headings inside code are ignored)."""
     lines = text.splitlines()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
@@ -50,12 +51,23 @@ class Module(Page):
     labs: list[Slug] = []
     pass_score: Percent
 
+    # computed once per loaded module and kept on it: pages read the sections of every module,
+    # so a cache shared by all modules (and smaller than the catalogue) would thrash
+    @cached_property
+    def _split(self) -> tuple[str, tuple[Section, ...]]:
+        return split_sections(self.body)
+
     @property
     def intro(self) -> str:
         """Markdown before the first `##` heading."""
-        return split_sections(self.body)[0]
+        return self._split[0]
 
     @property
     def sections(self) -> tuple[Section, ...]:
         """The `##` sections in order, each with slug, title and Markdown body."""
-        return split_sections(self.body)[1]
+        return self._split[1]
+
+    @cached_property
+    def section_slugs(self) -> frozenset[str]:
+        """The slugs of the `##` sections."""
+        return frozenset(section.slug for section in self.sections)
