@@ -211,7 +211,8 @@ def test_evidence_and_labs_waiting_reach_their_deciders_once(
     [to_mentor] = smtp.to("mira@example.com")
     text = text_part(to_mentor)
     assert to_mentor["Subject"] == "Needs your attention: 1 overdue, 1 to verify"
-    assert "Nia Newhire: Deployed checkout v2" in text and "https://lms.example/evidence/to-verify" in text
+    assert "Nia Newhire: Deployed checkout v2" in text
+    assert "https://lms.example/evidence/to-verify" in text
     [to_trainer] = smtp.to("tom@example.com")
     submission_id = db.session.scalar(select(LabSubmission.id))
     assert "Nia Newhire: Architecture Walkthrough" in text_part(to_trainer)
