@@ -7,6 +7,7 @@ clock it can move.
 
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import yaml
@@ -21,6 +22,7 @@ from lms.certification.models import Certificate, CertificationProgress
 from lms.extensions import db
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def quiz(quiz_id: str, pass_score: int = 60) -> dict:
@@ -346,3 +348,21 @@ def test_pages_run_a_bounded_number_of_queries(client, login, people, make_user,
         )  # fmt: skip
     db.session.commit()
     assert measure() == small
+
+
+def test_the_shipped_on_call_exam_waits_for_the_managers_approval(make_user, login, client):
+    """With the shipped curriculum: no start button and no attempt until the approval is in."""
+    from lms.extensions import db as database
+
+    store().root = REPO_ROOT
+    assert store().load() == []
+    manager = make_user(email="manager@example.com", role=Role.MENTOR)
+    learner = make_user(email="oncall@example.com", manager_email=manager.email,
+                        start_date=date(2025, 1, 6))  # fmt: skip
+    login(learner)
+    page = client.get("/quizzes/on-call-exam").get_data(as_text=True)
+    assert "Before you can start this exam" in page
+    assert "Approval from your manager" in page and "Start attempt" not in page
+    response = client.post("/quizzes/on-call-exam/start", follow_redirects=True)
+    assert "This exam cannot start yet" in response.get_data(as_text=True)
+    assert database.session.scalar(select(func.count()).select_from(QuizAttempt)) == 0
