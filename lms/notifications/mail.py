@@ -11,7 +11,6 @@ kept as failed; the next `notify run` tries it again. Delivery never raises.
 import logging
 import smtplib
 import ssl
-from collections.abc import Callable
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -108,17 +107,6 @@ def deliver_now(ids: list[int]) -> None:
     except Exception:  # noqa: BLE001 - a page must not break because mail did
         db.session.rollback()
         log.exception("mail: could not deliver messages %s; notify run will retry", ids)
-
-
-def deliver_later(ids: list[int]) -> Callable[[], None]:
-    """A function that delivers these messages in a fresh app context (after a response)."""
-    app = current_app._get_current_object()
-
-    def deliver() -> None:
-        with app.app_context():
-            deliver_now(ids)
-
-    return deliver
 
 
 def _deliver(waiting) -> tuple[int, int]:

@@ -63,11 +63,9 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         ok, row = commit_or_report(form, lambda: service.request_password_reset(form.email.data))
-        response = redirect(url_for("notifications.forgot_sent"))
         if ok and row is not None:
-            # Sent once the answer is out, so a known address takes no longer than an unknown.
-            response.call_on_close(mail.deliver_later([row.id]))
-        return response
+            mail.deliver_now([row.id])
+        return redirect(url_for("notifications.forgot_sent"))
     return render_template("notifications/forgot.html", form=form)
 
 
