@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -72,7 +73,7 @@ class ReadAnswer:
     raw: Any = None
 
 
-class QuestionType:
+class QuestionType(ABC):
     """The behaviour every question type shares; subclasses fill in their own."""
 
     name: ClassVar[str]
@@ -127,9 +128,9 @@ class QuestionType:
     # --- grading and review -------------------------------------------------------------
 
     @classmethod
+    @abstractmethod
     def grade(cls, question: dict, response: Any, scoring: str) -> Grade:
         """Grade a response (a malformed one grades 0 and never raises)."""
-        raise NotImplementedError
 
     @classmethod
     def describe_response(cls, question: dict, response: Any) -> list[str]:
@@ -137,9 +138,9 @@ class QuestionType:
         return [str(response)]
 
     @classmethod
+    @abstractmethod
     def describe_key(cls, question: dict) -> list[str]:
         """The right answer as lines of plain text."""
-        raise NotImplementedError
 
 
 QUESTION_TYPES: dict[str, type[QuestionType]] = {}

@@ -10,6 +10,7 @@ snapshot by `load`.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -62,7 +63,7 @@ def parse_number(text: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-class CheckpointType:
+class CheckpointType(ABC):
     """What every checkpoint type provides."""
 
     name: ClassVar[str]
@@ -79,13 +80,13 @@ class CheckpointType:
             return Reading(value[:MAX_TEXT], f"Keep the answer under {MAX_TEXT} characters.")
         return Reading(value)
 
+    @abstractmethod
     def grade(self, checkpoint, answer: Any) -> bool | None:
         """True or False for a machine-checked answer; None when a trainer decides."""
-        raise NotImplementedError
 
+    @abstractmethod
     def describe_answer(self, checkpoint) -> str:
         """The expected answer in words, for the reviewer and after the decision."""
-        raise NotImplementedError
 
     def describe_response(self, checkpoint, answer: Any) -> str:
         """The learner's answer in words."""
