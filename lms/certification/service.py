@@ -231,7 +231,7 @@ def _store_progress(by_person: dict[int, dict[str, rules.CertificationStatus]]) 
 
 
 def new_code() -> str:
-    """An unguessable verification code: 128 random bits, base32 in groups (XXXXX-XXXXX-...)."""
+    """An unguessable verification code: 128 random bits, base32 in groups of five."""
     text = base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
     return "-".join(text[i : i + 5] for i in range(0, len(text), 5))
 

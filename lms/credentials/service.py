@@ -61,7 +61,7 @@ class PublicRecord:
 
 
 def normalize_code(raw: str) -> str | None:
-    """The code in its canonical form (XXXXX-XXXXX-...), or None when it cannot be one.
+    """The code in its canonical form (groups of five letters), or None when it cannot be one.
 
     Spaces, dashes and case are forgiven, so a code read aloud or retyped still matches.
     """
