@@ -86,6 +86,7 @@ def _configure_login(app: Flask) -> None:
 def _register_models() -> None:
     """Import every model module so the metadata (and Alembic) sees all tables."""
     import lms.accounts.models  # noqa: F401
+    import lms.api.models  # noqa: F401
     import lms.assessment.models  # noqa: F401
     import lms.audit  # noqa: F401
     import lms.certification.models  # noqa: F401
