@@ -9,7 +9,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["learner", "mentor", "trainer", "admin"]
-Email = Field(min_length=3, max_length=254, description="an email address")
 
 
 class Strict(BaseModel):
@@ -73,22 +72,28 @@ class PeopleQuery(Strict):
     limit: int = Field(50, ge=1, le=200)
 
 
+# Text fields are bounded here only against abuse; their rules (an email's form, a name's
+# length, who may be a manager, which tracks exist) are the roster's, shared with the CSV
+# import, so they are answered per person (lms.roster.service.check_person).
+TEXT_MAX = 1000
+
+
 class PersonFields(Strict):
     """A person's fields as the roster has them (PUT by email; the email is in the path)."""
 
-    name: str = Field(min_length=1, max_length=120)
-    role: Role = "learner"
-    team: str | None = Field(None, max_length=120)
-    manager_email: str | None = Field(None, max_length=254)
-    mentor_email: str | None = Field(None, max_length=254)
+    name: str = Field(max_length=TEXT_MAX, description="display name, at most 120 characters")
+    role: str = Field("learner", max_length=TEXT_MAX, description="learner, mentor, trainer, admin")
+    team: str | None = Field(None, max_length=TEXT_MAX)
+    manager_email: str | None = Field(None, max_length=TEXT_MAX)
+    mentor_email: str | None = Field(None, max_length=TEXT_MAX)
     start_date: date | None = None
-    track: str | None = Field(None, max_length=100, description="start this onboarding track")
+    track: str | None = Field(None, max_length=TEXT_MAX, description="start this onboarding track")
 
 
 class PersonInput(PersonFields):
     """One person of a bulk roster, with their email."""
 
-    email: str = Email
+    email: str = Field(max_length=TEXT_MAX)
 
 
 class RosterBatch(Strict):
