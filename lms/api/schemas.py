@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["learner", "mentor", "trainer", "admin"]
+CURSOR_PATTERN = r"^[0-9]{1,10}$"
+CURSOR_HELP = "the next_cursor of the previous page (items come after it, in id order)"
 
 
 class Strict(BaseModel):
@@ -68,7 +70,7 @@ class PeopleQuery(Strict):
     team: str | None = Field(None, max_length=120)
     active: bool | None = None
     q: str | None = Field(None, max_length=100, description="part of the name or email")
-    cursor: str | None = Field(None, max_length=40)
+    cursor: str | None = Field(None, pattern=CURSOR_PATTERN, description=CURSOR_HELP)
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -307,7 +309,7 @@ class CertificatesQuery(Strict):
     state: Literal["valid", "expired", "revoked"] | None = None
     expiring_before: date | None = Field(None, description="expires_on earlier than this day")
     certification_id: str | None = Field(None, max_length=100)
-    cursor: str | None = Field(None, max_length=40)
+    cursor: str | None = Field(None, pattern=CURSOR_PATTERN, description=CURSOR_HELP)
     limit: int = Field(50, ge=1, le=200)
 
 

@@ -182,7 +182,7 @@ def test_the_people_list_filters_and_pages_by_cursor(api, make_user):
         page = api("GET", f"/api/v1/people?limit=2&cursor={page.json['next_cursor']}")
         seen += [p["email"] for p in page.json["items"]]
     assert len(seen) == 6 and len(set(seen)) == 6
-    bad = api("GET", "/api/v1/people?cursor=%%%")
+    bad = api("GET", "/api/v1/people?cursor=abc")
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "cursor"
     assert api("GET", "/api/v1/people?limit=0").status_code == 422
     assert api("GET", "/api/v1/people?role=wizard").json["errors"][0]["field"] == "role"
