@@ -135,6 +135,23 @@ def preview_people(
     return RosterPreview(rows, [])
 
 
+def check_person_fields(
+    fields: dict[str, str], *, track_ids: frozenset[str] = frozenset()
+) -> list[tuple[str | None, str]]:
+    """Check one person's fields as typed in a form: the roster's rules, nothing written.
+
+    Returns (field, message) pairs, the message without its `field: ` prefix, so a form
+    shows it beside the field; an empty list when the person is valid.
+    """
+    [row] = preview_people([fields], track_ids=track_ids).rows
+    return [(error_field(message), _message_only(message)) for message in row.errors]
+
+
+def _message_only(message: str) -> str:
+    field, _, rest = message.partition(": ")
+    return rest if rest and error_field(message) == field else message
+
+
 def error_field(message: str) -> str | None:
     """The column a row error is about (`email: ...` -> `email`), or None for the whole row."""
     head = message.split(":", 1)[0].split(" ", 1)[0]
@@ -236,7 +253,10 @@ def _check_roster_references(rows: list[RosterRow]) -> None:
             if email == row.email:
                 row.errors.append(f"{column}: a user cannot be their own {label}")
             elif email not in existing and email not in in_file:
-                row.errors.append(f"{column}: no user with the email {email} here or in the file")
+                row.errors.append(
+                    f"{column}: No user with the {label} email {email}, "
+                    "registered or in the same roster."
+                )
         user = existing.get(row.email)
         if user is not None:
             same_plan = row.track is None or plans.get((user.id, row.track)) == row.start_date
