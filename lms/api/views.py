@@ -55,8 +55,6 @@ api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api_bp)  # no cookies are read here, so there is nothing for CSRF to forge
 
 PUBLIC_ENDPOINTS = {"api.reference", "api.openapi"}
-# Bounds written into the rule, so the OpenAPI description states them too.
-PERSON_ID = f"int(min=1, max={ID_MAX})"
 SCOPE_OF: dict[str, str | None] = {}  # endpoint -> scope it needs (None: any valid token)
 
 
@@ -196,7 +194,15 @@ def openapi_document() -> dict:
                 operation = document["paths"].get(path, {}).get(method.lower())
                 if operation is not None:
                     operation["x-scope"] = SCOPE_OF[rule.endpoint]
+                    _state_id_bounds(operation)
     return document
+
+
+def _state_id_bounds(operation: dict) -> None:
+    """Ids in paths are 1..ID_MAX (the app's one id converter answers 404 beyond)."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+            parameter["schema"].update(minimum=1, maximum=ID_MAX)
 
 
 @api_bp.route("/openapi.json")
@@ -294,7 +300,7 @@ def people():
     )
 
 
-@api_bp.route(f"/people/<{PERSON_ID}:user_id>")
+@api_bp.route("/people/<int:user_id>")
 @needs("people:read")
 @spec.validate(resp=answers(HTTP_200=schemas.Person), tags=["people"])
 def person(user_id: int):
@@ -425,7 +431,7 @@ def deactivate(email: str):
 # --- one person's progress and records ------------------------------------------------------
 
 
-@api_bp.route(f"/people/<{PERSON_ID}:user_id>/plans")
+@api_bp.route("/people/<int:user_id>/plans")
 @needs("people:read")
 @spec.validate(resp=answers(HTTP_200=schemas.PlanList), tags=["progress"])
 def plans(user_id: int):
@@ -459,7 +465,7 @@ def plans(user_id: int):
     )
 
 
-@api_bp.route(f"/people/<{PERSON_ID}:user_id>/modules")
+@api_bp.route("/people/<int:user_id>/modules")
 @needs("people:read")
 @spec.validate(resp=answers(HTTP_200=schemas.ModuleList), tags=["progress"])
 def modules(user_id: int):
@@ -483,7 +489,7 @@ def modules(user_id: int):
     )
 
 
-@api_bp.route(f"/people/<{PERSON_ID}:user_id>/attempts")
+@api_bp.route("/people/<int:user_id>/attempts")
 @needs("records:read")
 @spec.validate(resp=answers(HTTP_200=schemas.AttemptList), tags=["records"])
 def attempts(user_id: int):
@@ -517,7 +523,7 @@ def attempts(user_id: int):
     )
 
 
-@api_bp.route(f"/people/<{PERSON_ID}:user_id>/labs")
+@api_bp.route("/people/<int:user_id>/labs")
 @needs("records:read")
 @spec.validate(resp=answers(HTTP_200=schemas.LabList), tags=["records"])
 def labs(user_id: int):
@@ -539,7 +545,7 @@ def labs(user_id: int):
     )
 
 
-@api_bp.route(f"/people/<{PERSON_ID}:user_id>/evidence")
+@api_bp.route("/people/<int:user_id>/evidence")
 @needs("records:read")
 @spec.validate(resp=answers(HTTP_200=schemas.EvidenceList), tags=["records"])
 def evidence(user_id: int):
@@ -561,7 +567,7 @@ def evidence(user_id: int):
     )
 
 
-@api_bp.route(f"/people/<{PERSON_ID}:user_id>/certifications")
+@api_bp.route("/people/<int:user_id>/certifications")
 @needs("records:read")
 @spec.validate(resp=answers(HTTP_200=schemas.CertificationList), tags=["records"])
 def certifications(user_id: int):
