@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
-from lms.assessment.models import AttemptAnswer, AttemptStatus, QuizAttempt
+from lms.assessment.models import AttemptStatus, QuizAttempt
 from lms.assessment.rules import ItemStat
 from lms.assessment.statistics import QuizReport
 from lms.certification import rules as cert_rules
@@ -551,7 +551,7 @@ class Pipeline:
     states: dict[str, dict[str, int]]  # certification id -> state -> people
     ready: dict[str, int]  # due for a trainer (or the engine) to issue
     renewing: dict[str, int]
-    held_by_level: dict[int | None, int]  # people holding a valid certificate, per level
+    held_by_level: list[tuple[int | None, int]]  # people with a valid certificate, per level
 
 
 def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
@@ -585,7 +585,8 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
         )
         .group_by(Certificate.level)
     )
-    return Pipeline(dict(states), dict(ready), dict(renewing), dict(db.session.execute(held).all()))
+    levels = sorted(db.session.execute(held).all(), key=lambda row: (row[0] is None, row[0] or 0))
+    return Pipeline(dict(states), dict(ready), dict(renewing), [tuple(row) for row in levels])
 
 
 def month_ends(today: date, months: int = 12) -> list[date]:
@@ -877,24 +878,13 @@ class TopicResult:
     mean: float  # 0 to 1
 
 
-def topic_results(quiz: Any) -> list[TopicResult]:
-    """Mean score per topic over graded answers, by the quiz's current question topics.
+def topic_results(quiz: Any, report: QuizReport) -> list[TopicResult]:
+    """Mean score per topic, from the report's per-question running sums (no query).
 
-    Answers are summed per question in SQL (one query); questions map to topics here.
+    Questions map to the quiz's current topics; removed questions are grouped apart.
     """
-    query = (
-        select(AttemptAnswer.question_id, func.count(), func.sum(AttemptAnswer.score))
-        .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
-        .where(
-            QuizAttempt.quiz_id == quiz.id,
-            QuizAttempt.status != AttemptStatus.OPEN,
-            AttemptAnswer.score.is_not(None),
-        )
-        .group_by(AttemptAnswer.question_id)
-    )
-    return topics_from_sums(
-        {q.id: q.topic for q in quiz.questions}, db.session.execute(query).all()
-    )
+    sums = [(s.question_id, s.times_served, s.facility * s.times_served) for s in report.items]
+    return topics_from_sums({q.id: q.topic for q in quiz.questions}, sums)
 
 
 def topics_from_sums(topic_of: dict[str, str], sums) -> list[TopicResult]:

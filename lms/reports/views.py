@@ -339,7 +339,7 @@ def quiz(quiz_id: str):
     attempts, page = service.quiz_attempts(current_user, quiz.id, page=_page(), passed=passed)
     return render_template(
         "reports/quiz.html", quiz=quiz, report=report, items=service.item_rows(quiz, report),
-        topics=service.topic_results(quiz), attempts=attempts, page=page,
+        topics=service.topic_results(quiz, report), attempts=attempts, page=page,
         passed=request.args.get("passed", ""),
     )  # fmt: skip
 
