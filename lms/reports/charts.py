@@ -72,4 +72,6 @@ def held_chart_svg(ends: Sequence[date], held: dict[int | None, list[int]]) -> s
     chart.y_labels = whole_number_labels(max((max(v) for v in held.values()), default=0))
     for level in sorted(held, key=lambda lv: (lv is None, lv or 0)):
         chart.add("No level" if level is None else f"Level {level}", held[level])
+    if not held:  # pygal cannot draw a line chart without a series
+        chart.add("No certificates", [0] * len(ends))
     return _render(chart)
