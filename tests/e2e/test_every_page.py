@@ -29,7 +29,7 @@ DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 EXTRA = ["/search?q=checkout+is+slow", "/search?q=zzqx", "/search"]
 SHARED = re.compile(r"^/(library|modules|labs|quizzes)/[^/]+$")
-SKIP = re.compile(r"/(logout|csv|chart)(/|$)|\.csv$|^/static/|^/bootstrap/")
+SKIP = re.compile(r"/(logout|csv|chart)(/|$)|\.(csv|pdf|svg|json)$|^/static/|^/bootstrap/")
 MAX_PAGES = 120
 # the lists whose items are content pages: followed one click further than other pages
 NAV_LISTS = ("/library", "/modules/", "/labs/", "/quizzes", "/people/", "/admin/users")
