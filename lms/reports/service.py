@@ -24,6 +24,7 @@ from lms.assessment.statistics import QuizReport
 from lms.certification import rules as cert_rules
 from lms.certification.models import Certificate, CertificationProgress
 from lms.content import Catalog
+from lms.content.schema import Track
 from lms.extensions import db
 from lms.learning import service as learning
 from lms.onboarding import service as onboarding
@@ -640,29 +641,17 @@ def certificate_spans(viewer: User, filters: Filters, since: date):
 class OnboardingRow:
     """One hire on a weekly track: where they are and how far behind."""
 
-    plan: onboarding.Plan
+    person: Any  # id, name, email, team
+    track: Track
     mentor_name: str | None
+    start: date
     week: int
     weeks: int
     done: int
+    total: int
     due: int
     overdue: int
     days_behind: int
-
-    @property
-    def person(self) -> User:
-        """The hire."""
-        return self.plan.user
-
-
-def onboarding_row(plan: onboarding.Plan, mentor_name: str | None, today: date) -> OnboardingRow:
-    """Week N of M, done / due / overdue counts and days behind (since the oldest overdue)."""
-    wp = plan.week_plan
-    overdue = wp.overdue
-    behind = max(((today - s.due).days for s in overdue), default=0)
-    due = sum(1 for s in wp.items if s.state == "due")
-    week = min(max(wp.current_week, 0), wp.week_count)
-    return OnboardingRow(plan, mentor_name, week, wp.week_count, wp.done, due, len(overdue), behind)
 
 
 ONBOARDING_SORTS = {
@@ -670,11 +659,11 @@ ONBOARDING_SORTS = {
     "overdue": lambda r: (-r.overdue, -r.days_behind, r.person.name.lower()),
     "name": lambda r: (r.person.name.lower(), r.person.id),
     "team": lambda r: ((r.person.team or "").lower(), r.person.name.lower()),
-    "track": lambda r: (r.plan.track.title.lower(), r.person.name.lower()),
+    "track": lambda r: (r.track.title.lower(), r.person.name.lower()),
     "mentor": lambda r: ((r.mentor_name or "").lower(), r.person.name.lower()),
     "week": lambda r: (r.week, r.person.name.lower()),
     "done": lambda r: (r.done, r.person.name.lower()),
-    "start": lambda r: (r.plan.assignment.start_date, r.person.name.lower()),
+    "start": lambda r: (r.start, r.person.name.lower()),
 }
 
 
@@ -689,25 +678,27 @@ def onboarding_status(
 ) -> list[OnboardingRow]:
     """Everyone on a weekly track the viewer sees, sorted (who is behind first by default).
 
-    Plans are laid out by the onboarding rules, so every plan is computed (a fixed number
-    of queries); the view pages the sorted list.
+    Plans are counted in SQL (`onboarding.plan_summaries`) and joined here with the people's
+    names and mentors: three queries and light rows at any number of people.
     """
-    people = _people_query(viewer, filters).with_only_columns(User.id).subquery()
-    query = (
-        select(TrackAssignment.user_id, Mentor.name)
-        .join(User, User.id == TrackAssignment.user_id)
-        .outerjoin(Mentor, Mentor.id == User.mentor_id)
-        .where(TrackAssignment.user_id.in_(select(people.c.id)))
-    )
-    if filters.track:
-        query = query.where(TrackAssignment.track_id == filters.track)
-    mentors = dict(db.session.execute(query).all())
-    plans = onboarding.plans_for(catalog, today, list(mentors))
-    if filters.track:
-        plans = [p for p in plans if p.track.id == filters.track]
-    rows = [onboarding_row(plan, mentors.get(plan.user.id), today) for plan in plans]
+    people = _people_query(viewer, filters).with_only_columns(User.id)
+    summaries = onboarding.plan_summaries(catalog, today, people, filters.track or None)
     if filters.overdue_only:
-        rows = [r for r in rows if r.overdue]
+        summaries = [s for s in summaries if s.overdue]
+    named = {
+        row.id: row
+        for row in db.session.execute(
+            select(User.id, User.name, User.email, User.team, Mentor.name.label("mentor"))
+            .outerjoin(Mentor, Mentor.id == User.mentor_id)
+            .where(User.id.in_(people))
+        )
+    }
+    tracks = {t.id: t for t in onboarding.weekly_tracks(catalog)}
+    rows = []
+    for s in summaries:
+        person = named[s.user_id]
+        counts = (s.week, s.weeks, s.done, s.total, s.due, s.overdue, s.days_behind)
+        rows.append(OnboardingRow(person, tracks[s.track_id], person.mentor, s.start, *counts))
     rows.sort(key=ONBOARDING_SORTS.get(sort, ONBOARDING_SORTS["behind"]), reverse=descending)
     return rows
 
