@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from lms.accounts.models import User
 from lms.assessment.models import AttemptStatus, QuizAttempt
@@ -844,8 +844,11 @@ def quiz_attempts(
     passed: bool | None = None,
 ) -> tuple[list[tuple[QuizAttempt, User]], Page]:
     """Graded attempts of a quiz by the people the viewer sees, newest first (two queries)."""
+    listed = (QuizAttempt.id, QuizAttempt.number, QuizAttempt.submitted_at, QuizAttempt.percent,
+              QuizAttempt.passed)  # fmt: skip
     query = _scoped(
         select(QuizAttempt, User)
+        .options(load_only(*listed), load_only(User.id, User.name, User.email))
         .join(User, User.id == QuizAttempt.user_id)
         .where(QuizAttempt.quiz_id == quiz_id, QuizAttempt.status != AttemptStatus.OPEN),
         viewer,
