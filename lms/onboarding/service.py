@@ -363,16 +363,16 @@ def plan_summaries(
         for item in items
         if item.kind == "module"
     ]
-    read = learning.finished_keys(catalog, modules).subquery()
+    read = learning.finished_keys(catalog, modules, people).subquery()
     no_track = literal(None, String).label("track")
     finished = union_all(
         select(read.c.user_id, read.c.key, no_track),
-        practice.lab_keys(SubmissionStatus.PASSED).add_columns(no_track),
+        practice.lab_keys(SubmissionStatus.PASSED, people).add_columns(no_track),
         select(PlanItemDone.user_id, PlanItemDone.item_key, PlanItemDone.track_id).where(
-            PlanItemDone.item_key.like("task:%")
+            PlanItemDone.user_id.in_(people), PlanItemDone.item_key.like("task:%")
         ),
     ).subquery("finished")
-    waiting = practice.lab_keys(SubmissionStatus.SUBMITTED).subquery("waiting")
+    waiting = practice.lab_keys(SubmissionStatus.SUBMITTED, people).subquery("waiting")
     assignment = TrackAssignment
     is_open = and_(finished.c.key.is_(None), waiting.c.key.is_(None))
     late = and_(is_open, assignment.start_date < item.c.late_if_before)

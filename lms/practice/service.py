@@ -110,11 +110,13 @@ def lab_progress_for(user_ids: Iterable[int]) -> dict[int, tuple[set[str], set[s
     }
 
 
-def lab_keys(status: SubmissionStatus):
-    """(user_id, key `lab:ID`) of every lab someone has a submission of in this status, as a
-    statement for reports to count in SQL (passed: done; submitted: waiting for review)."""
+def lab_keys(status: SubmissionStatus, people):
+    """(user_id, key `lab:ID`) of every lab the people `people` selects have a submission of
+    in this status, as a statement for reports to count in SQL (passed: done; submitted:
+    waiting for review)."""
     key = (literal("lab:") + LabSubmission.lab_id).label("key")
-    return select(LabSubmission.user_id, key).where(LabSubmission.status == status).distinct()
+    query = select(LabSubmission.user_id, key).distinct()
+    return query.where(LabSubmission.status == status, LabSubmission.user_id.in_(people))
 
 
 def submissions_of(user_id: int, lab_id: str) -> list[LabSubmission]:

@@ -1,6 +1,7 @@
 """Time the heaviest pages on PostgreSQL at the design's scale (not part of the test suite).
 
     .venv/bin/python -m tests.bench.scale [--learners 10000] [--attempts-per-learner 5]
+                                          [--only PART-OF-A-URL]
 
 Starts a throw-away PostgreSQL, migrates it, fills it with learners, onboarding
 plans, reading marks and submitted quiz attempts of 20 answers each (10,000
@@ -233,6 +234,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--attempts-per-learner", type=int, default=5)
+    parser.add_argument("--only", default="", help="time only the pages whose URL has this")
     args = parser.parse_args()
     with throwaway_postgres() as url:
         config = {**base_config(url), "TESTING": False, "LMS_NOW": NOW}
@@ -251,7 +253,9 @@ def main() -> None:
                 text("SELECT id FROM \"user\" WHERE email = 'learner7@example.com'")
             )
             db.session.remove()
-        pages = [(who, url.replace("LEARNER7", str(learner7))) for who, url in PAGES]
+        pages = [
+            (who, url.replace("LEARNER7", str(learner7))) for who, url in PAGES if args.only in url
+        ]
         time_pages(app, engine, pages)
         engine.dispose()
 
