@@ -133,6 +133,7 @@ class CertificationLine:
     state: str
     met: int
     total: int
+    renewing: bool  # met and total count the renewal requirements
     expires_on: date | None
     history: list[Certificate] = field(default_factory=list)
 
@@ -272,6 +273,7 @@ def certification_lines(user_id: int, catalog: Catalog) -> list[CertificationLin
                 p.state if p else cert_rules.NOT_STARTED,
                 p.met if p else 0,
                 p.total if p else len(certification.requires),
+                bool(p and p.renewing),
                 p.expires_on if p else None,
                 history.get(certification.id, []),
             )
@@ -337,7 +339,7 @@ def record_csv_rows(record: TrainingRecord, catalog: Catalog):
             "certification",
             line.title,
             line.state,
-            f"{line.met} of {line.total} met",
+            f"{line.met} of {line.total} met" + (" for renewal" if line.renewing else ""),
             line.expires_on,
             "",
         )
