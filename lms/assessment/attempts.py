@@ -563,6 +563,18 @@ def best_scores(user_ids: list[int]) -> dict[int, dict[str, float]]:
     return scores
 
 
+def passes(*columns):
+    """A statement of `columns` (default: user_id, quiz_id) over every passed graded attempt."""
+    return select(*(columns or (QuizAttempt.user_id, QuizAttempt.quiz_id))).where(
+        QuizAttempt.status == SUBMITTED, QuizAttempt.passed.is_(True)
+    )
+
+
+def passers(quiz_id: str):
+    """A statement of the ids of everyone who has passed this quiz, to narrow another by."""
+    return passes(QuizAttempt.user_id).where(QuizAttempt.quiz_id == quiz_id)
+
+
 def passed_quiz_ids(user_ids: list[int]) -> dict[int, set[str]]:
     """The quizzes each learner has passed, as graded: an attempt's stored `passed` decides.
 
@@ -571,15 +583,7 @@ def passed_quiz_ids(user_ids: list[int]) -> dict[int, set[str]]:
     passed: dict[int, set[str]] = {user_id: set() for user_id in user_ids}
     if not user_ids:
         return passed
-    rows = db.session.execute(
-        select(QuizAttempt.user_id, QuizAttempt.quiz_id)
-        .where(
-            QuizAttempt.user_id.in_(set(user_ids)),
-            QuizAttempt.status == SUBMITTED,
-            QuizAttempt.passed.is_(True),
-        )
-        .distinct()
-    )
+    rows = db.session.execute(passes().where(QuizAttempt.user_id.in_(set(user_ids))).distinct())
     for user_id, quiz_id in rows:
         passed[user_id].add(quiz_id)
     return passed

@@ -46,6 +46,7 @@ class QuizAttempt(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "quiz_id", "number"),
         Index("ix_quiz_attempt_quiz_id_status", "quiz_id", "status"),
+        Index("ix_quiz_attempt_quiz_id_submitted_at", "quiz_id", "submitted_at"),  # reports
         Index(
             "uq_quiz_attempt_one_open",
             "user_id",

@@ -1,14 +1,14 @@
 """api: personal and service access tokens, the xAPI statement queue
 
-Revision ID: 0010_api
-Revises: 0008
+Revision ID: 0011_api
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_api"
-down_revision = "0008"
+revision = "0011_api"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
