@@ -324,3 +324,71 @@ class Verification(BaseModel):
     expires_on: date
     state: Literal["valid", "expired", "revoked"]
     revoked_on: date | None
+
+
+# --- the training record --------------------------------------------------------------------
+
+
+class RecordModule(BaseModel):
+    """A module on the record: sections read and the module quiz's best result."""
+
+    module_id: str
+    title: str
+    sections_read: int
+    sections_total: int
+    best_percent: float | None
+    passed: bool
+    complete: bool
+
+
+class RecordLab(BaseModel):
+    """A lab on the record: its state, submissions, reviewer and date of decision."""
+
+    lab_id: str
+    title: str
+    state: str
+    submissions: int
+    reviewer: str | None
+    decided_at: datetime | None
+
+
+class RecordEvidence(EvidenceItem):
+    """Evidence on the record, with its kind's name and who verified (or should verify) it."""
+
+    kind_label: str
+    verifier: str | None
+
+
+class HeldCertificate(BaseModel):
+    """One certificate of a certification on the record."""
+
+    code: str
+    issued_on: date
+    expires_on: date
+    state: Literal["valid", "expired", "revoked"]
+    revoked_on: date | None
+
+
+class RecordCertification(BaseModel):
+    """A certification on the record: state now, requirements met, every certificate."""
+
+    certification_id: str
+    title: str
+    state: str
+    met: int
+    total: int
+    renewing: bool = Field(description="met and total count the renewal requirements")
+    expires_on: date | None
+    certificates: list[HeldCertificate]
+
+
+class TrainingRecord(BaseModel):
+    """Everything the person has done: the training record the reports page prints."""
+
+    person: Person
+    plans: list[PlanProgress]
+    modules: list[RecordModule]
+    attempts: list[Attempt]
+    labs: list[RecordLab]
+    evidence: list[RecordEvidence]
+    certifications: list[RecordCertification]

@@ -15,6 +15,7 @@ Route table (blueprint `api`, all JSON; every route but the two descriptions nee
     GET  /api/v1/people/<id>/labs               labs           labs started
     GET  /api/v1/people/<id>/evidence           evidence       practical evidence
     GET  /api/v1/people/<id>/certifications     certifications checklist per certification
+    GET  /api/v1/people/<id>/record             record         the whole training record
     GET  /api/v1/certificates                   certificates   certificates across the org
     GET  /api/v1/verify/<code>                  verify         verify a certificate code
 
@@ -46,6 +47,7 @@ from lms.learning import service as learning
 from lms.onboarding import service as onboarding
 from lms.permissions import allowed
 from lms.practice import service as practice
+from lms.reports import service as reports
 from lms.roster import service as roster
 from lms.timeutil import today
 from lms.transaction import unit_of_work
@@ -438,31 +440,24 @@ def plans(user_id: int):
     """The person's onboarding plans as of today: every item, its due date and state."""
     learner = _learner_or_404(user_id)
     found = onboarding.plans_for(current_catalog(), today(), [learner.id])
-    return schemas.PlanList(
+    return schemas.PlanList(items=[_plan_progress(plan) for plan in found])
+
+
+def _plan_progress(plan: onboarding.Plan) -> schemas.PlanProgress:
+    week_plan = plan.week_plan
+    return schemas.PlanProgress(
+        track_id=plan.track.id, track_title=plan.track.title,
+        start_date=plan.assignment.start_date, current_week=week_plan.current_week,
+        week_count=week_plan.week_count, done=week_plan.done, total=week_plan.total,
+        percent=week_plan.percent,
         items=[
-            schemas.PlanProgress(
-                track_id=plan.track.id,
-                track_title=plan.track.title,
-                start_date=plan.assignment.start_date,
-                current_week=plan.week_plan.current_week,
-                week_count=plan.week_plan.week_count,
-                done=plan.week_plan.done,
-                total=plan.week_plan.total,
-                percent=plan.week_plan.percent,
-                items=[
-                    schemas.PlanItemState(
-                        key=state.item.key,
-                        title=state.item.title,
-                        week=state.item.week,
-                        due=state.due,
-                        state=state.state,
-                    )
-                    for state in plan.week_plan.items
-                ],
-            )  # fmt: skip
-            for plan in found
-        ]
-    )
+            schemas.PlanItemState(
+                key=state.item.key, title=state.item.title, week=state.item.week,
+                due=state.due, state=state.state,
+            )
+            for state in week_plan.items
+        ],
+    )  # fmt: skip
 
 
 @api_bp.route("/people/<int:user_id>/modules")
@@ -504,23 +499,16 @@ def attempts(user_id: int):
         .where(QuizAttempt.user_id == learner.id)
         .order_by(QuizAttempt.id.desc())
     ).all()  # fmt: skip
-    return schemas.AttemptList(
-        items=[
-            schemas.Attempt(
-                id=r.id,
-                quiz_id=r.quiz_id,
-                quiz_title=r.quiz_title,
-                number=r.number,
-                status=r.status.value,
-                started_at=r.started_at,
-                submitted_at=r.submitted_at,
-                percent=r.percent,
-                pass_score=r.pass_score,
-                passed=r.passed,
-            )  # fmt: skip
-            for r in rows
-        ]
-    )
+    return schemas.AttemptList(items=[_attempt(row) for row in rows])
+
+
+def _attempt(r) -> schemas.Attempt:
+    """An attempt's outcome (from a row or a QuizAttempt): never its questions or answers."""
+    return schemas.Attempt(
+        id=r.id, quiz_id=r.quiz_id, quiz_title=r.quiz_title, number=r.number,
+        status=r.status.value, started_at=r.started_at, submitted_at=r.submitted_at,
+        percent=r.percent, pass_score=r.pass_score, passed=r.passed,
+    )  # fmt: skip
 
 
 @api_bp.route("/people/<int:user_id>/labs")
@@ -596,6 +584,82 @@ def certifications(user_id: int):
             )  # fmt: skip
         )
     return schemas.CertificationList(items=items)
+
+
+@api_bp.route("/people/<int:user_id>/record")
+@needs("records:read")
+@spec.validate(resp=answers(HTTP_200=schemas.TrainingRecord), tags=["records"])
+def record(user_id: int):
+    """The person's whole training record: plans, modules, attempts, labs, evidence and
+    certifications with every certificate (what the printable record shows)."""
+    learner = _learner_or_404(user_id)
+    day = today()
+    found = reports.training_record(learner, current_catalog(), day)
+    row = db.session.execute(_person_query().where(User.id == learner.id)).one()
+    return schemas.TrainingRecord(
+        person=_person(*row),
+        plans=[_plan_progress(plan) for plan in found.plans],
+        modules=[
+            schemas.RecordModule(
+                module_id=m.module.id,
+                title=m.module.title,
+                sections_read=m.sections_read,
+                sections_total=m.sections_total,
+                best_percent=m.best_percent,
+                passed=m.passed,
+                complete=m.complete,
+            )  # fmt: skip
+            for m in found.modules
+        ],
+        attempts=[_attempt(attempt) for attempt in found.attempts],
+        labs=[
+            schemas.RecordLab(
+                lab_id=lab.lab_id,
+                title=lab.title,
+                state=lab.state,
+                submissions=lab.submissions,
+                reviewer=lab.reviewer,
+                decided_at=lab.decided_at,
+            )  # fmt: skip
+            for lab in found.labs
+        ],
+        evidence=[
+            schemas.RecordEvidence(
+                id=line.evidence.id,
+                kind=line.evidence.kind,
+                title=line.evidence.title,
+                reference=line.evidence.reference,
+                happened_on=line.evidence.happened_on,
+                status=line.evidence.status.value,
+                decided_at=line.evidence.decided_at,
+                kind_label=line.kind,
+                verifier=line.verifier,
+            )  # fmt: skip
+            for line in found.evidence
+        ],
+        certifications=[
+            schemas.RecordCertification(
+                certification_id=c.certification_id,
+                title=c.title,
+                state=c.state,
+                met=c.met,
+                total=c.total,
+                renewing=c.renewing,
+                expires_on=c.expires_on,
+                certificates=[
+                    schemas.HeldCertificate(
+                        code=held.code,
+                        issued_on=held.issued_on,
+                        expires_on=held.expires_on,
+                        state=credentials.state_of(held, day),
+                        revoked_on=held.revoked_on,
+                    )
+                    for held in c.history
+                ],
+            )  # fmt: skip
+            for c in found.certifications
+        ],
+    )
 
 
 # --- certificates ---------------------------------------------------------------------------

@@ -103,7 +103,8 @@ def test_people_write_needs_an_admin_even_with_the_scope(client, make_user, toke
 
 
 @pytest.mark.parametrize(
-    "path", ["", "/plans", "/modules", "/attempts", "/labs", "/evidence", "/certifications"]
+    "path",
+    ["", "/plans", "/modules", "/attempts", "/labs", "/evidence", "/certifications", "/record"],
 )
 def test_another_persons_records_answer_404(client, make_user, token_for, path):
     mentor = make_user(role=Role.MENTOR)
