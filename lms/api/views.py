@@ -25,11 +25,12 @@ token's person's own permissions both apply; a person one may not see answers 40
 
 import copy
 import re
+from contextlib import contextmanager
 
 from flask import Blueprint, current_app, g, render_template, request
 from flask_limiter.util import get_remote_address
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import HTTPException
 
@@ -42,6 +43,7 @@ from lms.catalog import current_catalog, weekly_track_ids
 from lms.certification import service as certification
 from lms.certification.models import Certificate
 from lms.credentials import service as credentials
+from lms.errors import ServiceError
 from lms.extensions import csrf, db, limiter
 from lms.learning import service as learning
 from lms.onboarding import service as onboarding
@@ -162,6 +164,15 @@ def _require_json_body() -> None:
 @api_bp.errorhandler(ApiProblem)
 def _api_problem(exc: ApiProblem):
     return problem_response(exc.status, exc.detail, exc.errors, exc.extra)
+
+
+@api_bp.errorhandler(ServiceError)
+def _service_problem(exc: ServiceError):
+    """A rule a service enforces at write time (one's own admin role, a race on an email):
+    the unit of work rolled everything back; say which field."""
+    return problem_response(
+        422, exc.message, [schemas.FieldProblem(field=exc.field, message=exc.message)]
+    )
 
 
 @api_bp.errorhandler(HTTPException)
@@ -312,6 +323,21 @@ def person(user_id: int):
     return _person(*row)
 
 
+@contextmanager
+def all_or_nothing():
+    """A unit of work whose writes all roll back if any fails, on SQLite too.
+
+    Python's sqlite3 module opens its transaction only before a write statement, so when
+    a service's first write is inside a savepoint (accounts takes one per new email), that
+    savepoint is the outermost and releasing it commits: a later failure could not undo it.
+    A write statement that changes nothing opens the transaction first.
+    """
+    with unit_of_work():
+        if db.session.get_bind().dialect.name == "sqlite":
+            db.session.execute(text('UPDATE "user" SET id = id WHERE 0 = 1'))
+        yield
+
+
 def _require_roster_rights() -> User:
     user = caller().user
     if not allowed(user, "manage_users"):
@@ -360,7 +386,7 @@ def put_person(email: str):
             422, "The person has invalid fields; nothing was changed.", _row_problems(row)
         )
     if not dry_run:
-        with unit_of_work():
+        with all_or_nothing():
             roster.apply_roster(preview, current_catalog(), actor=actor, source="api")
     stored = db.session.execute(
         _person_query().where(func.lower(User.email) == row.email)
@@ -402,7 +428,7 @@ def bulk_people():
             {"items": [item.model_dump(mode="json") for item in items]},
         )
     if not batch.dry_run:
-        with unit_of_work():
+        with all_or_nothing():
             roster.apply_roster(preview, current_catalog(), actor=actor, source="api")
     return schemas.RosterResult(
         written=not batch.dry_run, created=preview.count("create"),
@@ -422,7 +448,7 @@ def deactivate(email: str):
     try:
         with unit_of_work():
             accounts.set_active(user, False, actor=actor)
-    except accounts.ServiceError as exc:
+    except ServiceError as exc:
         raise ApiProblem(
             422, exc.message, [schemas.FieldProblem(field="email", message=exc.message)]
         ) from None

@@ -186,3 +186,17 @@ def test_the_people_list_filters_and_pages_by_cursor(api, make_user):
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "cursor"
     assert api("GET", "/api/v1/people?limit=0").status_code == 422
     assert api("GET", "/api/v1/people?role=wizard").json["errors"][0]["field"] == "role"
+
+
+def test_a_write_the_accounts_service_refuses_is_422_and_rolls_back(api, admin):
+    """An admin cannot take away their own admin role, through the API either."""
+    people = [
+        {"email": "new@example.com", "name": "New"},
+        {"email": admin.email, "name": admin.name, "role": "learner"},
+    ]
+    answer = api("POST", "/api/v1/people/bulk", {"people": people})
+    assert answer.status_code == 422, answer.json
+    assert answer.json["errors"][0]["field"] == "role"
+    assert people_count() == 1  # the new person was rolled back with it
+    db.session.refresh(admin)
+    assert admin.role == Role.ADMIN
