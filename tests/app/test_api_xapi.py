@@ -193,3 +193,29 @@ def test_without_an_lrs_statements_stay_queued_and_export_works(app, runner, mak
         args=["xapi", "export", "--since", (date.today() + timedelta(days=2)).isoformat()]
     )
     assert later.output.strip().endswith("0 statement(s) exported.")
+
+
+def test_verified_evidence_and_a_passed_lab_are_queued(app, make_user):
+    from lms.accounts.models import Role
+    from lms.practice import service as practice
+    from lms.practice.models import SubmissionStatus
+
+    catalog = current_catalog()
+    mentor = make_user(role=Role.MENTOR)
+    learner = make_user(mentor_email=mentor.email)
+    kind = catalog.curriculum.evidence_kinds[0].id
+    entry = practice.EvidenceInput(kind, today() - timedelta(days=1), "Shadowed", "INC-7")
+    evidence = practice.log_evidence(learner, entry, catalog, today())
+    practice.decide_evidence(evidence, mentor, True, "Well done")
+    # A lab passed: announced as the review queue announces it.
+    submission = practice.start_lab(learner, next(iter(catalog.labs.values())))
+    submission.answers = {checkpoint["id"]: "1" for checkpoint in submission.checkpoints}
+    practice.submit(submission)
+    submission.status = SubmissionStatus.PASSED
+    events.lab_reviewed.send(user_id=learner.id, submission=submission)
+    db.session.commit()
+    statements = {row.event_key.split(":")[0]: row.statement for row in queued()}
+    assert statements["evidence-verified"]["verb"]["id"].endswith("/completed")
+    assert statements["evidence-verified"]["object"]["id"] == f"{BASE}/evidence/{evidence.id}"
+    assert statements["lab-passed"]["verb"]["id"] == "http://adlnet.gov/expapi/verbs/passed"
+    assert statements["lab-passed"]["object"]["id"] == f"{BASE}/labs/{submission.lab_id}"
