@@ -60,6 +60,7 @@ csrf.exempt(api_bp)  # no cookies are read here, so there is nothing for CSRF to
 
 PUBLIC_ENDPOINTS = {"api.reference", "api.openapi"}
 SCOPE_OF: dict[str, str | None] = {}  # endpoint -> scope it needs (None: any valid token)
+BODY_REQUIRED = {"api.put_person", "api.bulk_people"}  # these take a JSON body, always
 
 
 def _problem_on_invalid(req, resp, req_validation_error, instance, model_adapter=None):
@@ -147,10 +148,14 @@ def authenticate():
     if db.session.dirty:  # its last-used time moved: keep it, whatever the request does next
         db.session.commit()
     g.api_caller = caller
-    scope = SCOPE_OF.get(request.endpoint or "")
+    if request.endpoint not in SCOPE_OF:  # fail closed: an operation must declare its scope
+        raise ApiProblem(403, "This operation is not open to tokens.")
+    scope = SCOPE_OF[request.endpoint]
     if scope is not None and not caller.may(scope):
         raise ApiProblem(403, f"This token does not have the scope {scope}.")
-    if request.method in ("POST", "PUT", "PATCH"):
+    if request.endpoint in BODY_REQUIRED or (
+        request.method in ("POST", "PUT", "PATCH") and request.get_data(cache=True)
+    ):
         _require_json_body()
 
 

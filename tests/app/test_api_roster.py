@@ -97,9 +97,23 @@ def test_bad_fields_answer_problem_details_naming_the_field(api, email, body, fi
     assert people_count() == before
 
 
-def test_a_body_that_is_not_json_is_refused_plainly(client, api):
-    answer = api("PUT", "/api/v1/people/x@example.com")
-    assert answer.status_code == 415
+def test_a_body_that_is_not_json_is_refused_plainly(client, admin, make_user):
+    secret = tokens.create_token(admin, name="raw", scopes=["people:write"], days=1).secret
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    form = client.put("/api/v1/people/x@example.com", data={"name": "X"}, headers=headers)
+    assert form.status_code == 415 and form.mimetype == "application/problem+json"
+    broken = client.put(
+        "/api/v1/people/x@example.com", data='{"name": ', headers=headers,
+        content_type="application/json",
+    )  # fmt: skip
+    assert broken.status_code == 400 and "JSON" in broken.json["detail"]
+    assert client.put("/api/v1/people/x@example.com", headers=headers).status_code == 415
+    empty = client.put("/api/v1/people/x@example.com", json={}, headers=headers)
+    assert empty.status_code == 422 and empty.json["errors"][0]["field"] == "name"
+    make_user(email="leaver@example.com")
+    no_body = client.post("/api/v1/people/leaver@example.com/deactivate", headers=headers)
+    assert no_body.status_code == 200  # an action without a body needs none
 
 
 def test_bulk_answers_per_item_and_writes_nothing_when_one_is_bad(api, admin):
