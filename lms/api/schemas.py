@@ -3,13 +3,28 @@
 Responses carry scores and states, never a quiz's answer key or a lab's expected answers.
 """
 
+import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Role = Literal["learner", "mentor", "trainer", "admin"]
 CURSOR_PATTERN = r"^[0-9]{1,10}$"
+# No text field takes a NUL character: the app refuses it in every request (databases do).
+NO_NUL = r"^[^\x00]*$"
+
+
+def _iso_day(value):
+    """A day only as YYYY-MM-DD (pydantic alone would read a number as a timestamp)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("give the day as YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("give the day as YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
 CURSOR_HELP = "the next_cursor of the previous page (items come after it, in id order)"
 
 
@@ -67,9 +82,11 @@ class PeopleQuery(Strict):
     """Filters and paging for the people list."""
 
     role: Role | None = None
-    team: str | None = Field(None, max_length=120)
+    team: str | None = Field(None, pattern=NO_NUL, max_length=120)
     active: bool | None = None
-    q: str | None = Field(None, max_length=100, description="part of the name or email")
+    q: str | None = Field(
+        None, pattern=NO_NUL, max_length=100, description="part of the name or email"
+    )
     cursor: str | None = Field(None, pattern=CURSOR_PATTERN, description=CURSOR_HELP)
     limit: int = Field(50, ge=1, le=200)
 
@@ -83,19 +100,28 @@ TEXT_MAX = 1000
 class PersonFields(Strict):
     """A person's fields as the roster has them (PUT by email; the email is in the path)."""
 
-    name: str = Field(max_length=TEXT_MAX, description="display name, at most 120 characters")
-    role: str = Field("learner", max_length=TEXT_MAX, description="learner, mentor, trainer, admin")
-    team: str | None = Field(None, max_length=TEXT_MAX)
-    manager_email: str | None = Field(None, max_length=TEXT_MAX)
-    mentor_email: str | None = Field(None, max_length=TEXT_MAX)
-    start_date: date | None = None
-    track: str | None = Field(None, max_length=TEXT_MAX, description="start this onboarding track")
+    name: str = Field(
+        pattern=NO_NUL, max_length=TEXT_MAX, description="display name, at most 120 characters"
+    )
+    role: str = Field(
+        "learner",
+        pattern=NO_NUL,
+        max_length=TEXT_MAX,
+        description="learner, mentor, trainer, admin",
+    )
+    team: str | None = Field(None, pattern=NO_NUL, max_length=TEXT_MAX)
+    manager_email: str | None = Field(None, pattern=NO_NUL, max_length=TEXT_MAX)
+    mentor_email: str | None = Field(None, pattern=NO_NUL, max_length=TEXT_MAX)
+    start_date: IsoDay | None = None
+    track: str | None = Field(
+        None, pattern=NO_NUL, max_length=TEXT_MAX, description="start this onboarding track"
+    )
 
 
 class PersonInput(PersonFields):
     """One person of a bulk roster, with their email."""
 
-    email: str = Field(max_length=TEXT_MAX)
+    email: str = Field(pattern=NO_NUL, max_length=TEXT_MAX)
 
 
 class RosterBatch(Strict):
@@ -307,8 +333,8 @@ class CertificatesQuery(Strict):
     """Filters and paging for certificates."""
 
     state: Literal["valid", "expired", "revoked"] | None = None
-    expiring_before: date | None = Field(None, description="expires_on earlier than this day")
-    certification_id: str | None = Field(None, max_length=100)
+    expiring_before: IsoDay | None = Field(None, description="expires_on earlier than this day")
+    certification_id: str | None = Field(None, pattern=NO_NUL, max_length=100)
     cursor: str | None = Field(None, pattern=CURSOR_PATTERN, description=CURSOR_HELP)
     limit: int = Field(50, ge=1, le=200)
 

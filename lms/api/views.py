@@ -217,10 +217,15 @@ def openapi_document() -> dict:
 
 
 def _state_id_bounds(operation: dict) -> None:
-    """Ids in paths are 1..ID_MAX (the app's one id converter answers 404 beyond)."""
+    """Ids in paths are 1..ID_MAX (the app's one id converter answers 404 beyond); text in
+    paths is one segment without NUL (the app's input guard answers 400 to a NUL)."""
     for parameter in operation.get("parameters", []):
-        if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+        if parameter["in"] != "path":
+            continue
+        if parameter["schema"].get("type") == "integer":
             parameter["schema"].update(minimum=1, maximum=ID_MAX)
+        elif parameter["schema"].get("type") == "string":
+            parameter["schema"].update(pattern=r"^[^\x00/]+$")
 
 
 @api_bp.route("/openapi.json")
