@@ -276,8 +276,11 @@ def _visible(viewer: User):
 
 
 def _after_cursor(cursor: str | None) -> int:
-    """The id a cursor stands for (0: from the start); the query model checked its form."""
-    return int(cursor) if cursor else 0
+    """The id a cursor stands for (0: from the start); the query model checked its form.
+
+    Ids never exceed ID_MAX, so a larger cursor means "after every row" (and PostgreSQL
+    would refuse it as an INTEGER)."""
+    return min(int(cursor), ID_MAX) if cursor else 0
 
 
 def _cursor_after(last_id: int) -> str:

@@ -196,6 +196,9 @@ def test_the_people_list_filters_and_pages_by_cursor(api, make_user):
         page = api("GET", f"/api/v1/people?limit=2&cursor={page.json['next_cursor']}")
         seen += [p["email"] for p in page.json["items"]]
     assert len(seen) == 6 and len(set(seen)) == 6
+    for url in ("/api/v1/people", "/api/v1/certificates"):
+        beyond = api("GET", f"{url}?cursor=9999999999")
+        assert beyond.status_code == 200 and beyond.json["items"] == []
     bad = api("GET", "/api/v1/people?cursor=abc")
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "cursor"
     assert api("GET", "/api/v1/people?limit=0").status_code == 422
