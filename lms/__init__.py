@@ -98,7 +98,7 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import admin_bp, auth_bp, people_bp
-    from lms.api.pages import api_tokens_bp
+    from lms.api.pages import api_admin_bp, api_tokens_bp
     from lms.api.views import api_bp
     from lms.assessment.banks import banks_bp
     from lms.assessment.views import assessment_bp
@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         core_bp, auth_bp, admin_bp, roster_bp, people_bp, library_bp, labs_bp, learning_bp,
         onboarding_bp, assessment_bp, practice_bp, certification_bp, notifications_bp,
         banks_bp, credentials_bp, reports_bp, api_bp, api_tokens_bp,
+        api_admin_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -168,3 +168,36 @@ def test_someone_elses_token_cannot_be_revoked(client, make_user, login, token_f
     token = db.session.scalar(db.select(ApiToken))
     login(make_user())
     assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 404
+
+
+def test_an_admin_makes_and_revokes_a_service_token_on_the_admin_page(client, make_user, login):
+    admin = make_user(role=Role.ADMIN)
+    integration = make_user(email="hr-sync@example.com", role=Role.ADMIN)
+    login(admin)
+    page = client.post(
+        "/admin/api-tokens",
+        data={"email": integration.email, "name": "HR", "scopes": ["people:write"], "days": ""},
+    )
+    assert page.status_code == 200
+    [secret] = re.findall(r"<code[^>]*>(lms_[A-Za-z0-9_-]+)</code>", page.get_data(as_text=True))
+    token = db.session.scalar(db.select(ApiToken))
+    assert token.kind == TokenKind.SERVICE and token.expires_at is None
+    assert token.user_id == integration.id and token.created_by_id == admin.id
+    answer = client.put(
+        "/api/v1/people/new@example.com", json={"name": "New"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )  # fmt: skip
+    assert answer.status_code == 201
+    unknown = client.post(
+        "/admin/api-tokens", data={"email": "nobody@example.com", "name": "X",
+                                   "scopes": ["people:read"]},
+    )  # fmt: skip
+    assert b"No user with the email" in unknown.data
+    client.post(f"/admin/api-tokens/{token.id}/revoke")
+    db.session.refresh(token)
+    assert token.revoked_at is not None
+
+
+def test_the_service_token_page_is_for_admins_only(client, make_user, login):
+    login(make_user(role=Role.TRAINER))
+    assert client.get("/admin/api-tokens").status_code == 403
