@@ -20,9 +20,12 @@ NAV = [
     ("certification.mine", "Certifications", "follow_own_plan"),
     ("reports.my_record", "My record", "follow_own_plan"),
     ("certification.queue", "Ready to certify", "issue_certificates"),
-    ("onboarding.team", "Team plans", "assign_tracks"),
     ("people.mentees", "People", "view_mentees"),
     ("reports.index", "Reports", "view_mentees"),
+]
+# the training team's and admins' tools, under one "Manage" menu so the bar fits one line
+MANAGE = [
+    ("onboarding.team", "Team plans", "assign_tracks"),
     ("banks.import_bank", "Import questions", "import_questions"),
     ("admin.users", "Users", "view_roster"),
     ("roster.upload", "Roster import", "import_roster"),
@@ -31,9 +34,11 @@ NAV = [
 
 
 def register(app: Flask) -> None:
-    """Expose nav_items() and allowed() to templates."""
+    """Expose nav_items(), manage_items() and allowed() to templates."""
 
-    def nav_items():
-        return [item for item in NAV if item[2] is None or allowed(current_user, item[2])]
+    def visible(items):
+        return [item for item in items if item[2] is None or allowed(current_user, item[2])]
 
-    app.jinja_env.globals.update(nav_items=nav_items, allowed=allowed)
+    app.jinja_env.globals.update(
+        nav_items=lambda: visible(NAV), manage_items=lambda: visible(MANAGE), allowed=allowed
+    )

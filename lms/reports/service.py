@@ -722,12 +722,19 @@ class ExpiryRow:
 
 
 def expirations(
-    viewer: User, today: date, *, within: int = 90, expired: bool = False
-) -> list[ExpiryRow]:
-    """Current certificates expiring within `within` days, or expired in the last 90 days.
+    viewer: User,
+    today: date,
+    *,
+    within: int = 90,
+    expired: bool = False,
+    page: int = 1,
+    size: int | None = PAGE_SIZE,
+) -> tuple[list[ExpiryRow], Page]:
+    """One page (`size` None: all) of the current certificates expiring within `within` days,
+    or expired in the last 90 days, soonest (or latest expired) first.
 
     Only each person's latest certificate of a certification counts: a renewed one no
-    longer expires. One query.
+    longer expires. Two queries: the count and the page.
     """
     newer = aliased(Certificate)
     renewed = exists().where(
@@ -744,18 +751,29 @@ def expirations(
         window = and_(
             Certificate.expires_on > today, Certificate.expires_on <= today + timedelta(days=within)
         )
-    query = (
+    shown = (Certificate.id, Certificate.user_id, Certificate.certification_id,
+             Certificate.title, Certificate.level, Certificate.code, Certificate.issued_on,
+             Certificate.expires_on)  # fmt: skip
+    query = _scoped(
         select(Certificate, User, Manager.name)
+        .options(load_only(*shown), load_only(User.id, User.name, User.email))
         .join(User, User.id == Certificate.user_id)
         .outerjoin(Manager, Manager.id == User.manager_id)
-        .where(window, Certificate.revoked_at.is_(None), ~renewed)
-        .order_by(Certificate.expires_on.desc() if expired else Certificate.expires_on, User.id)
+        .where(window, Certificate.revoked_at.is_(None), ~renewed),
+        viewer,
     )
-    query = _scoped(query, viewer)
-    return [
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    current = page_of(page, total, size or max(total, 1))
+    query = query.order_by(
+        Certificate.expires_on.desc() if expired else Certificate.expires_on, User.id
+    )
+    if size:
+        query = query.limit(current.size).offset(current.offset)
+    rows = [
         ExpiryRow(certificate, holder, manager, (certificate.expires_on - today).days)
         for certificate, holder, manager in db.session.execute(query)
     ]
+    return rows, current
 
 
 def expiry_counts(viewer: User, today: date) -> dict[str, int]:

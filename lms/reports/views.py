@@ -267,10 +267,9 @@ def expirations():
     """Certificates expiring within 30, 60 or 90 days, or expired in the last 90."""
     viewer = _team_viewer()
     within, expired = _window()
-    rows = service.expirations(viewer, today(), within=within, expired=expired)
-    page = service.page_of(_page(), len(rows))
+    rows, page = service.expirations(viewer, today(), within=within, expired=expired, page=_page())
     return render_template(
-        "reports/expirations.html", rows=rows[page.offset : page.offset + page.size], page=page,
+        "reports/expirations.html", rows=rows, page=page,
         within=within, expired=expired, counts=service.expiry_counts(viewer, today()),
     )  # fmt: skip
 
@@ -287,7 +286,7 @@ def expirations_csv():
     """The chosen expiry window as CSV."""
     viewer = _team_viewer()
     within, expired = _window()
-    rows = service.expirations(viewer, today(), within=within, expired=expired)
+    rows, _ = service.expirations(viewer, today(), within=within, expired=expired, size=None)
     lines = (
         (
             r.holder.name,
