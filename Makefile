@@ -15,6 +15,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# Ralph (a real xAPI LRS for the xAPI tests) in its own venv: its pins do not fit ours.
+# The test fixture builds it too when missing (tests/lrsserver.py).
+.venv-ralph/.installed: requirements-ralph.txt $(VENV)/.dev
+	$(PY) -c 'from tests.lrsserver import ensure_ralph_venv; ensure_ralph_venv()'
+
 ## run: install, migrate, seed the demo accounts, serve on http://127.0.0.1:5000
 run: $(VENV)/.runtime
 	$(FLASK) db upgrade
@@ -22,7 +27,7 @@ run: $(VENV)/.runtime
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## test: install everything the tests need, then lint and run the whole suite
-test: $(VENV)/.dev system-deps
+test: $(VENV)/.dev .venv-ralph/.installed system-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PYTEST) tests/unit tests/app
@@ -53,4 +58,4 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) .venv-ralph instance

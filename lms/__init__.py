@@ -86,6 +86,7 @@ def _configure_login(app: Flask) -> None:
 def _register_models() -> None:
     """Import every model module so the metadata (and Alembic) sees all tables."""
     import lms.accounts.models  # noqa: F401
+    import lms.api.models  # noqa: F401
     import lms.assessment.models  # noqa: F401
     import lms.audit  # noqa: F401
     import lms.certification.models  # noqa: F401
@@ -97,6 +98,8 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import admin_bp, auth_bp, people_bp
+    from lms.api.pages import api_admin_bp, api_tokens_bp
+    from lms.api.views import api_bp
     from lms.assessment.banks import banks_bp
     from lms.assessment.views import assessment_bp
     from lms.certification.views import certification_bp
@@ -113,7 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (
         core_bp, auth_bp, admin_bp, roster_bp, people_bp, library_bp, labs_bp, learning_bp,
         onboarding_bp, assessment_bp, practice_bp, certification_bp, notifications_bp,
-        banks_bp, credentials_bp, reports_bp,
+        banks_bp, credentials_bp, reports_bp, api_bp, api_tokens_bp,
+        api_admin_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -6,6 +6,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Add every command group to the app's CLI."""
     from lms.accounts.cli import users_cli
+    from lms.api.cli import api_cli, xapi_cli
     from lms.assessment.cli import quiz_cli
     from lms.catalog import content_cli
     from lms.certification.cli import certifications_cli
@@ -19,7 +20,7 @@ def register(app: Flask) -> None:
 
     groups = (
         users_cli, demo_cli, content_cli, onboarding_cli, quiz_cli, certifications_cli,
-        notify_cli, credentials_cli,
+        notify_cli, credentials_cli, api_cli, xapi_cli,
     )  # fmt: skip
     for group in groups:
         app.cli.add_command(group)

@@ -54,6 +54,13 @@ def from_environment(instance_path: str) -> dict:
         "LMS_CERTIFICATE_PAPER": env.get("LMS_CERTIFICATE_PAPER", "A4"),
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30 per minute"),
         "VERIFY_MAX_AGE": int(env.get("VERIFY_MAX_AGE", "300")),
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "120 per minute"),
+        "XAPI_LRS_URL": env.get("XAPI_LRS_URL", "").rstrip("/"),
+        "XAPI_LRS_USERNAME": env.get("XAPI_LRS_USERNAME", ""),
+        "XAPI_LRS_PASSWORD": env.get("XAPI_LRS_PASSWORD", ""),
+        "XAPI_ACCOUNT_HOMEPAGE": env.get("XAPI_ACCOUNT_HOMEPAGE", ""),
+        "XAPI_BATCH_SIZE": _int(env, "XAPI_BATCH_SIZE", 100),
+        "XAPI_TIMEOUT": float(env.get("XAPI_TIMEOUT", "10")),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }

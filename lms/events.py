@@ -16,6 +16,7 @@ from blinker import Namespace
 _events = Namespace()
 
 quiz_graded = _events.signal("quiz-graded")  # attempt=QuizAttempt
+section_read = _events.signal("section-read")  # module_id=str, slug=str
 module_completed = _events.signal("module-completed")  # module_id=str
 lab_reviewed = _events.signal("lab-reviewed")  # submission=LabSubmission
 evidence_verified = _events.signal("evidence-verified")  # evidence=Evidence

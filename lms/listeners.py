@@ -46,6 +46,74 @@ def _exam_prerequisites(sender, *, user, quiz_id: str, **extra) -> list[events.B
     return found
 
 
+def _learner(user_id: int):
+    from lms.accounts.models import User
+
+    return db.session.get(User, user_id)
+
+
+def _xapi_section_read(sender, *, user_id: int, module_id: str, slug: str, **extra) -> None:
+    from lms.api import xapi
+
+    if (learner := _learner(user_id)) is not None:
+        xapi.section_read(learner, current_catalog(), module_id, slug)
+
+
+def _xapi_module_completed(sender, *, user_id: int, module_id: str, **extra) -> None:
+    from lms.api import xapi
+
+    if (learner := _learner(user_id)) is not None:
+        xapi.module_completed(learner, current_catalog(), module_id)
+
+
+def _xapi_quiz_graded(sender, *, user_id: int, attempt, **extra) -> None:
+    from lms.api import xapi
+
+    if (learner := _learner(user_id)) is not None:
+        xapi.quiz_graded(learner, attempt)
+
+
+def _xapi_lab_reviewed(sender, *, user_id: int, submission, **extra) -> None:
+    from lms.api import xapi
+    from lms.practice.models import SubmissionStatus
+
+    if submission.status == SubmissionStatus.PASSED and (learner := _learner(user_id)):
+        xapi.lab_passed(learner, submission)
+
+
+def _xapi_evidence_verified(sender, *, user_id: int, evidence, **extra) -> None:
+    from lms.api import xapi
+    from lms.practice.models import EvidenceStatus
+
+    if evidence.status == EvidenceStatus.VERIFIED and (learner := _learner(user_id)):
+        xapi.evidence_verified(learner, evidence)
+
+
+def _xapi_certificate_issued(sender, *, user_id: int, certificate, **extra) -> None:
+    from lms.api import xapi
+
+    if (learner := _learner(user_id)) is not None:
+        xapi.certificate_issued(learner, certificate)
+
+
+def _xapi_certificate_revoked(sender, *, user_id: int, certificate, **extra) -> None:
+    from lms.api import xapi
+
+    if (learner := _learner(user_id)) is not None:
+        xapi.certificate_revoked(learner, certificate)
+
+
+XAPI_LISTENERS = (
+    (events.section_read, _xapi_section_read),
+    (events.module_completed, _xapi_module_completed),
+    (events.quiz_graded, _xapi_quiz_graded),
+    (events.lab_reviewed, _xapi_lab_reviewed),
+    (events.evidence_verified, _xapi_evidence_verified),
+    (events.certificate_issued, _xapi_certificate_issued),
+    (events.certificate_revoked, _xapi_certificate_revoked),
+)
+
+
 def register() -> None:
     """Connect every listener (connecting the same function twice keeps one connection)."""
     events.quiz_graded.connect(_module_may_be_complete, weak=False)
@@ -58,3 +126,6 @@ def register() -> None:
     ):
         counted.connect(_certifications_may_be_due, weak=False)
     events.quiz_start_blockers.connect(_exam_prerequisites, weak=False)
+    # Every learning event also becomes an xAPI statement, queued in the same transaction.
+    for signal, listener in XAPI_LISTENERS:
+        signal.connect(listener, weak=False)

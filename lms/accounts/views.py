@@ -179,7 +179,7 @@ def users():
 def new_user():
     """Create a user."""
     form = NewUserForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _person_is_valid(form):
         ok, user = commit_or_report(
             form,
             lambda: service.create_user(
@@ -198,6 +198,30 @@ def new_user():
             flash(f"Created {user.email}.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
+
+
+def _person_is_valid(form: UserForm) -> bool:
+    """Check the form's person with the roster's rules (the ones the CSV import and the API
+    use); put each problem beside its field. True when there is none."""
+    from lms.roster import service as roster
+
+    start = form.start_date.data
+    problems = roster.check_person_fields(
+        {
+            "email": form.email.data or "", "name": form.name.data or "",
+            "role": form.role.data or "", "team": form.team.data or "",
+            "manager_email": form.manager_email.data or "",
+            "mentor_email": form.mentor_email.data or "",
+            "start_date": start.isoformat() if start else "",
+        }
+    )  # fmt: skip
+    for field_name, message in problems:
+        field = getattr(form, field_name or "", None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "danger")
+    return not problems
 
 
 def _user_or_404(user_id: int) -> User:
@@ -222,7 +246,7 @@ def edit_user(user_id: int):
             manager_email=people.get(user.manager_id, ""),
             mentor_email=people.get(user.mentor_id, ""),
         )
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _person_is_valid(form):
         ok, changed = commit_or_report(
             form,
             lambda: service.update_user(

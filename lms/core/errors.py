@@ -1,6 +1,6 @@
 """Error pages: a page a person can act on, never a stack trace."""
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, json, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from lms.extensions import db
@@ -32,7 +32,14 @@ def _render(status: int, message: str | None = None):
     title, text = MESSAGES[status]
     if status == 413:
         text = _too_large()
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+    if request.path.startswith("/api/"):
+        # RFC 9457 problem details, as every other API answer gives (lms.api.problems).
+        body = {"type": "about:blank", "title": title, "status": status, "errors": []}
+        body["detail"] = message or text
+        return current_app.response_class(
+            json.dumps(body), status, mimetype="application/problem+json"
+        )
+    if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, message=message or text), status
     return render_template(
         "errors/error.html", status=status, title=title, text=message or text

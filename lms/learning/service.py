@@ -131,6 +131,8 @@ def set_section_read(user, catalog: Catalog, module_id: str, slug: str, read: bo
         raise ServiceError("That section does not exist.")
     key = {"user_id": user.id, "module_id": module_id, "section_slug": slug}
     set_row(SectionRead, read, key, read_at=utcnow())
+    if read:
+        events.section_read.send(user_id=user.id, module_id=module_id, slug=slug)
     return bool(read and announce_completed_modules(user.id, catalog, [module_id]))
 
 

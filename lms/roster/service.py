@@ -106,11 +106,56 @@ def preview_roster(text: str, *, track_ids: frozenset[str] = frozenset()) -> Ros
         if len(rows) >= ROSTER_MAX_ROWS:
             file_errors.append(f"More than {ROSTER_MAX_ROWS} rows; split the file.")
             break
-        rows.append(_parse_roster_row(number, header, values, track_ids))
+        shape = []
+        if len(values) != len(header):
+            shape.append(f"has {len(values)} values but the header has {len(header)} columns")
+        cells = dict(zip(header, [v.strip() for v in values], strict=False))
+        rows.append(check_person(number, cells, track_ids, errors=shape))
     if not rows and not file_errors:
         file_errors.append("The file has a header but no rows.")
     _check_roster_references(rows)
     return RosterPreview(rows, file_errors)
+
+
+def preview_people(
+    people: list[dict[str, str]], *, track_ids: frozenset[str] = frozenset()
+) -> RosterPreview:
+    """Validate people given as column -> text mappings (the API's roster), like CSV rows.
+
+    The same rules as a CSV file, row by row and across rows (duplicates, references);
+    `number` counts from 1 in the order given. Nothing is written.
+    """
+    if len(people) > ROSTER_MAX_ROWS:
+        return RosterPreview([], [f"More than {ROSTER_MAX_ROWS} people; send fewer at once."])
+    rows = [
+        check_person(number, {k: (v or "").strip() for k, v in cells.items()}, track_ids)
+        for number, cells in enumerate(people, start=1)
+    ]
+    _check_roster_references(rows)
+    return RosterPreview(rows, [])
+
+
+def check_person_fields(
+    fields: dict[str, str], *, track_ids: frozenset[str] = frozenset()
+) -> list[tuple[str | None, str]]:
+    """Check one person's fields as typed in a form: the roster's rules, nothing written.
+
+    Returns (field, message) pairs, the message without its `field: ` prefix, so a form
+    shows it beside the field; an empty list when the person is valid.
+    """
+    [row] = preview_people([fields], track_ids=track_ids).rows
+    return [(error_field(message), _message_only(message)) for message in row.errors]
+
+
+def _message_only(message: str) -> str:
+    field, _, rest = message.partition(": ")
+    return rest if rest and error_field(message) == field else message
+
+
+def error_field(message: str) -> str | None:
+    """The column a row error is about (`email: ...` -> `email`), or None for the whole row."""
+    head = message.split(":", 1)[0].split(" ", 1)[0]
+    return head if head in ROSTER_COLUMNS + ROSTER_OPTIONAL_COLUMNS else None
 
 
 def _csv_records(text: str):
@@ -131,13 +176,19 @@ def _unreadable(error: csv.Error) -> str:
     return f"cannot be read ({error}): no cell may be longer than {limit} characters"
 
 
-def _parse_roster_row(
-    number: int, header: list[str], values: list[str], track_ids: frozenset[str]
+def check_person(
+    number: int,
+    cells: dict[str, str],
+    track_ids: frozenset[str],
+    *,
+    errors: list[str] | None = None,
 ) -> RosterRow:
-    errors = []
-    if len(values) != len(header):
-        errors.append(f"has {len(values)} values but the header has {len(header)} columns")
-    cells = dict(zip(header, [v.strip() for v in values], strict=False))
+    """Check one person's fields (a CSV row, an API item): the one rule set for both.
+
+    Every problem is added to the row's errors as `column: message`; references to other
+    people are checked afterwards, across all rows (`_check_roster_references`).
+    """
+    errors = errors if errors is not None else []
     row = RosterRow(
         number, "", "", Role.LEARNER, None, None, None, None, errors=errors, cells=cells
     )
@@ -202,7 +253,10 @@ def _check_roster_references(rows: list[RosterRow]) -> None:
             if email == row.email:
                 row.errors.append(f"{column}: a user cannot be their own {label}")
             elif email not in existing and email not in in_file:
-                row.errors.append(f"{column}: no user with the email {email} here or in the file")
+                row.errors.append(
+                    f"{column}: No user with the {label} email {email}, "
+                    "registered or in the same roster."
+                )
         user = existing.get(row.email)
         if user is not None:
             same_plan = row.track is None or plans.get((user.id, row.track)) == row.start_date
@@ -235,9 +289,12 @@ def _row_matches(row: RosterRow, user: User, existing: dict[str, User]) -> bool:
 
 
 def apply_roster(
-    preview: RosterPreview, catalog: Catalog, *, actor: User | None = None
+    preview: RosterPreview, catalog: Catalog, *, actor: User | None = None, source: str = "csv"
 ) -> dict[str, int]:
-    """Write a valid roster: create new users, update changed ones; all or nothing."""
+    """Write a valid roster: create new users, update changed ones; all or nothing.
+
+    `source` (csv or api) is kept in the audit event, so an import is traced to its channel.
+    """
     if not preview.ok:
         raise ServiceError(f"The roster has {preview.error_count} error(s); nothing was imported.")
     users: dict[str, User] = {}
@@ -268,6 +325,7 @@ def apply_roster(
             actor=actor,
             detail=f"{counts['create']} created, {counts['update']} updated, "
             f"{counts['unchanged']} unchanged",
+            payload={"source": source, **counts},
         )
     return counts
 

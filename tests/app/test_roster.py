@@ -39,7 +39,7 @@ def test_preview_lists_every_error_by_row_and_writes_nothing(client, make_user, 
     assert "Row 3: email: Not a valid email address" in html
     assert "Row 4: name: Enter a name." in html
     assert "Row 4: role: &#39;wizard&#39; is not one of" in html
-    assert "Row 4: manager_email: no user with the email ghost@example.com" in html
+    assert "Row 4: manager_email: No user with the manager email ghost@example.com" in html
     assert "Row 4: start_date &#39;30/11/2026&#39; is not a date" in html
     assert "Row 5: email: ok@example.com already appears in row 2" in html
     assert "Import 4 rows" not in html

@@ -85,6 +85,7 @@ def sample_values(learner_id: int, records: dict[str, int]) -> dict[str, object]
         # POST-only routes: the CSRF check answers before any lookup, so no row is needed.
         "approval_id": 1,
         "certificate_id": 1,
+        "token_id": 1,
     } | records
 
 
@@ -155,6 +156,7 @@ def people(request, app, make_user):
         "artifact_id": artifact.id,
         "certificate_id": certificate.id,
         "code": certificate.code,
+        "email": learner.email,
     }
     return users, sample_values(learner.id, records)
 
@@ -189,10 +191,54 @@ def sign_in_as(client, user) -> None:
             session["_fresh"] = True
 
 
+def token_guarded(app) -> set[str]:
+    """The API's endpoints that a bearer token opens, and nothing else (never the session).
+
+    They are exempt from CSRF on purpose: they read no cookie, so a forged cross-site
+    request carries nothing that lets it in. The walks check that instead: with every
+    role's session cookie and no token, each answers 401 problem details.
+    """
+    from lms.api.views import PUBLIC_ENDPOINTS
+
+    return {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.") and rule.endpoint not in PUBLIC_ENDPOINTS
+    }
+
+
+def assert_session_is_refused(response, role, url) -> None:
+    """An API answer to a session cookie without a token: 401 problem details."""
+    assert response.status_code == 401, (role, url, response.status_code)
+    assert response.mimetype == "application/problem+json", (role, url)
+
+
+def admin_token(admin) -> str:
+    """A token of the admin's with every scope."""
+    from lms.api import tokens
+
+    made = tokens.create_token(admin, name="walk", scopes=list(tokens.SCOPES), days=1)
+    db.session.commit()
+    return made.secret
+
+
 def test_every_page_has_the_security_headers_and_no_inline_script(client, people):
     users, values = people
     pages_seen = set()
+    guarded = token_guarded(client.application)
+    bearer = {"Authorization": f"Bearer {admin_token(users['admin'])}"}
     for endpoint, url in route_urls(client.application, "GET", values):
+        if endpoint in guarded:
+            for role, user in users.items():
+                sign_in_as(client, user)
+                assert_session_is_refused(client.get(url), role, url)
+            sign_in_as(client, None)
+            response = client.get(url, headers=bearer)
+            assert response.status_code < 500, url
+            assert response.headers["X-Content-Type-Options"] == "nosniff", url
+            if response.status_code == 200:
+                pages_seen.add(endpoint)
+            continue
         for role, user in users.items():
             sign_in_as(client, user)
             response = client.get(url)
@@ -219,8 +265,13 @@ def test_every_page_has_the_security_headers_and_no_inline_script(client, people
 def unprotected_posts(app, client, values) -> list[str]:
     """Every POST route that accepts a request without a CSRF token (should be none)."""
     accepted = []
-    for _, url in route_urls(app, "POST", values):
+    guarded = token_guarded(app)
+    for endpoint, url in route_urls(app, "POST", values):
         response = client.post(url, data={"email": "admin@example.com", "password": PASSWORD})
+        if endpoint in guarded:  # exempt from CSRF: the session alone must not get in
+            if response.status_code != 401:
+                accepted.append(f"{url} answered {response.status_code} to a session cookie")
+            continue
         if response.status_code != 400 or b"form expired" not in response.data:
             accepted.append(f"{url} answered {response.status_code}")
     return accepted
