@@ -28,7 +28,8 @@ def home():
     catalog, day = current_catalog(), today()
     plans = onboarding.plans_for(catalog, day, [current_user.id])
     to_verify = practice.waiting_count(current_user)  # mentors, managers (any role), trainers
-    attention = digest.attention_for(catalog, current_user, day)
+    with onboarding.plans_known(catalog, day, [current_user.id], plans):
+        attention = digest.attention_for(catalog, current_user, day)
     return render_template("core/home.html", plans=plans, to_verify=to_verify, attention=attention)
 
 

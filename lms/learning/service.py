@@ -33,10 +33,14 @@ class LearnerProgress:
         return {module_id for module_id, p in self.modules.items() if p.complete}
 
 
-def progress_for(user_ids: Iterable[int], catalog: Catalog) -> dict[int, LearnerProgress]:
+def progress_for(
+    user_ids: Iterable[int], catalog: Catalog, module_ids: Iterable[str] | None = None
+) -> dict[int, LearnerProgress]:
     """Reading and module progress for each user, in three queries whatever their number.
 
-    Only sections the modules have now count.
+    Only sections the modules have now count. `module_ids` limits the module progress to
+    those modules (a plan's, one module page's), so that the work follows what the page
+    shows rather than the size of the catalogue; by default every module.
     """
     ids = sorted(set(user_ids))
     result = {user_id: LearnerProgress() for user_id in ids}
@@ -49,7 +53,11 @@ def progress_for(user_ids: Iterable[int], catalog: Catalog) -> dict[int, Learner
     # Filtered by user only, so the statement does not grow with the catalogue (an IN list of
     # every current section passed PostgreSQL's parameter limit near 4,000 modules); the marks
     # are few (what these people have read) and are counted here against the current sections.
-    current = {module.id: module.section_slugs for module in catalog.modules.values()}
+    if module_ids is None:
+        modules = list(catalog.modules.values())
+    else:
+        modules = [catalog.modules[m] for m in dict.fromkeys(module_ids) if m in catalog.modules]
+    current = {module.id: module.section_slugs for module in modules}
     read_counts: dict[tuple[int, str], int] = {}
     query = select(SectionRead.user_id, SectionRead.module_id, SectionRead.section_slug).where(
         SectionRead.user_id.in_(ids)
@@ -61,7 +69,7 @@ def progress_for(user_ids: Iterable[int], catalog: Catalog) -> dict[int, Learner
     for user_id, passed in passed_quiz_ids(ids).items():
         result[user_id].quizzes_passed = passed
     for user_id, progress in result.items():
-        for module in catalog.modules.values():
+        for module in modules:
             progress.modules[module.id] = module_progress(
                 len(module.sections),
                 read_counts.get((user_id, module.id), 0),
@@ -100,7 +108,7 @@ def set_section_read(user, catalog: Catalog, module_id: str, slug: str, read: bo
 
 def announce_completed_modules(user_id: int, catalog: Catalog, module_ids: list[str]) -> list[str]:
     """Announce `module_completed` for each of these modules the learner has now completed."""
-    progress = progress_for([user_id], catalog)[user_id]
+    progress = progress_for([user_id], catalog, module_ids)[user_id]
     done = [module_id for module_id in module_ids if progress.modules[module_id].complete]
     for module_id in done:
         events.module_completed.send(user_id=user_id, module_id=module_id)

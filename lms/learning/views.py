@@ -37,7 +37,7 @@ def module(module_id: str):
     """Read a module section by section and mark each one read."""
     catalog = current_catalog()
     item = catalog.modules.get(module_id) or abort(404)
-    progress = service.progress_for([current_user.id], catalog)[current_user.id]
+    progress = service.progress_for([current_user.id], catalog, [module_id])[current_user.id]
     return render_template(
         "learning/module.html", module=item, catalog=catalog,
         read=service.sections_read(current_user.id, module_id),
@@ -60,7 +60,8 @@ def mark_section(module_id: str, slug: str):
             lambda: service.set_section_read(current_user, catalog, module_id, slug, read),
         )
         if ok:
-            progress = service.progress_for([current_user.id], catalog)[current_user.id]
+            progress = service.progress_for([current_user.id], catalog, [module_id])
+            progress = progress[current_user.id]
             message = "Marked read." if read else "Marked unread."
             if read and progress.modules[module_id].complete:
                 message += " Module complete."
