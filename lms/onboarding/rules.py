@@ -9,8 +9,8 @@ calendar dates, so a daylight-saving change cannot move a due date.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 DAYS_PER_WEEK = 7

@@ -4,7 +4,6 @@ Plans for any number of hires cost a fixed number of queries: assignments with t
 users, then reading progress (lms.learning.service) and ticked items for all at once.
 """
 
-from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
