@@ -1,6 +1,6 @@
 """The navigation bar: which links each user sees, asked of the permissions module."""
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from lms.permissions import allowed
@@ -31,8 +31,22 @@ NAV = [
 
 def register(app: Flask) -> None:
     """Expose nav_items() and allowed() to templates."""
+    # The links depend on the role only (the rules above take no learner), and their URLs on
+    # the app's mount point: work them out once per role, not on every page.
+    built: dict[tuple, list[tuple[str, str, str]]] = {}
 
-    def nav_items():
-        return [item for item in NAV if item[2] is None or allowed(current_user, item[2])]
+    def nav_items() -> list[tuple[str, str, str]]:
+        """(endpoint, label, URL) of each link the signed-in user sees."""
+        user = current_user._get_current_object()
+        key = (user.role, user.is_active, request.script_root)
+        items = built.get(key)
+        if items is None:
+            items = [
+                (endpoint, label, url_for(endpoint))
+                for endpoint, label, action in NAV
+                if action is None or allowed(user, action)
+            ]
+            built[key] = items
+        return items
 
     app.jinja_env.globals.update(nav_items=nav_items, allowed=allowed)
