@@ -22,6 +22,7 @@ from werkzeug.routing import BuildError
 from lms.content import Catalog, Problem, fingerprint, load_content, render_markdown
 from lms.content.check import check
 from lms.content.loader import LoadResult
+from lms.content.markdown import use_disk_cache
 from lms.content.search import SearchIndex
 
 RELOAD_CHECK_SECONDS = 1.0
@@ -108,6 +109,7 @@ def _serving() -> bool:
 
 def init_app(app: Flask) -> None:
     """Load the content folder; refuse to start on invalid content (CLI commands excepted)."""
+    use_disk_cache(app.config.get("LMS_MARKDOWN_CACHE"))
     store = ContentStore(Path(app.config["LMS_CONTENT_DIR"]), app.config["LMS_CONTENT_RELOAD"])
     problems = store.load()
     if problems and _serving():
