@@ -7,7 +7,7 @@ modules or sections, so pages that show many learners stay bounded.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms import events
 from lms.assessment.attempts import passed_quiz_ids
@@ -17,6 +17,19 @@ from lms.extensions import db, set_row
 from lms.learning.models import DocumentRead, SectionRead
 from lms.learning.rules import ModuleProgress, module_progress
 from lms.timeutil import utcnow
+
+# Statements pages run on every visit are built once (building one costs more than running it).
+_IDS = bindparam("ids", expanding=True)
+_DOCUMENTS_READ_BY = select(DocumentRead.user_id, DocumentRead.doc_id).where(
+    DocumentRead.user_id.in_(_IDS)
+)
+_SECTIONS_READ_BY = select(
+    SectionRead.user_id, SectionRead.module_id, SectionRead.section_slug
+).where(SectionRead.user_id.in_(_IDS))
+_SECTIONS_READ = select(SectionRead.section_slug).where(
+    SectionRead.user_id == bindparam("user_id"), SectionRead.module_id == bindparam("module_id")
+)
+_DOCUMENTS_READ = select(DocumentRead.doc_id).where(DocumentRead.user_id == bindparam("user_id"))
 
 
 @dataclass
@@ -46,9 +59,7 @@ def progress_for(
     result = {user_id: LearnerProgress() for user_id in ids}
     if not ids:
         return result
-    for user_id, doc_id in db.session.execute(
-        select(DocumentRead.user_id, DocumentRead.doc_id).where(DocumentRead.user_id.in_(ids))
-    ):
+    for user_id, doc_id in db.session.execute(_DOCUMENTS_READ_BY, {"ids": ids}):
         result[user_id].documents_read.add(doc_id)
     # Filtered by user only, so the statement does not grow with the catalogue (an IN list of
     # every current section passed PostgreSQL's parameter limit near 4,000 modules); the marks
@@ -59,10 +70,7 @@ def progress_for(
         modules = [catalog.modules[m] for m in dict.fromkeys(module_ids) if m in catalog.modules]
     current = {module.id: module.section_slugs for module in modules}
     read_counts: dict[tuple[int, str], int] = {}
-    query = select(SectionRead.user_id, SectionRead.module_id, SectionRead.section_slug).where(
-        SectionRead.user_id.in_(ids)
-    )
-    for user_id, module_id, slug in db.session.execute(query):
+    for user_id, module_id, slug in db.session.execute(_SECTIONS_READ_BY, {"ids": ids}):
         if slug in current.get(module_id, ()):
             key = (user_id, module_id)
             read_counts[key] = read_counts.get(key, 0) + 1
@@ -81,16 +89,12 @@ def progress_for(
 
 def sections_read(user_id: int, module_id: str) -> set[str]:
     """Slugs of the sections of one module that one user has marked read."""
-    query = select(SectionRead.section_slug).where(
-        SectionRead.user_id == user_id, SectionRead.module_id == module_id
-    )
-    return set(db.session.scalars(query))
+    return set(db.session.scalars(_SECTIONS_READ, {"user_id": user_id, "module_id": module_id}))
 
 
 def documents_read(user_id: int) -> set[str]:
     """Ids of the documents one user has marked read."""
-    query = select(DocumentRead.doc_id).where(DocumentRead.user_id == user_id)
-    return set(db.session.scalars(query))
+    return set(db.session.scalars(_DOCUMENTS_READ, {"user_id": user_id}))
 
 
 def set_section_read(user, catalog: Catalog, module_id: str, slug: str, read: bool) -> bool:

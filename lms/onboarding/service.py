@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
@@ -220,6 +220,21 @@ def _assignments(catalog: Catalog):
     )
 
 
+# built once (every home page runs it): the tracks and people are bound parameters
+_PLANS_OF = (
+    select(TrackAssignment, User)
+    .join(User, User.id == TrackAssignment.user_id)
+    .where(
+        TrackAssignment.track_id.in_(bindparam("tracks", expanding=True)),
+        User.active.is_(True),
+        TrackAssignment.user_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
+)
+_TICKED = select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
+    PlanItemDone.user_id.in_(bindparam("ids", expanding=True))
+)
+
 # plans a view has just laid out, for the code it calls next (see `plans_known`)
 _known: ContextVar[tuple | None] = ContextVar("known_plans", default=None)
 
@@ -229,8 +244,9 @@ def plans_for(catalog: Catalog, today: date, user_ids: list[int]) -> list[Plan]:
     known = _known.get()
     if known and known[0] is catalog and known[1] == today and known[2] == frozenset(user_ids):
         return list(known[3])
-    query = _assignments(catalog).where(TrackAssignment.user_id.in_(user_ids))
-    return _lay_out(db.session.execute(query).all(), catalog, today)
+    tracks = [t.id for t in weekly_tracks(catalog)]
+    rows = db.session.execute(_PLANS_OF, {"tracks": tracks, "ids": list(user_ids)}).all()
+    return _lay_out(rows, catalog, today)
 
 
 @contextmanager
@@ -307,11 +323,7 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
     labs = practice.lab_progress_for(ids)
     ticked: dict[tuple[int, str], set[str]] = {}
     if ids:
-        for user_id, track_id, key in db.session.execute(
-            select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
-                PlanItemDone.user_id.in_(ids)
-            )
-        ):
+        for user_id, track_id, key in db.session.execute(_TICKED, {"ids": list(ids)}):
             ticked.setdefault((user_id, track_id), set()).add(key)
     plans = []
     for assignment, user in rows:
