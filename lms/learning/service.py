@@ -39,11 +39,28 @@ class LearnerProgress:
     documents_read: set[str] = field(default_factory=set)
     quizzes_passed: set[str] = field(default_factory=set)
     modules: dict[str, ModuleProgress] = field(default_factory=dict)
+    complete: set[str] = field(default_factory=set)
 
     @property
     def modules_complete(self) -> set[str]:
-        """Ids of the modules complete."""
-        return {module_id for module_id, p in self.modules.items() if p.complete}
+        """Ids of the modules complete, across the whole catalogue (whatever `modules` holds)."""
+        return self.complete
+
+
+_sections_of: tuple[Catalog | None, dict[str, frozenset[str]], frozenset[str]] = (
+    None,
+    {},
+    frozenset(),
+)
+
+
+def _current_sections(catalog: Catalog) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Each module's current section slugs, and the modules with none; once per catalog."""
+    global _sections_of
+    if _sections_of[0] is not catalog:
+        slugs = {module.id: module.section_slugs for module in catalog.modules.values()}
+        _sections_of = (catalog, slugs, frozenset(m for m, s in slugs.items() if not s))
+    return _sections_of[1], _sections_of[2]
 
 
 def progress_for(
@@ -68,7 +85,7 @@ def progress_for(
         modules = list(catalog.modules.values())
     else:
         modules = [catalog.modules[m] for m in dict.fromkeys(module_ids) if m in catalog.modules]
-    current = {module.id: module.section_slugs for module in modules}
+    current, without_sections = _current_sections(catalog)
     read_counts: dict[tuple[int, str], int] = {}
     for user_id, module_id, slug in db.session.execute(_SECTIONS_READ_BY, {"ids": ids}):
         if slug in current.get(module_id, ()):
@@ -84,6 +101,18 @@ def progress_for(
                 module.quiz,
                 progress.quizzes_passed,
             )
+    # Complete modules across the catalogue, from what was read rather than by visiting every
+    # module: only a module with every section read (or none to read) can be complete.
+    fully_read: dict[int, set[str]] = {user_id: set(without_sections) for user_id in ids}
+    for (user_id, module_id), count in read_counts.items():
+        if count >= len(current[module_id]):
+            fully_read[user_id].add(module_id)
+    for user_id, progress in result.items():
+        progress.complete = {
+            module_id
+            for module_id in fully_read[user_id]
+            if (quiz := catalog.modules[module_id].quiz) is None or quiz in progress.quizzes_passed
+        }
     return result
 
 
