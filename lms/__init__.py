@@ -107,12 +107,13 @@ def _register_blueprints(app: Flask) -> None:
     from lms.notifications.views import notifications_bp
     from lms.onboarding.views import onboarding_bp
     from lms.practice.views import practice_bp
+    from lms.reports.views import reports_bp
     from lms.roster.views import roster_bp
 
     blueprints = (
         core_bp, auth_bp, admin_bp, roster_bp, people_bp, library_bp, labs_bp, learning_bp,
         onboarding_bp, assessment_bp, practice_bp, certification_bp, notifications_bp,
-        banks_bp, credentials_bp,
+        banks_bp, credentials_bp, reports_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -564,17 +564,22 @@ def best_scores(user_ids: list[int]) -> dict[int, dict[str, float]]:
     return scores
 
 
+def passes(*columns):
+    """A statement of `columns` (default: user_id, quiz_id) over every passed graded attempt."""
+    return select(*(columns or (QuizAttempt.user_id, QuizAttempt.quiz_id))).where(
+        QuizAttempt.status == SUBMITTED, QuizAttempt.passed.is_(True)
+    )
+
+
+def passers(quiz_id: str):
+    """A statement of the ids of everyone who has passed this quiz, to narrow another by."""
+    return passes(QuizAttempt.user_id).where(QuizAttempt.quiz_id == quiz_id)
+
+
 @cache
 def _passed_query():
-    return (
-        select(QuizAttempt.user_id, QuizAttempt.quiz_id)
-        .where(
-            QuizAttempt.user_id.in_(bindparam("ids", expanding=True)),
-            QuizAttempt.status == SUBMITTED,
-            QuizAttempt.passed.is_(True),
-        )
-        .distinct()
-    )
+    """Built once (progress on every plan and module page runs it): the people are bound."""
+    return passes().where(QuizAttempt.user_id.in_(bindparam("ids", expanding=True))).distinct()
 
 
 def passed_quiz_ids(user_ids: list[int]) -> dict[int, set[str]]:

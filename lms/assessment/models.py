@@ -54,6 +54,7 @@ class QuizAttempt(db.Model):
             "percent",
             "user_id",
         ),
+        Index("ix_quiz_attempt_quiz_id_submitted_at", "quiz_id", "submitted_at"),  # reports
         Index(
             "uq_quiz_attempt_one_open",
             "user_id",

@@ -1,4 +1,4 @@
-"""Quiz pages: the quiz list, a quiz, taking and reviewing an attempt, and quiz reports.
+"""Quiz pages: the quiz list, a quiz, taking and reviewing an attempt.
 
 Route table (blueprint `assessment`):
 
@@ -7,10 +7,8 @@ Route table (blueprint `assessment`):
     POST /quizzes/<quiz_id>/start                  start         start or resume an attempt
     GET  /attempts/<attempt_id>                    attempt       take it (open) or its result
     POST /attempts/<attempt_id>                    save          save answers, or submit
-    GET  /reports/quizzes                          report_index  every quiz: attempts, pass rate
-    GET  /reports/quizzes/<quiz_id>                report        one quiz: distribution, items
-    GET  /reports/quizzes/<quiz_id>/scores.svg     report_chart  score distribution (SVG)
-    GET  /reports/quizzes/<quiz_id>/items.csv      report_csv    item statistics as CSV
+
+Quiz reports are in lms/reports/.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from datetime import datetime
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -33,7 +30,7 @@ from flask_login import current_user, login_required
 
 from lms import events
 from lms.accounts import service as accounts
-from lms.assessment import attempts, questions, reports, rules, statistics
+from lms.assessment import attempts, questions, rules
 from lms.assessment.forms import (
     AttemptForm,
     ConfirmSubmitForm,
@@ -43,7 +40,7 @@ from lms.assessment.forms import (
 )
 from lms.assessment.models import QuizAttempt
 from lms.catalog import current_catalog, item_url
-from lms.permissions import allowed, require
+from lms.permissions import allowed
 from lms.timefmt import format_when, local, zone
 from lms.timeutil import as_utc, utcnow
 from lms.transaction import unit_of_work
@@ -289,55 +286,3 @@ def _after_write(attempt: QuizAttempt, ok: bool, outcome, *, submitting: bool, r
     saved_at = local(utcnow(), zone())
     flash(f"Saved at {saved_at:%H:%M:%S} {saved_at.tzname()}.", "success")
     return redirect(here)
-
-
-# --- training team: reports --------------------------------------------------------------------
-
-
-@assessment_bp.route("/reports/quizzes")
-@login_required
-@require("view_reports")
-def report_index():
-    """Every quiz with its submitted attempts and pass rate."""
-    totals = statistics.quiz_totals()
-    quizzes = sorted(current_catalog().quizzes.values(), key=lambda q: q.title)
-    empty = statistics.QuizTotals(0, 0, 0, None)
-    rows = [(quiz, totals.get(quiz.id, empty)) for quiz in quizzes]
-    return render_template("reports/quizzes.html", rows=rows)
-
-
-@assessment_bp.route("/reports/quizzes/<quiz_id>")
-@login_required
-@require("view_reports")
-def report(quiz_id: str):
-    """A quiz's attempts, pass rate, score distribution and per-question statistics."""
-    quiz = _quiz_or_404(quiz_id)
-    report = statistics.quiz_report(quiz.id)
-    return render_template(
-        "reports/quiz.html", quiz=quiz, report=report, items=reports.item_rows(quiz, report)
-    )
-
-
-@assessment_bp.route("/reports/quizzes/<quiz_id>/scores.svg")
-@login_required
-@require("view_reports")
-def report_chart(quiz_id: str):
-    """The score distribution as an SVG bar chart (no scripts)."""
-    quiz = _quiz_or_404(quiz_id)
-    svg = reports.score_chart_svg(statistics.quiz_report(quiz.id))
-    response = Response(svg, mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return response
-
-
-@assessment_bp.route("/reports/quizzes/<quiz_id>/items.csv")
-@login_required
-@require("view_reports")
-def report_csv(quiz_id: str):
-    """The per-question statistics as CSV."""
-    quiz = _quiz_or_404(quiz_id)
-    return Response(
-        reports.items_csv(quiz, statistics.quiz_report(quiz.id)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{quiz.id}-items.csv"'},
-    )

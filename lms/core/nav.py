@@ -18,10 +18,14 @@ NAV = [
     ("practice.reviews", "Reviews", "review_labs"),
     ("practice.verify_queue", "Verify", "view_mentees"),
     ("certification.mine", "Certifications", "follow_own_plan"),
+    ("reports.my_record", "My record", "follow_own_plan"),
     ("certification.queue", "Ready to certify", "issue_certificates"),
-    ("onboarding.team", "Team plans", "assign_tracks"),
     ("people.mentees", "People", "view_mentees"),
-    ("assessment.report_index", "Reports", "view_reports"),
+    ("reports.index", "Reports", "view_mentees"),
+]
+# the training team's and admins' tools, under one "Manage" menu so the bar fits one line
+MANAGE = [
+    ("onboarding.team", "Team plans", "assign_tracks"),
     ("banks.import_bank", "Import questions", "import_questions"),
     ("admin.users", "Users", "view_roster"),
     ("roster.upload", "Roster import", "import_roster"),
@@ -30,23 +34,27 @@ NAV = [
 
 
 def register(app: Flask) -> None:
-    """Expose nav_items() and allowed() to templates."""
+    """Expose nav_items(), manage_items() and allowed() to templates."""
     # The links depend on the role only (the rules above take no learner), and their URLs on
     # the app's mount point: work them out once per role, not on every page.
     built: dict[tuple, list[tuple[str, str, str]]] = {}
 
-    def nav_items() -> list[tuple[str, str, str]]:
-        """(endpoint, label, URL) of each link the signed-in user sees."""
+    def visible(name: str, items) -> list[tuple[str, str, str]]:
+        """(endpoint, label, URL) of each link of `items` the signed-in user sees."""
         user = current_user._get_current_object()
-        key = (user.role, user.is_active, request.script_root)
-        items = built.get(key)
-        if items is None:
-            items = [
+        key = (name, user.role, user.is_active, request.script_root)
+        shown = built.get(key)
+        if shown is None:
+            shown = [
                 (endpoint, label, url_for(endpoint))
-                for endpoint, label, action in NAV
+                for endpoint, label, action in items
                 if action is None or allowed(user, action)
             ]
-            built[key] = items
-        return items
+            built[key] = shown
+        return shown
 
-    app.jinja_env.globals.update(nav_items=nav_items, allowed=allowed)
+    app.jinja_env.globals.update(
+        nav_items=lambda: visible("nav", NAV),
+        manage_items=lambda: visible("manage", MANAGE),
+        allowed=allowed,
+    )

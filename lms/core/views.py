@@ -7,7 +7,6 @@ from lms.catalog import content_counts, current_catalog
 from lms.core import health
 from lms.notifications import digest
 from lms.onboarding import service as onboarding
-from lms.practice import service as practice
 from lms.timeutil import today
 
 core_bp = Blueprint("core", __name__)
@@ -27,10 +26,9 @@ def home():
     """Home: what needs attention, this week of each of the person's plans, their role's work."""
     catalog, day = current_catalog(), today()
     plans = onboarding.plans_for(catalog, day, [current_user.id])
-    to_verify = practice.waiting_count(current_user)  # mentors, managers (any role), trainers
     with onboarding.plans_known(catalog, day, [current_user.id], plans):
         attention = digest.attention_for(catalog, current_user, day)
-    return render_template("core/home.html", plans=plans, to_verify=to_verify, attention=attention)
+    return render_template("core/home.html", plans=plans, attention=attention)
 
 
 @core_bp.route("/healthz")

@@ -7,9 +7,21 @@ users, then reading progress (lms.learning.service) and ticked items for all at 
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
@@ -21,8 +33,16 @@ from lms.errors import ServiceError
 from lms.extensions import db, set_row
 from lms.learning import service as learning
 from lms.onboarding.models import PlanItemDone, TrackAssignment
-from lms.onboarding.rules import PlanItem, WeekPlan, build_week_plan
+from lms.onboarding.rules import (
+    DAYS_PER_WEEK,
+    PlanItem,
+    WeekPlan,
+    build_week_plan,
+    current_week,
+    due_date,
+)
 from lms.practice import service as practice
+from lms.practice.models import SubmissionStatus
 from lms.timeutil import utcnow
 
 SELF_TICKED_KINDS = ("task",)  # labs are done when passed (lms.practice)
@@ -341,3 +361,123 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
         )
         plans.append(Plan(user, assignment, track, week_plan))
     return plans
+
+
+# --- plans summed up in SQL, for reports over everyone ----------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """One hire's plan as counts: what a report lists for thousands of people at once."""
+
+    user_id: int
+    track_id: str
+    start: date
+    week: int  # 0 before the start; never past the last week
+    weeks: int
+    done: int
+    total: int
+    due: int
+    overdue: int
+    days_behind: int  # since the oldest overdue item's due date
+
+
+def _item_table(catalog: Catalog, today: date, track_id: str | None):
+    """Every item of the weekly tracks as rows of literals (a track's items: tens of rows), with
+    the start dates that make it overdue or due today, so SQL compares dates without date
+    arithmetic (which SQLite and PostgreSQL spell differently)."""
+    rows = []
+    for track in weekly_tracks(catalog):
+        if track_id and track.id != track_id:
+            continue
+        for number, _, items in plan_items(track, catalog):
+            for item in items:
+                offset = (due_date(today, number, item.day) - today).days
+                rows.append(
+                    select(
+                        literal(track.id, String).label("track_id"),
+                        literal(item.key, String).label("key"),
+                        literal(offset, Integer).label("offset"),
+                        # overdue when the plan started before this date (today > start + offset)
+                        literal(today - timedelta(days=offset), Date).label("late_if_before"),
+                        # in the current week or earlier when the plan started on or before this
+                        literal(today - timedelta(days=DAYS_PER_WEEK * (number - 1)), Date).label(
+                            "open_if_by"
+                        ),
+                    )
+                )
+    return union_all(*rows).subquery("item") if rows else None
+
+
+def plan_summaries(
+    catalog: Catalog, today: date, people, track_id: str | None = None
+) -> list[PlanSummary]:
+    """Counts of every weekly plan of active people whose ids `people` selects: done, due,
+    overdue, days behind. Two queries whatever the number of people; the counting happens in
+    SQL (the same states as `build_week_plan`, which lays one plan out item by item)."""
+    item = _item_table(catalog, today, track_id)
+    if item is None:
+        return []
+    modules = [
+        item.ref
+        for track in weekly_tracks(catalog)
+        for _, _, items in plan_items(track, catalog)
+        for item in items
+        if item.kind == "module"
+    ]
+    read = learning.finished_keys(catalog, modules, people).subquery()
+    no_track = literal(None, String).label("track")
+    finished = union_all(
+        select(read.c.user_id, read.c.key, no_track),
+        practice.lab_keys(SubmissionStatus.PASSED, people).add_columns(no_track),
+        select(PlanItemDone.user_id, PlanItemDone.item_key, PlanItemDone.track_id).where(
+            PlanItemDone.user_id.in_(people), PlanItemDone.item_key.like("task:%")
+        ),
+    ).subquery("finished")
+    waiting = practice.lab_keys(SubmissionStatus.SUBMITTED, people).subquery("waiting")
+    assignment = TrackAssignment
+    is_open = and_(finished.c.key.is_(None), waiting.c.key.is_(None))
+    late = and_(is_open, assignment.start_date < item.c.late_if_before)
+    pending = and_(
+        is_open,
+        assignment.start_date >= item.c.late_if_before,
+        assignment.start_date <= item.c.open_if_by,
+    )
+    query = (
+        select(
+            assignment.user_id,
+            assignment.track_id,
+            assignment.start_date,
+            func.count(finished.c.key),
+            func.count(),
+            func.sum(case((pending, 1), else_=0)),
+            func.sum(case((late, 1), else_=0)),
+            func.min(case((late, item.c.offset))),
+        )
+        .join(User, User.id == assignment.user_id)
+        .join(item, item.c.track_id == assignment.track_id)
+        .outerjoin(
+            finished,
+            and_(
+                finished.c.user_id == assignment.user_id,
+                finished.c.key == item.c.key,
+                or_(finished.c.track.is_(None), finished.c.track == assignment.track_id),
+            ),
+        )
+        .outerjoin(
+            waiting,
+            and_(waiting.c.user_id == assignment.user_id, waiting.c.key == item.c.key),
+        )
+        .where(User.active.is_(True), assignment.user_id.in_(people))
+        .group_by(assignment.user_id, assignment.track_id, assignment.start_date)
+    )
+    weeks = {t.id: max((w.number for w in t.weeks), default=0) for t in weekly_tracks(catalog)}
+    summaries = []
+    for user_id, track, start, done, total, due, overdue, oldest in db.session.execute(query):
+        week = min(current_week(start, today, weeks[track]), weeks[track])
+        behind = (today - start).days - oldest if overdue else 0
+        summaries.append(
+            PlanSummary(user_id, track, start, week, weeks[track], done, total, due or 0,
+                        overdue or 0, behind)
+        )  # fmt: skip
+    return summaries

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, events
@@ -112,6 +112,15 @@ def lab_progress_for(user_ids: Iterable[int]) -> dict[int, tuple[set[str], set[s
         )
         for user_id, labs in summaries.items()
     }
+
+
+def lab_keys(status: SubmissionStatus, people):
+    """(user_id, key `lab:ID`) of every lab the people `people` selects have a submission of
+    in this status, as a statement for reports to count in SQL (passed: done; submitted:
+    waiting for review)."""
+    key = (literal("lab:") + LabSubmission.lab_id).label("key")
+    query = select(LabSubmission.user_id, key).distinct()
+    return query.where(LabSubmission.status == status, LabSubmission.user_id.in_(people))
 
 
 def submissions_of(user_id: int, lab_id: str) -> list[LabSubmission]:

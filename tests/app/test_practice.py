@@ -502,7 +502,7 @@ def test_evidence_logged_goes_to_the_mentor_who_verifies_it(client, login, peopl
     assert evidence.verifier_id == mentor.id and evidence.status.value == "pending"
     login(mentor)
     home = client.get("/home").get_data(as_text=True)
-    assert "1 piece of evidence waiting for your verification" in home
+    assert "Evidence waiting for your verification" in home and "1 piece of evidence" in home
     assert "checkout release" in client.get("/evidence/to-verify").get_data(as_text=True)
     response = client.post(f"/evidence/{evidence.id}/decide", data={"decision": "verify"})
     assert response.status_code == 302
@@ -514,7 +514,9 @@ def test_evidence_logged_goes_to_the_mentor_who_verifies_it(client, login, peopl
     assert service.verified_evidence([learner.id]) == {
         learner.id: {"deployment": [(evidence.id, today() - timedelta(days=1))]}
     }
-    assert "waiting for your verification" not in client.get("/home").get_data(as_text=True)
+    assert "Evidence waiting for your verification" not in client.get("/home").get_data(
+        as_text=True
+    )
     login(learner)
     assert "1 verified" in client.get("/my/evidence").get_data(as_text=True)
 
@@ -663,7 +665,8 @@ def test_a_manager_without_the_mentor_role_verifies_from_the_home_page(client, l
     evidence = db.session.scalar(select(Evidence))
     assert evidence.verifier_id == boss.id
     login(boss)
-    assert "1 piece of evidence waiting" in client.get("/home").get_data(as_text=True)
+    home = client.get("/home").get_data(as_text=True)
+    assert "Evidence waiting for your verification" in home and "1 piece of evidence" in home
     assert "checkout release" in client.get("/evidence/to-verify").get_data(as_text=True)
     client.post(f"/evidence/{evidence.id}/decide", data={"decision": "verify"})
     db.session.expire_all()

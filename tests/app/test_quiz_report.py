@@ -81,7 +81,7 @@ def test_reports_need_view_reports(client, make_user, login):
 
 
 def test_nav_shows_reports_to_staff_only(client, make_user, login, trainer):
-    assert 'href="/reports/quizzes"' in client.get("/quizzes").get_data(as_text=True)
+    assert 'href="/reports"' in client.get("/quizzes").get_data(as_text=True)
 
 
 def test_index_lists_every_quiz_with_attempts_and_pass_rate(client, trainer):
@@ -97,7 +97,7 @@ def test_index_lists_every_quiz_with_attempts_and_pass_rate(client, trainer):
 def test_quiz_report_page_chart_and_csv(client, trainer):
     add_attempts(12)
     html = client.get(f"/reports/quizzes/{QUIZ}").get_data(as_text=True)
-    assert "12 by 12 learners" in html
+    assert "12</a> by 12 learners" in html
     assert f'<img class="img-fluid border" src="/reports/quizzes/{QUIZ}/scores.svg"' in html
     assert 'alt="Bar chart of attempts per score band: 0-10%:' in html
     chart = client.get(f"/reports/quizzes/{QUIZ}/scores.svg")
@@ -151,9 +151,12 @@ def test_report_pages_run_the_same_queries_at_1_and_200_attempts(
             f"/reports/quizzes/{QUIZ}",
             f"/reports/quizzes/{QUIZ}/scores.svg",
             f"/reports/quizzes/{QUIZ}/items.csv",
+            f"/reports/quizzes/{QUIZ}/attempts.csv",
         ):
             with count_queries() as statements:
-                assert client.get(url).status_code == 200
+                response = client.get(url)
+                response.get_data()  # a streamed CSV runs its queries as it is read
+                assert response.status_code == 200
             counts[url] = len(statements)
         return counts
 
@@ -161,7 +164,7 @@ def test_report_pages_run_the_same_queries_at_1_and_200_attempts(
     few = queries()
     add_attempts(199, seed=11)
     assert queries() == few
-    assert max(few.values()) <= 5
+    assert max(few.values()) <= 8  # the quiz page: totals, histogram, items, topics, attempts
 
 
 def test_sql_item_sums_match_the_pure_statistics(app):

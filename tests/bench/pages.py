@@ -55,6 +55,10 @@ PAGES = [
     (TRAINER, "/onboarding/team"),
     (TRAINER, "/reviews"),
     (TRAINER, "/certifications/queue"),
+    (TRAINER, "/reports"),
+    (TRAINER, "/reports/onboarding"),
+    (TRAINER, "/reports/certifications"),
+    (TRAINER, "/reports/expirations"),
     (TRAINER, "/reports/quizzes"),
     (TRAINER, "/reports/quizzes/architecture-quiz"),
 ]

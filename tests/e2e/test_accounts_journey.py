@@ -17,7 +17,9 @@ def test_new_hire_signs_in_and_sees_home(page, sign_in):
 
 def test_trainer_sees_the_user_list(page, sign_in):
     sign_in("trainer@example.com")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    main_nav = page.get_by_role("navigation", name="Main")
+    main_nav.get_by_role("button", name="Manage").click()
+    main_nav.get_by_role("link", name="Users").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Users")
     table = page.get_by_role("table")
     for email in ("newhire@example.com", "engineer@example.com", "mentor@example.com"):

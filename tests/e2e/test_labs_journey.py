@@ -114,8 +114,10 @@ def test_deployment_logged_and_verified_moves_the_count(page, sign_in):
     sign_out(page)
 
     sign_in("mentor@example.com")
-    expect(page.get_by_text("3 pieces of evidence waiting for your verification")).to_be_visible()
-    page.get_by_role("link", name="Verify evidence").click()
+    expect(
+        page.get_by_role("heading", name="Evidence waiting for your verification")
+    ).to_be_visible()
+    page.get_by_role("link", name="3 pieces of evidence to verify").click()
     page.get_by_role("button", name=re.compile(r"^Verify\W+payments canary to 100%")).click()
     expect(page.get_by_text("Verified: payments canary to 100%")).to_be_visible()
     sign_out(page)

@@ -30,7 +30,9 @@ def test_new_hire_reads_the_first_document_of_week_1(page, sign_in):
 
 def test_trainer_assigns_a_track_and_sees_it(page, sign_in):
     sign_in("trainer@example.com")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Team plans").click()
+    main_nav = page.get_by_role("navigation", name="Main")
+    main_nav.get_by_role("button", name="Manage").click()
+    main_nav.get_by_role("link", name="Team plans").click()
     page.get_by_label("Person's email").fill("mentor@example.com")
     page.get_by_label("Track", exact=True).select_option(label="New hire fast track (2 weeks)")
     page.get_by_label("Start date").fill("2026-11-23")

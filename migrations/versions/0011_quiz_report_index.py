@@ -5,14 +5,14 @@ An attempt row carries its served questions (about 20 KB of JSON), so a report t
 the attempts of a quiz read every one of them; with the columns in the index it reads the
 index alone. The index on (quiz_id, status) it replaces was its prefix.
 
-Revision ID: 0010
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 """
 
 from alembic import op
 
-revision = "0010"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,2 @@
+"""Reports: training records, certification progress, onboarding status, expirations,
+quiz reports, and the one CSV writer every export goes through."""

@@ -1,0 +1,949 @@
+"""Report queries: each report is a fixed number of SQL queries (aggregates where numbers
+are counted) plus pure functions over the rows; the views only page and render.
+
+Who appears is decided once, by `scope`: trainers and admins see everyone, a mentor their
+mentees, a manager their reports (both, for someone who is both).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, load_only
+
+from lms.accounts.models import User
+from lms.assessment.models import AttemptStatus, QuizAttempt
+from lms.assessment.rules import ItemStat
+from lms.assessment.statistics import QuizReport
+from lms.certification import rules as cert_rules
+from lms.certification.models import Certificate, CertificationProgress
+from lms.content import Catalog
+from lms.content.schema import Track
+from lms.extensions import db
+from lms.learning import service as learning
+from lms.onboarding import service as onboarding
+from lms.onboarding.models import TrackAssignment
+from lms.permissions import allowed
+from lms.practice.models import Evidence, LabSubmission
+from lms.practice.service import lab_summaries
+
+PAGE_SIZE = 50
+Manager = aliased(User, name="manager")
+Mentor = aliased(User, name="mentor")
+
+
+# --- who a viewer sees ---------------------------------------------------------------------------
+
+
+def scope(viewer: User):
+    """The SQL condition on `User` for the people this viewer's reports cover (None: all)."""
+    if allowed(viewer, "view_reports"):
+        return None
+    return or_(User.mentor_id == viewer.id, User.manager_id == viewer.id)
+
+
+def _scoped(query, viewer: User):
+    condition = scope(viewer)
+    query = query.where(User.active.is_(True))
+    return query if condition is None else query.where(condition)
+
+
+def has_people(viewer: User) -> bool:
+    """Whether the viewer mentors or manages anyone (trainers: always)."""
+    if allowed(viewer, "view_reports"):
+        return True
+    query = select(exists().where(or_(User.mentor_id == viewer.id, User.manager_id == viewer.id)))
+    return bool(db.session.scalar(query))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a longer list."""
+
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least one)."""
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        """Rows before this page."""
+        return (self.number - 1) * self.size
+
+
+def page_of(number: int, total: int, size: int = PAGE_SIZE) -> Page:
+    """A page number clamped to the pages there are."""
+    pages = max(1, -(-total // size))
+    return Page(min(max(1, number), pages), size, total)
+
+
+# --- 1. a learner's training record --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleLine:
+    """A module on the record: sections read and the module quiz's best result."""
+
+    module: Any
+    sections_read: int
+    sections_total: int
+    best_percent: float | None
+    passed: bool
+    complete: bool
+
+
+@dataclass(frozen=True)
+class LabLine:
+    """A lab the learner started: its state, submissions, reviewer and date of decision."""
+
+    lab_id: str
+    title: str
+    state: str
+    submissions: int
+    latest_id: int
+    reviewer: str | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    """A piece of evidence: kind, what, state and who verified it."""
+
+    evidence: Evidence
+    kind: str
+    verifier: str | None
+
+
+@dataclass(frozen=True)
+class CertificationLine:
+    """A certification on the record: state now, requirements met, every certificate."""
+
+    certification_id: str
+    title: str
+    state: str
+    met: int
+    total: int
+    renewing: bool  # met and total count the renewal requirements
+    expires_on: date | None
+    history: list[Certificate] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """Everything a learner has done, gathered in a fixed number of queries."""
+
+    learner: User
+    manager: User | None
+    mentor: User | None
+    plans: list[onboarding.Plan]
+    modules: list[ModuleLine]
+    attempts: list[QuizAttempt]
+    labs: list[LabLine]
+    evidence: list[EvidenceLine]
+    certifications: list[CertificationLine]
+
+
+def training_record(learner: User, catalog: Catalog, today: date) -> TrainingRecord:
+    """A learner's whole record (about a dozen queries, whatever they have done)."""
+    people = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(
+                User.id.in_(
+                    [i for i in (learner.manager_id, learner.mentor_id) if i is not None] or [0]
+                )
+            )
+        )
+    }
+    plans = onboarding.plans_for(catalog, today, [learner.id])
+    progress = learning.progress_for([learner.id], catalog)[learner.id]
+    attempts = list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == learner.id)
+            .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
+        )
+    )
+    best: dict[str, float] = {}
+    for attempt in attempts:
+        if attempt.percent is not None:
+            best[attempt.quiz_id] = max(best.get(attempt.quiz_id, 0.0), attempt.percent)
+    modules = []
+    for module in sorted(catalog.modules.values(), key=lambda m: m.number):
+        mp = progress.modules[module.id]
+        modules.append(
+            ModuleLine(
+                module,
+                mp.sections_read,
+                mp.sections_total,
+                best.get(module.quiz) if module.quiz else None,
+                mp.quiz_passed,
+                mp.complete,
+            )
+        )
+    return TrainingRecord(
+        learner,
+        people.get(learner.manager_id),
+        people.get(learner.mentor_id),
+        plans,
+        modules,
+        attempts,
+        _lab_lines(learner.id, catalog),
+        _evidence_lines(learner.id, catalog),
+        certification_lines(learner.id, catalog),
+    )
+
+
+def _lab_lines(user_id: int, catalog: Catalog) -> list[LabLine]:
+    summaries = lab_summaries([user_id]).get(user_id, {})
+    latest_ids = [s.latest_id for s in summaries.values() if s.latest_id]
+    latest = {}
+    if latest_ids:
+        query = (
+            select(LabSubmission, User.name)
+            .outerjoin(User, User.id == LabSubmission.reviewer_id)
+            .where(LabSubmission.id.in_(latest_ids))
+        )
+        latest = {s.lab_id: (s, name) for s, name in db.session.execute(query)}
+    lines = []
+    for lab_id, summary in sorted(summaries.items()):
+        submission, reviewer = latest[lab_id]
+        lines.append(
+            LabLine(
+                lab_id,
+                submission.lab_title,
+                summary.state,
+                summary.submissions,
+                submission.id,
+                reviewer,
+                submission.decided_at,
+            )
+        )
+    return lines
+
+
+def _evidence_lines(user_id: int, catalog: Catalog) -> list[EvidenceLine]:
+    kinds = {k.id: k.label for k in catalog.curriculum.evidence_kinds}
+    query = (
+        select(Evidence, User.name)
+        .outerjoin(User, User.id == func.coalesce(Evidence.decided_by_id, Evidence.verifier_id))
+        .where(Evidence.user_id == user_id)
+        .order_by(Evidence.happened_on.desc(), Evidence.id.desc())
+    )
+    return [
+        EvidenceLine(evidence, kinds.get(evidence.kind, evidence.kind), name)
+        for evidence, name in db.session.execute(query)
+    ]
+
+
+def certification_lines(user_id: int, catalog: Catalog) -> list[CertificationLine]:
+    """Each certification the person has progress or certificates on (two queries)."""
+    progress = {
+        p.certification_id: p
+        for p in db.session.scalars(
+            select(CertificationProgress).where(CertificationProgress.user_id == user_id)
+        )
+    }
+    history: dict[str, list[Certificate]] = defaultdict(list)
+    for certificate in db.session.scalars(
+        select(Certificate)
+        .where(Certificate.user_id == user_id)
+        .order_by(Certificate.certification_id, Certificate.cycle.desc())
+    ):
+        history[certificate.certification_id].append(certificate)
+    lines = []
+    for certification in catalog.curriculum.certifications:
+        p = progress.get(certification.id)
+        if p is None and not history.get(certification.id):
+            continue
+        lines.append(
+            CertificationLine(
+                certification.id,
+                certification.title,
+                p.state if p else cert_rules.NOT_STARTED,
+                p.met if p else 0,
+                p.total if p else len(certification.requires),
+                bool(p and p.renewing),
+                p.expires_on if p else None,
+                history.get(certification.id, []),
+            )
+        )
+    return lines
+
+
+def record_csv_rows(record: TrainingRecord, catalog: Catalog):
+    """The record as (section, item, state, result, date, detail) rows."""
+    for plan in record.plans:
+        wp = plan.week_plan
+        yield (
+            "plan",
+            plan.track.title,
+            wp.status,
+            f"{wp.done} of {wp.total}",
+            wp.start,
+            f"week {wp.current_week} of {wp.week_count}; {len(wp.overdue)} overdue",
+        )
+    for line in record.modules:
+        yield (
+            "module",
+            f"Module {line.module.number}: {line.module.title}",
+            "complete" if line.complete else "open",
+            f"{line.sections_read} of {line.sections_total} sections",
+            None,
+            "" if line.best_percent is None else f"best quiz {line.best_percent:.0f}%",
+        )
+    for attempt in record.attempts:
+        state = (
+            "open"
+            if attempt.status == AttemptStatus.OPEN
+            else ("passed" if attempt.passed else "failed")
+        )
+        yield (
+            "quiz attempt",
+            f"{attempt.quiz_title} #{attempt.number}",
+            state,
+            None if attempt.percent is None else round(attempt.percent, 1),
+            attempt.submitted_at or attempt.started_at,
+            f"attempt {attempt.id}",
+        )
+    for lab in record.labs:
+        yield (
+            "lab",
+            lab.title,
+            lab.state,
+            f"{lab.submissions} submissions",
+            lab.decided_at,
+            f"reviewer {lab.reviewer}" if lab.reviewer else "",
+        )
+    for line in record.evidence:
+        yield (
+            "evidence",
+            f"{line.kind}: {line.evidence.title}",
+            str(line.evidence.status),
+            line.evidence.reference,
+            line.evidence.happened_on,
+            f"verifier {line.verifier}" if line.verifier else "",
+        )
+    for line in record.certifications:
+        yield (
+            "certification",
+            line.title,
+            line.state,
+            f"{line.met} of {line.total} met" + (" for renewal" if line.renewing else ""),
+            line.expires_on,
+            "",
+        )
+        for c in line.history:
+            state = "revoked" if c.revoked_on else "issued"
+            yield (
+                "certificate",
+                f"{c.title} (cycle {c.cycle})",
+                state,
+                c.code,
+                c.issued_on,
+                f"expires {c.expires_on.isoformat()}",
+            )
+
+
+RECORD_CSV_HEADER = ("section", "item", "state", "result", "date", "detail")
+
+
+# --- 2. certification progress -------------------------------------------------------------------
+
+STATE_ORDER = {state: rank for rank, state in enumerate(cert_rules.STATES)}
+PERSON_SORTS = {
+    "name": func.lower(User.name),
+    "team": func.lower(func.coalesce(User.team, "")),
+    "manager": func.lower(func.coalesce(Manager.name, "")),
+    "start": User.start_date,
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a people report is narrowed to (empty: no narrowing)."""
+
+    team: str = ""
+    manager_id: int | None = None
+    mentor_id: int | None = None
+    track: str = ""
+    start_month: str = ""  # YYYY-MM
+    state: str = ""
+    certification: str = ""
+    overdue_only: bool = False
+
+    def as_args(self) -> dict[str, Any]:
+        """The filters as URL query arguments (empty ones left out)."""
+        args = {
+            "team": self.team,
+            "manager": self.manager_id,
+            "mentor": self.mentor_id,
+            "track": self.track,
+            "start": self.start_month,
+            "state": self.state,
+            "cert": self.certification,
+            "overdue": "1" if self.overdue_only else "",
+        }
+        return {k: v for k, v in args.items() if v not in ("", None)}
+
+
+def parse_filters(args) -> Filters:
+    """Filters from request arguments; anything malformed is ignored."""
+
+    def number(name: str) -> int | None:
+        value = args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    start = args.get("start", "").strip()
+    if start:
+        try:
+            datetime.strptime(start, "%Y-%m")
+        except ValueError:
+            start = ""
+    return Filters(
+        team=args.get("team", "").strip()[:120],
+        manager_id=number("manager"),
+        mentor_id=number("mentor"),
+        track=args.get("track", "").strip()[:100],
+        start_month=start,
+        state=args.get("state", "").strip()[:16],
+        certification=args.get("cert", "").strip()[:100],
+        overdue_only=args.get("overdue") == "1",
+    )
+
+
+def _people_query(viewer: User, filters: Filters):
+    query = select(User, Manager.name).outerjoin(Manager, Manager.id == User.manager_id)
+    query = _scoped(query, viewer)
+    if filters.team:
+        query = query.where(func.lower(User.team) == filters.team.lower())
+    if filters.manager_id:
+        query = query.where(User.manager_id == filters.manager_id)
+    if filters.mentor_id:
+        query = query.where(User.mentor_id == filters.mentor_id)
+    if filters.track:
+        query = query.where(
+            exists().where(
+                TrackAssignment.user_id == User.id, TrackAssignment.track_id == filters.track
+            )
+        )
+    if filters.start_month:
+        year, month = (int(part) for part in filters.start_month.split("-"))
+        first = date(year, month, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        query = query.where(User.start_date.between(first, last))
+    return query
+
+
+def filter_choices(viewer: User) -> dict[str, list]:
+    """Teams, managers and mentors of the people the viewer sees, for filter menus."""
+    people = _scoped(select(User.id, User.team, User.manager_id, User.mentor_id), viewer)
+    people = people.subquery()
+    teams = db.session.scalars(
+        select(people.c.team).where(people.c.team.is_not(None)).distinct().order_by(people.c.team)
+    ).all()
+
+    def named(column):
+        query = (
+            select(User.id, User.name)
+            .where(User.id.in_(select(column).where(column.is_not(None))))
+            .order_by(func.lower(User.name))
+        )
+        return db.session.execute(query).all()
+
+    return {
+        "teams": teams,
+        "managers": named(people.c.manager_id),
+        "mentors": named(people.c.mentor_id),
+    }
+
+
+def _progress_filter(query, filters: Filters):
+    if filters.state or filters.certification:
+        conditions = [CertificationProgress.user_id == User.id]
+        if filters.state:
+            conditions.append(CertificationProgress.state == filters.state)
+        if filters.certification:
+            conditions.append(CertificationProgress.certification_id == filters.certification)
+        query = query.where(exists().where(*conditions))
+    return query
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """A person and their progress on each certification (by id; missing: not started)."""
+
+    person: User
+    manager_name: str | None
+    cells: dict[str, CertificationProgress]
+
+    @property
+    def earliest_expiry(self) -> date | None:
+        """The first date one of their certificates expires."""
+        dates = [c.expires_on for c in self.cells.values() if c.expires_on]
+        return min(dates) if dates else None
+
+
+def _cert_sort(certification_id: str):
+    """Order people by their state on one certification (most advanced last), then met."""
+    rank = case(*[(CertificationProgress.state == s, r) for s, r in STATE_ORDER.items()], else_=-1)
+    return (
+        select(rank * 1000 + CertificationProgress.met)
+        .where(
+            CertificationProgress.user_id == User.id,
+            CertificationProgress.certification_id == certification_id,
+        )
+        .scalar_subquery()
+    )
+
+
+def certification_matrix(
+    viewer: User,
+    catalog: Catalog,
+    filters: Filters,
+    *,
+    sort: str = "name",
+    descending: bool = False,
+    page: int = 1,
+    size: int | None = PAGE_SIZE,
+) -> tuple[list[MatrixRow], Page]:
+    """One page of people × certifications, filtered and sorted in SQL (three queries)."""
+    query = _progress_filter(_people_query(viewer, filters), filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    cert_ids = {c.id for c in catalog.curriculum.certifications}
+    if sort.startswith("cert:") and sort[5:] in cert_ids:
+        key = func.coalesce(_cert_sort(sort[5:]), -1000)
+    elif sort == "expiry":
+        key = (
+            select(func.min(CertificationProgress.expires_on))
+            .where(CertificationProgress.user_id == User.id)
+            .scalar_subquery()
+        )
+    else:
+        key = PERSON_SORTS.get(sort, PERSON_SORTS["name"])
+    key = key.desc() if descending else key.asc()
+    query = query.order_by(key, func.lower(User.name), User.id)
+    current = page_of(page, total, size or max(total, 1))
+    if size:
+        query = query.limit(current.size).offset(current.offset)
+    rows = db.session.execute(query).all()
+    ids = [person.id for person, _ in rows]
+    cells: dict[int, dict[str, CertificationProgress]] = {i: {} for i in ids}
+    if ids:
+        for progress in db.session.scalars(
+            select(CertificationProgress).where(CertificationProgress.user_id.in_(ids))
+        ):
+            cells[progress.user_id][progress.certification_id] = progress
+    return [MatrixRow(person, name, cells[person.id]) for person, name in rows], current
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """Counts for the pipeline summary, per certification and in all."""
+
+    states: dict[str, dict[str, int]]  # certification id -> state -> people
+    ready: dict[str, int]  # due for a trainer (or the engine) to issue
+    renewing: dict[str, int]
+    held_by_level: list[tuple[int | None, int]]  # people with a valid certificate, per level
+
+
+def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
+    """The pipeline summary in two aggregate queries."""
+    people = _people_query(viewer, filters).with_only_columns(User.id).subquery()
+    query = (
+        select(
+            CertificationProgress.certification_id,
+            CertificationProgress.state,
+            func.count(),
+            func.sum(case((CertificationProgress.due.is_(True), 1), else_=0)),
+            func.sum(case((CertificationProgress.renewing.is_(True), 1), else_=0)),
+        )
+        .where(CertificationProgress.user_id.in_(select(people.c.id)))
+        .group_by(CertificationProgress.certification_id, CertificationProgress.state)
+    )
+    states: dict[str, dict[str, int]] = defaultdict(dict)
+    ready: dict[str, int] = defaultdict(int)
+    renewing: dict[str, int] = defaultdict(int)
+    for cert_id, state, count, due, renew in db.session.execute(query):
+        states[cert_id][state] = count
+        ready[cert_id] += int(due or 0)
+        renewing[cert_id] += int(renew or 0)
+    held = (
+        select(Certificate.level, func.count(func.distinct(Certificate.user_id)))
+        .where(
+            Certificate.user_id.in_(select(people.c.id)),
+            Certificate.issued_on <= today,
+            Certificate.expires_on > today,
+            or_(Certificate.revoked_on.is_(None), Certificate.revoked_on > today),
+        )
+        .group_by(Certificate.level)
+    )
+    levels = sorted(db.session.execute(held).all(), key=lambda row: (row[0] is None, row[0] or 0))
+    return Pipeline(dict(states), dict(ready), dict(renewing), [tuple(row) for row in levels])
+
+
+def month_ends(today: date, months: int = 12) -> list[date]:
+    """The last day of each of the past `months` months, the current month last (as today)."""
+    ends, year, month = [], today.year, today.month
+    for _ in range(months):
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        ends.append(min(last, today))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(ends))
+
+
+def held_by_month(
+    spans: Sequence[tuple[int | None, date, date, date | None, int]], ends: Sequence[date]
+) -> dict[int | None, list[int]]:
+    """Certificates held on each date, per level, from (level, issued, expires, revoked, n)."""
+    result: dict[int | None, list[int]] = defaultdict(lambda: [0] * len(ends))
+    for level, issued, expires, revoked, count in spans:
+        for i, end in enumerate(ends):
+            if issued <= end < expires and (revoked is None or revoked > end):
+                result[level][i] += count
+    return dict(result)
+
+
+def certificate_spans(viewer: User, filters: Filters, since: date):
+    """Certificates alive at some point since `since`, grouped by level and dates (one query)."""
+    people = _people_query(viewer, filters).with_only_columns(User.id).subquery()
+    query = (
+        select(
+            Certificate.level,
+            Certificate.issued_on,
+            Certificate.expires_on,
+            Certificate.revoked_on,
+            func.count(),
+        )
+        .where(Certificate.user_id.in_(select(people.c.id)), Certificate.expires_on > since)
+        .group_by(
+            Certificate.level,
+            Certificate.issued_on,
+            Certificate.expires_on,
+            Certificate.revoked_on,
+        )
+    )
+    return db.session.execute(query).all()
+
+
+# --- 3. onboarding status ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnboardingRow:
+    """One hire on a weekly track: where they are and how far behind."""
+
+    person: Any  # id, name, email, team
+    track: Track
+    mentor_name: str | None
+    start: date
+    week: int
+    weeks: int
+    done: int
+    total: int
+    due: int
+    overdue: int
+    days_behind: int
+
+
+ONBOARDING_SORTS = {
+    "behind": lambda r: (-r.days_behind, -r.overdue, r.person.name.lower()),
+    "overdue": lambda r: (-r.overdue, -r.days_behind, r.person.name.lower()),
+    "name": lambda r: (r.person.name.lower(), r.person.id),
+    "team": lambda r: ((r.person.team or "").lower(), r.person.name.lower()),
+    "track": lambda r: (r.track.title.lower(), r.person.name.lower()),
+    "mentor": lambda r: ((r.mentor_name or "").lower(), r.person.name.lower()),
+    "week": lambda r: (r.week, r.person.name.lower()),
+    "done": lambda r: (r.done, r.person.name.lower()),
+    "start": lambda r: (r.start, r.person.name.lower()),
+}
+
+
+def onboarding_status(
+    viewer: User,
+    catalog: Catalog,
+    today: date,
+    filters: Filters,
+    *,
+    sort: str = "behind",
+    descending: bool = False,
+) -> list[OnboardingRow]:
+    """Everyone on a weekly track the viewer sees, sorted (who is behind first by default).
+
+    Plans are counted in SQL (`onboarding.plan_summaries`) and joined here with the people's
+    names and mentors: three queries and light rows at any number of people.
+    """
+    people = _people_query(viewer, filters).with_only_columns(User.id)
+    summaries = onboarding.plan_summaries(catalog, today, people, filters.track or None)
+    if filters.overdue_only:
+        summaries = [s for s in summaries if s.overdue]
+    named = {
+        row.id: row
+        for row in db.session.execute(
+            select(User.id, User.name, User.email, User.team, Mentor.name.label("mentor"))
+            .outerjoin(Mentor, Mentor.id == User.mentor_id)
+            .where(User.id.in_(people))
+        )
+    }
+    tracks = {t.id: t for t in onboarding.weekly_tracks(catalog)}
+    rows = []
+    for s in summaries:
+        person = named[s.user_id]
+        counts = (s.week, s.weeks, s.done, s.total, s.due, s.overdue, s.days_behind)
+        rows.append(OnboardingRow(person, tracks[s.track_id], person.mentor, s.start, *counts))
+    rows.sort(key=ONBOARDING_SORTS.get(sort, ONBOARDING_SORTS["behind"]), reverse=descending)
+    return rows
+
+
+# --- 4. expirations ------------------------------------------------------------------------------
+
+EXPIRY_WINDOWS = (30, 60, 90)
+RECENTLY_EXPIRED_DAYS = 90
+
+
+@dataclass(frozen=True)
+class ExpiryRow:
+    """A certificate about to expire (or recently expired) with its holder and manager."""
+
+    certificate: Certificate
+    holder: User
+    manager_name: str | None
+    days_left: int
+
+
+def expirations(
+    viewer: User,
+    today: date,
+    *,
+    within: int = 90,
+    expired: bool = False,
+    page: int = 1,
+    size: int | None = PAGE_SIZE,
+) -> tuple[list[ExpiryRow], Page]:
+    """One page (`size` None: all) of the current certificates expiring within `within` days,
+    or expired in the last 90 days, soonest (or latest expired) first.
+
+    Only each person's latest certificate of a certification counts: a renewed one no
+    longer expires. Two queries: the count and the page.
+    """
+    newer = aliased(Certificate)
+    renewed = exists().where(
+        newer.user_id == Certificate.user_id,
+        newer.certification_id == Certificate.certification_id,
+        newer.cycle > Certificate.cycle,
+    )
+    if expired:
+        window = and_(
+            Certificate.expires_on <= today,
+            Certificate.expires_on > today - timedelta(days=RECENTLY_EXPIRED_DAYS),
+        )
+    else:
+        window = and_(
+            Certificate.expires_on > today, Certificate.expires_on <= today + timedelta(days=within)
+        )
+    shown = (Certificate.id, Certificate.user_id, Certificate.certification_id,
+             Certificate.title, Certificate.level, Certificate.code, Certificate.issued_on,
+             Certificate.expires_on)  # fmt: skip
+    query = _scoped(
+        select(Certificate, User, Manager.name)
+        .options(load_only(*shown), load_only(User.id, User.name, User.email))
+        .join(User, User.id == Certificate.user_id)
+        .outerjoin(Manager, Manager.id == User.manager_id)
+        .where(window, Certificate.revoked_at.is_(None), ~renewed),
+        viewer,
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    current = page_of(page, total, size or max(total, 1))
+    query = query.order_by(
+        Certificate.expires_on.desc() if expired else Certificate.expires_on, User.id
+    )
+    if size:
+        query = query.limit(current.size).offset(current.offset)
+    rows = [
+        ExpiryRow(certificate, holder, manager, (certificate.expires_on - today).days)
+        for certificate, holder, manager in db.session.execute(query)
+    ]
+    return rows, current
+
+
+def expiry_counts(viewer: User, today: date) -> dict[str, int]:
+    """How many certificates expire within 30, 60 and 90 days and expired recently (one query)."""
+    newer = aliased(Certificate)
+    renewed = exists().where(
+        newer.user_id == Certificate.user_id,
+        newer.certification_id == Certificate.certification_id,
+        newer.cycle > Certificate.cycle,
+    )
+    days = Certificate.expires_on
+    columns = [
+        func.sum(case((and_(days > today, days <= today + timedelta(days=n)), 1), else_=0))
+        for n in EXPIRY_WINDOWS
+    ]
+    columns.append(
+        func.sum(
+            case(
+                (and_(days <= today, days > today - timedelta(days=RECENTLY_EXPIRED_DAYS)), 1),
+                else_=0,
+            )
+        )
+    )
+    query = _scoped(
+        select(*columns)
+        .join(User, User.id == Certificate.user_id)
+        .where(Certificate.revoked_at.is_(None), ~renewed),
+        viewer,
+    )
+    values = db.session.execute(query).one()
+    keys = [str(n) for n in EXPIRY_WINDOWS] + ["expired"]
+    return {k: int(v or 0) for k, v in zip(keys, values, strict=True)}
+
+
+# --- 5. quiz reports: items, attempts and topics ------------------------------------------------
+
+FLAG_LABELS = {
+    "too_easy": "too easy",
+    "too_hard": "too hard",
+    "negative_discrimination": "negative discrimination",
+    "low_discrimination": "low discrimination",
+    "few_responses": "too few responses",
+}
+ITEMS_CSV_HEADER = (
+    "question_id", "topic", "type", "times_served", "facility", "discrimination", "flags",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One question's statistics with its (current) definition and readable flags."""
+
+    stat: ItemStat
+    question: Any  # the question in the quiz file now, or None if it was removed
+    flags: list[str]
+
+
+def item_rows(quiz: Any, report: QuizReport) -> list[ItemRow]:
+    """The report's item statistics beside the quiz's questions, flags in words."""
+    by_id = {q.id: q for q in quiz.questions}
+    return [
+        ItemRow(stat, by_id.get(stat.question_id), [FLAG_LABELS.get(f, f) for f in stat.flags])
+        for stat in report.items
+    ]
+
+
+def items_csv_rows(rows: Sequence[ItemRow]):
+    """The per-question statistics as CSV rows."""
+    for row in rows:
+        stat, question = row.stat, row.question
+        yield (
+            stat.question_id, question.topic if question else "",
+            question.type if question else "", stat.times_served, round(stat.facility, 3),
+            None if stat.discrimination is None else round(stat.discrimination, 3),
+            " ".join(stat.flags),
+        )  # fmt: skip
+
+
+ATTEMPTS_CSV_HEADER = ("learner", "email", "attempt", "submitted_at", "percent", "passed", "id")
+
+
+def quiz_attempts(
+    viewer: User,
+    quiz_id: str,
+    *,
+    page: int = 1,
+    size: int | None = PAGE_SIZE,
+    passed: bool | None = None,
+) -> tuple[list[tuple[QuizAttempt, User]], Page]:
+    """Graded attempts of a quiz by the people the viewer sees, newest first (two queries)."""
+    listed = (QuizAttempt.id, QuizAttempt.number, QuizAttempt.submitted_at, QuizAttempt.percent,
+              QuizAttempt.passed)  # fmt: skip
+    query = _scoped(
+        select(QuizAttempt, User)
+        .options(load_only(*listed), load_only(User.id, User.name, User.email))
+        .join(User, User.id == QuizAttempt.user_id)
+        .where(QuizAttempt.quiz_id == quiz_id, QuizAttempt.status != AttemptStatus.OPEN),
+        viewer,
+    )
+    if passed is not None:
+        query = query.where(QuizAttempt.passed.is_(passed))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    current = page_of(page, total, size or max(total, 1))
+    query = query.order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
+    if size:
+        query = query.limit(current.size).offset(current.offset)
+    return [(a, u) for a, u in db.session.execute(query).all()], current
+
+
+@dataclass(frozen=True)
+class TopicResult:
+    """How the attempts did on one topic of a quiz."""
+
+    topic: str
+    answers: int
+    mean: float  # 0 to 1
+
+
+def topic_results(quiz: Any, report: QuizReport) -> list[TopicResult]:
+    """Mean score per topic, from the report's per-question running sums (no query).
+
+    Questions map to the quiz's current topics; removed questions are grouped apart.
+    """
+    sums = [(s.question_id, s.times_served, s.facility * s.times_served) for s in report.items]
+    return topics_from_sums({q.id: q.topic for q in quiz.questions}, sums)
+
+
+def topics_from_sums(topic_of: dict[str, str], sums) -> list[TopicResult]:
+    """Per-topic means from per-question (question id, answers, score sum) rows."""
+    counts: dict[str, int] = defaultdict(int)
+    totals: dict[str, float] = defaultdict(float)
+    for question_id, count, score in sums:
+        topic = topic_of.get(question_id, "(removed questions)")
+        counts[topic] += count
+        totals[topic] += float(score or 0)
+    return sorted(
+        (TopicResult(t, counts[t], totals[t] / counts[t]) for t in counts if counts[t]),
+        key=lambda r: r.mean,
+    )
+
+
+# --- 6. home: a manager's and mentor's people ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeopleOverview:
+    """What a mentor's or manager's home shows about their people."""
+
+    onboarding: list[OnboardingRow]
+    certifications: dict[str, int]  # state -> people-certification pairs
+    evidence_waiting: int
+    approvals_waiting: int
+
+
+def people_overview(viewer: User, catalog: Catalog, today: date) -> PeopleOverview | None:
+    """The viewer's mentees and reports at a glance; None when they have none (or are staff)."""
+    if allowed(viewer, "view_reports") or not has_people(viewer):
+        return None
+    from lms.certification.service import approvals_waiting_for
+    from lms.practice.service import waiting_count
+
+    rows = onboarding_status(viewer, catalog, today, Filters())
+    people = _people_query(viewer, Filters()).with_only_columns(User.id).subquery()
+    states = dict(
+        db.session.execute(
+            select(CertificationProgress.state, func.count())
+            .where(CertificationProgress.user_id.in_(select(people.c.id)))
+            .group_by(CertificationProgress.state)
+        ).all()
+    )
+    return PeopleOverview(
+        rows[:10], states, waiting_count(viewer), len(approvals_waiting_for(viewer))
+    )

@@ -1,0 +1,393 @@
+"""Report pages and their CSV downloads.
+
+Route table (blueprint `reports`):
+
+    GET  /people/<user_id>/record                    record            a learner's training record
+    GET  /people/<user_id>/record.csv                record_csv        the record as CSV
+    GET  /me/record                                  my_record         the signed-in learner's own
+    GET  /reports                                    index             the reports a viewer has
+    GET  /reports/certifications                     certifications    people × certifications
+    GET  /reports/certifications.csv                 certifications_csv
+    GET  /reports/certifications/held.svg            held_chart        certificates held by level
+    GET  /reports/onboarding                         onboarding        week N of M, who is behind
+    GET  /reports/onboarding.csv                     onboarding_csv
+    GET  /reports/expirations                        expirations       expiring in 30/60/90 days
+    GET  /reports/expirations.csv                    expirations_csv
+    GET  /reports/quizzes                            quiz_index        every quiz, pass rate
+    GET  /reports/quizzes/<quiz_id>                  quiz              scores, topics, attempts
+    GET  /reports/quizzes/<quiz_id>/scores.svg       quiz_chart        score distribution (SVG)
+    GET  /reports/quizzes/<quiz_id>/items.csv        quiz_items_csv    item statistics as CSV
+    GET  /reports/quizzes/<quiz_id>/attempts.csv     quiz_attempts_csv every graded attempt as CSV
+
+Trainers and admins see everyone; a mentor or manager sees the same people reports limited
+to their mentees and reports (`service.scope`); quiz reports are the training team's.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user, login_required
+
+from lms.accounts import service as accounts
+from lms.assessment import statistics
+from lms.catalog import current_catalog
+from lms.onboarding import service as onboarding
+from lms.permissions import allowed, require, require_learner_access
+from lms.reports import charts, service
+from lms.reports.csv import csv_response
+from lms.timeutil import today
+
+reports_bp = Blueprint("reports", __name__)
+
+
+def _page() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+def _sort(default: str) -> tuple[str, bool]:
+    sort = request.args.get("sort", default)[:60]
+    return sort, request.args.get("dir") == "desc"
+
+
+def _team_viewer():
+    """The signed-in person, if they may see people reports (staff, mentors, managers)."""
+    if not service.has_people(current_user):
+        abort(403)
+    return current_user._get_current_object()
+
+
+def _svg(svg: str) -> Response:
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = charts.CHART_CSP
+    return response
+
+
+def _choices(viewer):
+    """Teams, managers, mentors and tracks for the filter forms (three queries)."""
+    catalog = current_catalog()
+    return {
+        **service.filter_choices(viewer),
+        "tracks": onboarding.weekly_tracks(catalog),
+        "states": service.STATE_ORDER,
+    }
+
+
+# --- 1. training record --------------------------------------------------------------------------
+
+
+def _record_of(user_id: int):
+    learner = require_learner_access(current_user, accounts.get_user(user_id))
+    return service.training_record(learner, current_catalog(), today())
+
+
+@reports_bp.route("/people/<int:user_id>/record")
+@login_required
+def record(user_id: int):
+    """A learner's training record: for them, their mentor, their manager and trainers."""
+    record = _record_of(user_id)
+    return render_template(
+        "reports/record.html", record=record, own=record.learner.id == current_user.id,
+        see_attempts=allowed(current_user, "view_attempt", record.learner),
+    )  # fmt: skip
+
+
+@reports_bp.route("/people/<int:user_id>/record.csv")
+@login_required
+def record_csv(user_id: int):
+    """The training record as CSV."""
+    record = _record_of(user_id)
+    return csv_response(
+        f"record-{record.learner.id}.csv", service.RECORD_CSV_HEADER,
+        service.record_csv_rows(record, current_catalog()),
+    )  # fmt: skip
+
+
+@reports_bp.route("/me/record")
+@login_required
+def my_record():
+    """The signed-in person's own training record."""
+    return record(current_user.id)
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+
+@reports_bp.route("/reports")
+@login_required
+def index():
+    """The reports this viewer has, with the headline numbers."""
+    viewer = _team_viewer()
+    return render_template(
+        "reports/index.html", expiring=service.expiry_counts(viewer, today()),
+        staff=allowed(viewer, "view_reports"),
+    )  # fmt: skip
+
+
+# --- 2. certification progress -------------------------------------------------------------------
+
+
+@reports_bp.route("/reports/certifications")
+@login_required
+def certifications():
+    """People × certifications with the pipeline summary and the held-by-level chart."""
+    viewer = _team_viewer()
+    catalog = current_catalog()
+    filters = service.parse_filters(request.args)
+    sort, descending = _sort("name")
+    rows, page = service.certification_matrix(
+        viewer, catalog, filters, sort=sort, descending=descending, page=_page()
+    )
+    return render_template(
+        "reports/certifications.html", rows=rows, page=page, filters=filters, sort=sort,
+        descending=descending, pipeline=service.pipeline(viewer, filters, today()),
+        certifications=catalog.curriculum.certifications, **_choices(viewer),
+    )  # fmt: skip
+
+
+MATRIX_HEADER_PEOPLE = ("name", "email", "team", "manager", "start_date")
+
+
+@reports_bp.route("/reports/certifications.csv")
+@login_required
+def certifications_csv():
+    """The whole matrix (every page) as CSV: state, met of total and expiry per certification."""
+    viewer = _team_viewer()
+    catalog = current_catalog()
+    filters = service.parse_filters(request.args)
+    sort, descending = _sort("name")
+    rows, _ = service.certification_matrix(
+        viewer, catalog, filters, sort=sort, descending=descending, size=None
+    )
+    certs = catalog.curriculum.certifications
+    header = [*MATRIX_HEADER_PEOPLE]
+    for c in certs:
+        header += [f"{c.id} state", f"{c.id} met", f"{c.id} of", f"{c.id} expires_on"]
+
+    def lines():
+        for row in rows:
+            p = row.person
+            values = [p.name, p.email, p.team, row.manager_name, p.start_date]
+            for c in certs:
+                cell = row.cells.get(c.id)
+                values += (
+                    [cell.state, cell.met, cell.total, cell.expires_on]
+                    if cell
+                    else ["not_started", 0, len(c.requires), None]
+                )
+            yield values
+
+    return csv_response("certification-progress.csv", header, lines())
+
+
+@reports_bp.route("/reports/certifications/held.svg")
+@login_required
+def held_chart():
+    """Certificates held by level at each of the last twelve month ends."""
+    viewer = _team_viewer()
+    filters = service.parse_filters(request.args)
+    ends = service.month_ends(today())
+    spans = service.certificate_spans(viewer, filters, ends[0].replace(day=1))
+    return _svg(charts.held_chart_svg(ends, service.held_by_month(spans, ends)))
+
+
+# --- 3. onboarding status ------------------------------------------------------------------------
+
+
+@reports_bp.route("/reports/onboarding")
+@login_required
+def onboarding_status():
+    """Everyone on a weekly track: week N of M, done, due, overdue, days behind."""
+    viewer = _team_viewer()
+    filters = service.parse_filters(request.args)
+    sort, descending = _sort("behind")
+    rows = service.onboarding_status(
+        viewer, current_catalog(), today(), filters, sort=sort, descending=descending
+    )
+    page = service.page_of(_page(), len(rows))
+    behind = [r for r in rows if r.overdue]
+    behind.sort(key=service.ONBOARDING_SORTS["behind"])
+    return render_template(
+        "reports/onboarding.html", rows=rows[page.offset : page.offset + page.size],
+        page=page, behind=behind[:5], behind_count=len(behind), filters=filters, sort=sort,
+        descending=descending, **_choices(viewer),
+    )  # fmt: skip
+
+
+ONBOARDING_HEADER = (
+    "name", "email", "team", "mentor", "track", "start_date", "week", "of_weeks", "done",
+    "total", "due", "overdue", "days_behind",
+)  # fmt: skip
+
+
+@reports_bp.route("/reports/onboarding.csv")
+@login_required
+def onboarding_csv():
+    """The onboarding status of everyone shown (every page) as CSV."""
+    viewer = _team_viewer()
+    filters = service.parse_filters(request.args)
+    sort, descending = _sort("behind")
+    rows = service.onboarding_status(
+        viewer, current_catalog(), today(), filters, sort=sort, descending=descending
+    )
+    lines = (
+        (
+            r.person.name,
+            r.person.email,
+            r.person.team,
+            r.mentor_name,
+            r.track.title,
+            r.start,
+            r.week,
+            r.weeks,
+            r.done,
+            r.total,
+            r.due,
+            r.overdue,
+            r.days_behind,
+        )  # fmt: skip
+        for r in rows
+    )
+    return csv_response("onboarding-status.csv", ONBOARDING_HEADER, lines)
+
+
+# --- 4. expirations ------------------------------------------------------------------------------
+
+
+def _window() -> tuple[int, bool]:
+    value = request.args.get("within", "90")
+    if value == "expired":
+        return 0, True
+    return (int(value) if value in ("30", "60", "90") else 90), False
+
+
+@reports_bp.route("/reports/expirations")
+@login_required
+def expirations():
+    """Certificates expiring within 30, 60 or 90 days, or expired in the last 90."""
+    viewer = _team_viewer()
+    within, expired = _window()
+    rows, page = service.expirations(viewer, today(), within=within, expired=expired, page=_page())
+    return render_template(
+        "reports/expirations.html", rows=rows, page=page,
+        within=within, expired=expired, counts=service.expiry_counts(viewer, today()),
+    )  # fmt: skip
+
+
+EXPIRY_HEADER = (
+    "holder", "email", "manager", "certification", "level", "code", "issued_on", "expires_on",
+    "days_left",
+)  # fmt: skip
+
+
+@reports_bp.route("/reports/expirations.csv")
+@login_required
+def expirations_csv():
+    """The chosen expiry window as CSV."""
+    viewer = _team_viewer()
+    within, expired = _window()
+    rows, _ = service.expirations(viewer, today(), within=within, expired=expired, size=None)
+    lines = (
+        (
+            r.holder.name,
+            r.holder.email,
+            r.manager_name,
+            r.certificate.title,
+            r.certificate.level,
+            r.certificate.code,
+            r.certificate.issued_on,
+            r.certificate.expires_on,
+            r.days_left,
+        )  # fmt: skip
+        for r in rows
+    )
+    name = "expired.csv" if expired else f"expiring-{within}-days.csv"
+    return csv_response(name, EXPIRY_HEADER, lines)
+
+
+# --- 5. quiz reports -----------------------------------------------------------------------------
+
+
+def _quiz_or_404(quiz_id: str):
+    quiz = current_catalog().quizzes.get(quiz_id)
+    if quiz is None:
+        abort(404)
+    return quiz
+
+
+@reports_bp.route("/reports/quizzes")
+@login_required
+@require("view_reports")
+def quiz_index():
+    """Every quiz with its submitted attempts and pass rate."""
+    totals = statistics.quiz_totals()
+    quizzes = sorted(current_catalog().quizzes.values(), key=lambda q: q.title)
+    empty = statistics.QuizTotals(0, 0, 0, None)
+    rows = [(quiz, totals.get(quiz.id, empty)) for quiz in quizzes]
+    return render_template("reports/quizzes.html", rows=rows)
+
+
+@reports_bp.route("/reports/quizzes/<quiz_id>")
+@login_required
+@require("view_reports")
+def quiz(quiz_id: str):
+    """A quiz's attempts, pass rate, score distribution, topics and per-question statistics."""
+    quiz = _quiz_or_404(quiz_id)
+    report = statistics.quiz_report(quiz.id)
+    passed = {"yes": True, "no": False}.get(request.args.get("passed", ""))
+    attempts, page = service.quiz_attempts(current_user, quiz.id, page=_page(), passed=passed)
+    return render_template(
+        "reports/quiz.html", quiz=quiz, report=report, items=service.item_rows(quiz, report),
+        topics=service.topic_results(quiz, report), attempts=attempts, page=page,
+        passed=request.args.get("passed", ""),
+    )  # fmt: skip
+
+
+@reports_bp.route("/reports/quizzes/<quiz_id>/scores.svg")
+@login_required
+@require("view_reports")
+def quiz_chart(quiz_id: str):
+    """The score distribution as an SVG bar chart (no scripts)."""
+    quiz = _quiz_or_404(quiz_id)
+    return _svg(charts.score_chart_svg(statistics.quiz_report(quiz.id)))
+
+
+@reports_bp.route("/reports/quizzes/<quiz_id>/items.csv")
+@login_required
+@require("view_reports")
+def quiz_items_csv(quiz_id: str):
+    """The per-question statistics as CSV."""
+    quiz = _quiz_or_404(quiz_id)
+    rows = service.item_rows(quiz, statistics.quiz_report(quiz.id))
+    return csv_response(
+        f"{quiz.id}-items.csv", service.ITEMS_CSV_HEADER, service.items_csv_rows(rows)
+    )
+
+
+@reports_bp.route("/reports/quizzes/<quiz_id>/attempts.csv")
+@login_required
+@require("view_reports")
+def quiz_attempts_csv(quiz_id: str):
+    """Every graded attempt of the quiz as CSV."""
+    quiz = _quiz_or_404(quiz_id)
+    attempts, _ = service.quiz_attempts(current_user, quiz.id, size=None)
+    lines = (
+        (u.name, u.email, a.number, a.submitted_at, round(a.percent or 0, 1), a.passed, a.id)
+        for a, u in attempts
+    )
+    return csv_response(f"{quiz.id}-attempts.csv", service.ATTEMPTS_CSV_HEADER, lines)
+
+
+# --- 6. home: mentors' and managers' people ------------------------------------------------------
+
+
+@reports_bp.app_context_processor
+def _home_people():
+    """`people_overview()` for the home page partial (computed only when it is included)."""
+
+    def people_overview():
+        if not current_user.is_authenticated:
+            return None
+        return service.people_overview(current_user, current_catalog(), today())
+
+    return {"people_overview": people_overview}
