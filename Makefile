@@ -3,8 +3,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app lms
 PYTEST := $(PY) -m pytest -q
+# gunicorn as `make serve` runs it; `make bench` runs the very same command on other addresses
+GUNICORN := $(VENV)/bin/gunicorn -c python:lms.gunicorn_conf --access-logfile -
 
-.PHONY: run test serve check lint format system-deps clean
+.PHONY: run test serve bench check lint format system-deps clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,9 +43,15 @@ system-deps:
 ## serve: production: gunicorn with $WEB_CONCURRENCY workers (default 2) against DATABASE_URL
 serve: $(VENV)/.runtime
 	LMS_ENV=production $(FLASK) db upgrade
-	LMS_ENV=production $(VENV)/bin/gunicorn -c python:lms.gunicorn_conf \
-		--workers $${WEB_CONCURRENCY:-2} --bind $${BIND:-127.0.0.1:8000} --access-logfile - \
-		'lms:create_app()'
+	LMS_ENV=production $(GUNICORN) \
+		--workers $${WEB_CONCURRENCY:-2} --bind $${BIND:-127.0.0.1:8000} 'lms:create_app()'
+
+## bench: throughput of the pages against a bare Flask route under gunicorn (not part of `test`)
+## BENCH_SIZE learners (1000), BENCH_SECONDS per run (3), BENCH_ROUNDS (3), BENCH_MODULES (7)
+bench: $(VENV)/.dev
+	command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq wrk; }
+	BENCH_GUNICORN="$(GUNICORN)" $(PY) -m tests.bench.pages
 
 ## check: validate the content folder (LMS_CONTENT_DIR or the repo root)
 check: $(VENV)/.runtime

@@ -6,6 +6,7 @@ resolves item links to URLs, and in development reloads the content when a file
 changes. Services never import this module: views and commands pass them the catalog.
 """
 
+import itertools
 import logging
 import sys
 import threading
@@ -14,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask.cli import AppGroup
 from markupsafe import Markup
 from werkzeug.routing import BuildError
@@ -22,9 +23,11 @@ from werkzeug.routing import BuildError
 from lms.content import Catalog, Problem, fingerprint, load_content, render_markdown
 from lms.content.check import check
 from lms.content.loader import LoadResult
+from lms.content.markdown import use_disk_cache
 from lms.content.search import SearchIndex
 
 RELOAD_CHECK_SECONDS = 1.0
+_LOADS = itertools.count(1)
 log = logging.getLogger(__name__)
 LINK_ENDPOINTS = {
     "doc": ("library.document", "doc_id"),
@@ -57,6 +60,7 @@ class ContentStore:
         self._checked_at = 0.0
         self.catalog: Catalog | None = None
         self._indexed: tuple[Catalog, SearchIndex] | None = None
+        self.generation = 0  # which load this catalog is, unique in the process: a cache key
 
     def load(self) -> list[Problem]:
         """Load the content; keep the previous catalog if the new one has problems."""
@@ -64,6 +68,7 @@ class ContentStore:
         catalog, self.problems = _load(self.root, self._fingerprint)
         if catalog is not None:
             self.catalog = catalog
+            self.generation = next(_LOADS)
         return self.problems
 
     @property
@@ -108,6 +113,7 @@ def _serving() -> bool:
 
 def init_app(app: Flask) -> None:
     """Load the content folder; refuse to start on invalid content (CLI commands excepted)."""
+    use_disk_cache(app.config.get("LMS_MARKDOWN_CACHE"))
     store = ContentStore(Path(app.config["LMS_CONTENT_DIR"]), app.config["LMS_CONTENT_RELOAD"])
     problems = store.load()
     if problems and _serving():
@@ -159,6 +165,18 @@ def item_url(kind: str, item_id: str) -> str | None:
 
 def render(text: str):
     """Render content Markdown to sanitized HTML with item links pointing at their pages."""
+    if not has_request_context():
+        return render_markdown(text, item_url)
+    return _rendered(text, store().generation, request.script_root)
+
+
+@lru_cache(maxsize=512)
+def _rendered(text: str, generation: int, script_root: str):
+    """A rendered text with its links resolved, for one catalog and mount point: pages show
+    the same texts (documents, module sections, summaries) again and again, and resolving
+    links (a URL built per link) cost as much as the rest of a page. Bounded, so memory does
+    not grow with the catalogue."""
+    del generation, script_root  # the cache key: what the links resolve against
     return render_markdown(text, item_url)
 
 

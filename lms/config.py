@@ -51,6 +51,8 @@ def from_environment(instance_path: str) -> dict:
         "LMS_ORGANISATION": env.get("LMS_ORGANISATION", "DWCP Training"),
         "LMS_ORGANISATION_URL": env.get("LMS_ORGANISATION_URL", ""),
         "LMS_KEYS_DIR": env.get("LMS_KEYS_DIR") or str(Path(instance_path) / "keys"),
+        # rendered Markdown by source hash, read by the next process instead of rendering; "" off
+        "LMS_MARKDOWN_CACHE": env.get("LMS_MARKDOWN_CACHE", str(Path(instance_path) / "markdown")),
         "LMS_CERTIFICATE_PAPER": env.get("LMS_CERTIFICATE_PAPER", "A4"),
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30 per minute"),
         "VERIFY_MAX_AGE": int(env.get("VERIFY_MAX_AGE", "300")),

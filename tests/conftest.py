@@ -41,6 +41,7 @@ def base_config(database_url: str) -> dict:
         "LMS_CONTENT_DIR": str(REPO_ROOT),
         "LMS_CONTENT_RELOAD": False,
         "LMS_KEYS_DIR": KEYS_DIR,
+        "LMS_MARKDOWN_CACHE": None,  # rendered in memory only: nothing written by the tests
     }
 
 

@@ -24,7 +24,12 @@ class User(UserMixin, db.Model):
     """A person who signs in: learner, mentor, trainer or admin."""
 
     __tablename__ = "user"
-    __table_args__ = (Index("uq_user_email_lower", func.lower("email"), unique=True),)
+    __table_args__ = (
+        Index("uq_user_email_lower", func.lower("email"), unique=True),
+        # who mentors or manages whom: asked by every home page (attention, "your people")
+        Index("ix_user_mentor_id", "mentor_id"),
+        Index("ix_user_manager_id", "manager_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))

@@ -2,8 +2,6 @@
 
 import re
 
-from zxcvbn import zxcvbn
-
 PASSWORD_MIN = 12
 PASSWORD_MAX = 256
 # zxcvbn's scores run 0-4; 3 is "safely unguessable" (more than 10^8 guesses).
@@ -34,6 +32,10 @@ def password_problem(password: str, *, email: str | None = None, name: str | Non
     for piece in personal_pieces(email, name):
         if piece in lowered:
             return f"Password must not contain the account's name or email address ({piece!r})."
+    # imported here: its word lists add about 12 MB to every worker, and only setting a
+    # password needs them
+    from zxcvbn import zxcvbn
+
     estimate = zxcvbn(password[:_ESTIMATED_LENGTH])
     if estimate["score"] < PASSWORD_MIN_SCORE:
         warning = estimate["feedback"]["warning"] or "It is close to commonly used passwords."

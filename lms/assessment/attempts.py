@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, select, update
@@ -575,6 +576,12 @@ def passers(quiz_id: str):
     return passes(QuizAttempt.user_id).where(QuizAttempt.quiz_id == quiz_id)
 
 
+@cache
+def _passed_query():
+    """Built once (progress on every plan and module page runs it): the people are bound."""
+    return passes().where(QuizAttempt.user_id.in_(bindparam("ids", expanding=True))).distinct()
+
+
 def passed_quiz_ids(user_ids: list[int]) -> dict[int, set[str]]:
     """The quizzes each learner has passed, as graded: an attempt's stored `passed` decides.
 
@@ -583,7 +590,7 @@ def passed_quiz_ids(user_ids: list[int]) -> dict[int, set[str]]:
     passed: dict[int, set[str]] = {user_id: set() for user_id in user_ids}
     if not user_ids:
         return passed
-    rows = db.session.execute(passes().where(QuizAttempt.user_id.in_(set(user_ids))).distinct())
+    rows = db.session.execute(_passed_query(), {"ids": list(set(user_ids))})
     for user_id, quiz_id in rows:
         passed[user_id].add(quiz_id)
     return passed
@@ -599,9 +606,9 @@ class QuizSummary:
     passed: bool = False
 
 
-def summaries_for(user_id: int) -> dict[str, QuizSummary]:
-    """Attempts used, best score and whether one is open, per quiz, for one learner."""
-    rows = db.session.execute(
+@cache
+def _summaries_query():
+    return (
         select(
             QuizAttempt.quiz_id,
             func.count(QuizAttempt.id),
@@ -609,9 +616,14 @@ def summaries_for(user_id: int) -> dict[str, QuizSummary]:
             func.sum(case((QuizAttempt.status == OPEN, 1), else_=0)),
             func.sum(case((QuizAttempt.passed.is_(True), 1), else_=0)),
         )
-        .where(QuizAttempt.user_id == user_id)
+        .where(QuizAttempt.user_id == bindparam("user_id"))
         .group_by(QuizAttempt.quiz_id)
     )
+
+
+def summaries_for(user_id: int) -> dict[str, QuizSummary]:
+    """Attempts used, best score and whether one is open, per quiz, for one learner."""
+    rows = db.session.execute(_summaries_query(), {"user_id": user_id})
     return {
         quiz_id: QuizSummary(
             int(count), None if best is None else float(best), bool(n_open), bool(n_passed)

@@ -118,7 +118,8 @@ def load_facts(users: Sequence[User], catalog: Catalog) -> dict[int, rules.Learn
 
 
 def _load_chunk(users: list[User], ids: list[int], catalog: Catalog):
-    progress = learning.progress_for(ids, catalog)
+    # only the complete modules are read here: no per-module progress for the whole catalogue
+    progress = learning.progress_for(ids, catalog, module_ids=())
     results: dict[int, dict[str, list[rules.QuizResult]]] = defaultdict(lambda: defaultdict(list))
     for user_id, quiz_id, attempt_id, percent, submitted_at in db.session.execute(
         select(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +16,8 @@ from lms.content.schema import GlossaryEntry
 _TOKEN_CHAR = re.compile(r"[\w-]")
 _EDGE_BEFORE = r"(?<![\w-])"
 _EDGE_AFTER = r"(?![\w-])"
+# where str.splitlines() breaks lines
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,27 @@ def find_avoided(text: str, glossary: Iterable[GlossaryEntry]) -> Iterator[Avoid
                   if _may_contain(folded, variant)]  # fmt: skip
     if not candidates:
         return
+    # the lines holding each candidate's longest word, found with str.find over the whole
+    # text: only those lines are searched (most of a long file holds none)
+    starts = [0] + [match.end() for match in _LINE_BREAK.finditer(folded)]
+    wanted: dict[int, set[int]] = {}
+    for index, (_, variant) in enumerate(candidates):
+        word = max(variant.casefold().split(), key=len)
+        lines = set()
+        position = folded.find(word)
+        while position != -1:
+            lines.add(bisect_right(starts, position))
+            position = folded.find(word, position + 1)
+        for number in lines:
+            wanted.setdefault(number, set()).add(index)
+    if not wanted:
+        return
     for number, line in enumerate(text.splitlines(), start=1):
+        if number not in wanted:
+            continue
         folded = line.casefold()
-        for entry, variant in candidates:
+        for index in sorted(wanted[number]):  # in the glossary's order, as before
+            entry, variant = candidates[index]
             if _may_contain(folded, variant) and phrase_pattern(variant).search(line):
                 masked = line
                 for term in terms:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
 
 import markdown as md_lib
 import nh3
@@ -194,10 +199,61 @@ def _flatten_toc(tokens: list[dict], out: list[tuple[int, str, str]]) -> None:
         _flatten_toc(token["children"], out)
 
 
+# Bump when the pipeline below changes what it outputs; the libraries' versions count too.
+RENDERER_VERSION = "1"
+_disk_cache: Path | None = None
+
+
+def use_disk_cache(folder: str | os.PathLike | None) -> None:
+    """Keep rendered Markdown in `folder` too (one JSON file per source hash and renderer
+    version), so a new process (a worker, `content check`) reads instead of rendering again.
+    None turns it off. The cache in memory is kept across content reloads either way."""
+    global _disk_cache
+    _disk_cache = Path(folder) if folder else None
+
+
+@lru_cache(maxsize=1)
+def _renderer_key() -> str:
+    """What, besides the source, decides the output: this pipeline and its libraries."""
+    libraries = "-".join(version(name) for name in ("markdown", "pygments", "nh3"))
+    return hashlib.sha256(f"{RENDERER_VERSION}-{libraries}".encode()).hexdigest()[:16]
+
+
+def _cached_on_disk(digest: str) -> Path | None:
+    return _disk_cache / f"{digest}-{_renderer_key()}.json" if _disk_cache else None
+
+
 @lru_cache(maxsize=1024)
 def _render_unresolved(digest: str, text: str) -> tuple[str, tuple[tuple[int, str, str], ...]]:
-    """Render and sanitise Markdown, leaving item links unresolved (cached by sha256)."""
-    del digest  # the cache key; equal digests mean equal text
+    """Render and sanitise Markdown, leaving item links unresolved (cached by sha256, in
+    memory and, when `use_disk_cache` set a folder, on disk)."""
+    path = _cached_on_disk(digest)
+    if path is not None:
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            return cached["html"], tuple(tuple(entry) for entry in cached["toc"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not there yet (or unreadable): render, then write it
+    body, toc = _render(text)
+    if path is not None:
+        _write_atomically(path, json.dumps({"html": body, "toc": toc}))
+    return body, toc
+
+
+def _write_atomically(path: Path, data: str) -> None:
+    """Write a cache file so that a reader in another process never sees half of it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs a render next time
+
+
+def _render(text: str) -> tuple[str, tuple[tuple[int, str, str], ...]]:
+    """Render and sanitise Markdown, leaving item links unresolved."""
     converter = md_lib.Markdown(
         extensions=_EXTENSIONS,
         extension_configs={

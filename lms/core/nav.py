@@ -1,6 +1,6 @@
 """The navigation bar: which links each user sees, asked of the permissions module."""
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from lms.permissions import allowed
@@ -35,10 +35,26 @@ MANAGE = [
 
 def register(app: Flask) -> None:
     """Expose nav_items(), manage_items() and allowed() to templates."""
+    # The links depend on the role only (the rules above take no learner), and their URLs on
+    # the app's mount point: work them out once per role, not on every page.
+    built: dict[tuple, list[tuple[str, str, str]]] = {}
 
-    def visible(items):
-        return [item for item in items if item[2] is None or allowed(current_user, item[2])]
+    def visible(name: str, items) -> list[tuple[str, str, str]]:
+        """(endpoint, label, URL) of each link of `items` the signed-in user sees."""
+        user = current_user._get_current_object()
+        key = (name, user.role, user.is_active, request.script_root)
+        shown = built.get(key)
+        if shown is None:
+            shown = [
+                (endpoint, label, url_for(endpoint))
+                for endpoint, label, action in items
+                if action is None or allowed(user, action)
+            ]
+            built[key] = shown
+        return shown
 
     app.jinja_env.globals.update(
-        nav_items=lambda: visible(NAV), manage_items=lambda: visible(MANAGE), allowed=allowed
+        nav_items=lambda: visible("nav", NAV),
+        manage_items=lambda: visible("manage", MANAGE),
+        allowed=allowed,
     )

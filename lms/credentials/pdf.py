@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import segno
-from fpdf import FPDF
 
 from lms.credentials.service import CertificateDocument
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -55,6 +58,10 @@ def _month_day_year(day) -> str:
 
 def render(document: CertificateDocument, paper: str = "A4") -> bytes:
     """Draw the certificate and return the PDF's bytes."""
+    # imported here: fpdf2 (with fontTools) adds about 28 MB to every worker that loads it,
+    # and only a certificate download needs it
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="landscape", unit="mm", format=PAPER.get(paper.upper(), "A4"))
     pdf.set_title(f"{document.title}: {document.holder_name}")
     pdf.set_author(document.issuer)

@@ -7,7 +7,7 @@ modules or sections, so pages that show many learners stay bounded.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Select, bindparam, func, literal, select, union_all
 
 from lms import events
 from lms.accounts.models import User
@@ -20,6 +20,19 @@ from lms.learning.models import DocumentRead, SectionRead
 from lms.learning.rules import ModuleProgress, module_progress
 from lms.timeutil import utcnow
 
+# Statements pages run on every visit are built once (building one costs more than running it).
+_IDS = bindparam("ids", expanding=True)
+_DOCUMENTS_READ_BY = select(DocumentRead.user_id, DocumentRead.doc_id).where(
+    DocumentRead.user_id.in_(_IDS)
+)
+_SECTIONS_READ_BY = select(
+    SectionRead.user_id, SectionRead.module_id, SectionRead.section_slug
+).where(SectionRead.user_id.in_(_IDS))
+_SECTIONS_READ = select(SectionRead.section_slug).where(
+    SectionRead.user_id == bindparam("user_id"), SectionRead.module_id == bindparam("module_id")
+)
+_DOCUMENTS_READ = select(DocumentRead.doc_id).where(DocumentRead.user_id == bindparam("user_id"))
+
 
 @dataclass
 class LearnerProgress:
@@ -28,48 +41,80 @@ class LearnerProgress:
     documents_read: set[str] = field(default_factory=set)
     quizzes_passed: set[str] = field(default_factory=set)
     modules: dict[str, ModuleProgress] = field(default_factory=dict)
+    complete: set[str] = field(default_factory=set)
 
     @property
     def modules_complete(self) -> set[str]:
-        """Ids of the modules complete."""
-        return {module_id for module_id, p in self.modules.items() if p.complete}
+        """Ids of the modules complete, across the whole catalogue (whatever `modules` holds)."""
+        return self.complete
 
 
-def progress_for(user_ids: Iterable[int], catalog: Catalog) -> dict[int, LearnerProgress]:
+_sections_of: tuple[Catalog | None, dict[str, frozenset[str]], frozenset[str]] = (
+    None,
+    {},
+    frozenset(),
+)
+
+
+def _current_sections(catalog: Catalog) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Each module's current section slugs, and the modules with none; once per catalog."""
+    global _sections_of
+    if _sections_of[0] is not catalog:
+        slugs = {module.id: module.section_slugs for module in catalog.modules.values()}
+        _sections_of = (catalog, slugs, frozenset(m for m, s in slugs.items() if not s))
+    return _sections_of[1], _sections_of[2]
+
+
+def progress_for(
+    user_ids: Iterable[int], catalog: Catalog, module_ids: Iterable[str] | None = None
+) -> dict[int, LearnerProgress]:
     """Reading and module progress for each user, in three queries whatever their number.
 
-    Only sections the modules have now count.
+    Only sections the modules have now count. `module_ids` limits the module progress to
+    those modules (a plan's, one module page's), so that the work follows what the page
+    shows rather than the size of the catalogue; by default every module.
     """
     ids = sorted(set(user_ids))
     result = {user_id: LearnerProgress() for user_id in ids}
     if not ids:
         return result
-    for user_id, doc_id in db.session.execute(
-        select(DocumentRead.user_id, DocumentRead.doc_id).where(DocumentRead.user_id.in_(ids))
-    ):
+    for user_id, doc_id in db.session.execute(_DOCUMENTS_READ_BY, {"ids": ids}):
         result[user_id].documents_read.add(doc_id)
     # Filtered by user only, so the statement does not grow with the catalogue (an IN list of
     # every current section passed PostgreSQL's parameter limit near 4,000 modules); the marks
     # are few (what these people have read) and are counted here against the current sections.
-    current = {module.id: module.section_slugs for module in catalog.modules.values()}
+    if module_ids is None:
+        modules = list(catalog.modules.values())
+    else:
+        modules = [catalog.modules[m] for m in dict.fromkeys(module_ids) if m in catalog.modules]
+    current, without_sections = _current_sections(catalog)
     read_counts: dict[tuple[int, str], int] = {}
-    query = select(SectionRead.user_id, SectionRead.module_id, SectionRead.section_slug).where(
-        SectionRead.user_id.in_(ids)
-    )
-    for user_id, module_id, slug in db.session.execute(query):
+    for user_id, module_id, slug in db.session.execute(_SECTIONS_READ_BY, {"ids": ids}):
         if slug in current.get(module_id, ()):
             key = (user_id, module_id)
             read_counts[key] = read_counts.get(key, 0) + 1
     for user_id, passed in passed_quiz_ids(ids).items():
         result[user_id].quizzes_passed = passed
     for user_id, progress in result.items():
-        for module in catalog.modules.values():
+        for module in modules:
             progress.modules[module.id] = module_progress(
                 len(module.sections),
                 read_counts.get((user_id, module.id), 0),
                 module.quiz,
                 progress.quizzes_passed,
             )
+    # Complete modules across the catalogue, from what was read rather than by visiting every
+    # module: only a module with every section read (or none to read) can be complete.
+    fully_read: dict[int, set[str]] = {user_id: set(without_sections) for user_id in ids}
+    for (user_id, module_id), count in read_counts.items():
+        if count >= len(current[module_id]):
+            fully_read[user_id].add(module_id)
+    for user_id, progress in result.items():
+        progress.complete = {
+            module_id
+            for module_id in fully_read[user_id]
+            if (quiz := catalog.modules[module_id].quiz) is None or quiz in progress.quizzes_passed
+        }
     return result
 
 
@@ -109,16 +154,12 @@ def finished_keys(catalog: Catalog, module_ids: Iterable[str], people: Select) -
 
 def sections_read(user_id: int, module_id: str) -> set[str]:
     """Slugs of the sections of one module that one user has marked read."""
-    query = select(SectionRead.section_slug).where(
-        SectionRead.user_id == user_id, SectionRead.module_id == module_id
-    )
-    return set(db.session.scalars(query))
+    return set(db.session.scalars(_SECTIONS_READ, {"user_id": user_id, "module_id": module_id}))
 
 
 def documents_read(user_id: int) -> set[str]:
     """Ids of the documents one user has marked read."""
-    query = select(DocumentRead.doc_id).where(DocumentRead.user_id == user_id)
-    return set(db.session.scalars(query))
+    return set(db.session.scalars(_DOCUMENTS_READ, {"user_id": user_id}))
 
 
 def set_section_read(user, catalog: Catalog, module_id: str, slug: str, read: bool) -> bool:
@@ -138,7 +179,7 @@ def set_section_read(user, catalog: Catalog, module_id: str, slug: str, read: bo
 
 def announce_completed_modules(user_id: int, catalog: Catalog, module_ids: list[str]) -> list[str]:
     """Announce `module_completed` for each of these modules the learner has now completed."""
-    progress = progress_for([user_id], catalog)[user_id]
+    progress = progress_for([user_id], catalog, module_ids)[user_id]
     done = [module_id for module_id in module_ids if progress.modules[module_id].complete]
     for module_id in done:
         events.module_completed.send(user_id=user_id, module_id=module_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 DAYS_PER_WEEK = 7
@@ -66,12 +67,14 @@ class WeekPlan:
     weeks: tuple[WeekOfPlan, ...]
     next_item: ItemState | None
 
-    @property
-    def items(self) -> list[ItemState]:
-        """Every item in plan order."""
-        return [state for week in self.weeks for state in week.items]
+    # The plan is frozen, so what follows from it is worked out once (pages ask many times).
 
-    @property
+    @cached_property
+    def items(self) -> tuple[ItemState, ...]:
+        """Every item in plan order."""
+        return tuple(state for week in self.weeks for state in week.items)
+
+    @cached_property
     def done(self) -> int:
         """Items done."""
         return sum(1 for s in self.items if s.state == "done")
@@ -86,10 +89,10 @@ class WeekPlan:
         """Share of items done, rounded down."""
         return self.done * 100 // self.total if self.total else 100
 
-    @property
-    def overdue(self) -> list[ItemState]:
+    @cached_property
+    def overdue(self) -> tuple[ItemState, ...]:
         """Items past their due date and not done."""
-        return [s for s in self.items if s.state == "overdue"]
+        return tuple(s for s in self.items if s.state == "overdue")
 
     @property
     def status(self) -> str:
@@ -154,15 +157,14 @@ def build_week_plan(
     this_week = current_week(start, today, week_count)
     laid_out = []
     for number, title, items in sorted(weeks, key=lambda week: week[0]):
-        states = tuple(
-            ItemState(
-                item,
-                due := due_date(start, number, item.day),
-                item_state(due, item.key in done, today, number, this_week, item.key in in_review),
-            )
-            for item in items
-        )
-        laid_out.append(WeekOfPlan(number, title, week_start(start, number), states))
+        starts = week_start(start, number)
+        states = []
+        for item in items:
+            due = starts + timedelta(days=(item.day or WORKING_DAYS) - 1)  # due_date(...)
+            key = item.key
+            state = item_state(due, key in done, today, number, this_week, key in in_review)
+            states.append(ItemState(item, due, state))
+        laid_out.append(WeekOfPlan(number, title, starts, tuple(states)))
     open_items = [
         s for week in laid_out for s in week.items if s.state not in ("done", "in_review")
     ]

@@ -4,6 +4,8 @@ Plans for any number of hires cost a fixed number of queries: assignments with t
 users, then reading progress (lms.learning.service) and ticked items for all at once.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -237,10 +240,45 @@ def _assignments(catalog: Catalog):
     )
 
 
+# built once (every home page runs it): the tracks and people are bound parameters
+_PLANS_OF = (
+    select(TrackAssignment, User)
+    .join(User, User.id == TrackAssignment.user_id)
+    .where(
+        TrackAssignment.track_id.in_(bindparam("tracks", expanding=True)),
+        User.active.is_(True),
+        TrackAssignment.user_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
+)
+_TICKED = select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
+    PlanItemDone.user_id.in_(bindparam("ids", expanding=True))
+)
+
+# plans a view has just laid out, for the code it calls next (see `plans_known`)
+_known: ContextVar[tuple | None] = ContextVar("known_plans", default=None)
+
+
 def plans_for(catalog: Catalog, today: date, user_ids: list[int]) -> list[Plan]:
     """Plans of the given users, newest first."""
-    query = _assignments(catalog).where(TrackAssignment.user_id.in_(user_ids))
-    return _lay_out(db.session.execute(query).all(), catalog, today)
+    known = _known.get()
+    if known and known[0] is catalog and known[1] == today and known[2] == frozenset(user_ids):
+        return list(known[3])
+    tracks = [t.id for t in weekly_tracks(catalog)]
+    rows = db.session.execute(_PLANS_OF, {"tracks": tracks, "ids": list(user_ids)}).all()
+    return _lay_out(rows, catalog, today)
+
+
+@contextmanager
+def plans_known(catalog: Catalog, today: date, user_ids: list[int], plans: list[Plan]):
+    """Inside the block, `plans_for` these very users answers `plans` without asking again
+    (the home page lays out the person's plans, then its "needs your attention" sources
+    want the same ones). Only for reads: nothing inside may change what a plan shows."""
+    token = _known.set((catalog, today, frozenset(user_ids), tuple(plans)))
+    try:
+        yield
+    finally:
+        _known.reset(token)
 
 
 def next_item_for(catalog: Catalog, today: date, user_id: int) -> PlanItem | None:
@@ -268,20 +306,44 @@ def team_plans(
     return _lay_out(db.session.execute(page_query).all(), catalog, today), total
 
 
+_laid_out_tracks: tuple[Catalog | None, dict] = (None, {})
+
+
+def _track_items(catalog: Catalog) -> dict[str, tuple[Track, list, frozenset[str]]]:
+    """Each weekly track, its items and the modules they name; once per catalog load."""
+    global _laid_out_tracks
+    loaded, tracks = _laid_out_tracks
+    if loaded is not catalog:
+        tracks = {}
+        for track in weekly_tracks(catalog):
+            weeks = plan_items(track, catalog)
+            modules = frozenset(
+                item.key.removeprefix("module:")
+                for _, _, items in weeks
+                for item in items
+                if item.key.startswith("module:")
+            )
+            tracks[track.id] = (track, weeks, modules)
+        _laid_out_tracks = (catalog, tracks)
+    return tracks
+
+
 def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
-    """Week plans for (assignment, user) rows: reading progress and ticks in fixed queries."""
-    tracks = {t.id: t for t in weekly_tracks(catalog)}
-    items = {track_id: plan_items(track, catalog) for track_id, track in tracks.items()}
+    """Week plans for (assignment, user) rows: reading progress and ticks in fixed queries.
+
+    Module progress is worked out for the plans' modules only, not the whole catalogue.
+    """
+    laid_out = _track_items(catalog)
+    tracks = {track_id: track for track_id, (track, _, _) in laid_out.items()}
+    items = {track_id: weeks for track_id, (_, weeks, _) in laid_out.items()}
     ids = {user.id for _, user in rows}
-    progress = learning.progress_for(ids, catalog)
+    shown = {assignment.track_id for assignment, _ in rows}
+    modules = frozenset().union(*(laid_out[t][2] for t in shown if t in laid_out))
+    progress = learning.progress_for(ids, catalog, modules)
     labs = practice.lab_progress_for(ids)
     ticked: dict[tuple[int, str], set[str]] = {}
     if ids:
-        for user_id, track_id, key in db.session.execute(
-            select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
-                PlanItemDone.user_id.in_(ids)
-            )
-        ):
+        for user_id, track_id, key in db.session.execute(_TICKED, {"ids": list(ids)}):
             ticked.setdefault((user_id, track_id), set()).add(key)
     plans = []
     for assignment, user in rows:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, events
@@ -73,18 +73,22 @@ class LabSummary:
     submissions: int
 
 
+# built once: plans and home pages run it on every visit
+_SUBMISSIONS_OF = (
+    select(LabSubmission.user_id, LabSubmission.lab_id, LabSubmission.id, LabSubmission.status)
+    .where(LabSubmission.user_id.in_(bindparam("ids", expanding=True)))
+    .order_by(LabSubmission.number.desc())
+)
+
+
 def lab_summaries(user_ids: Iterable[int]) -> dict[int, dict[str, LabSummary]]:
     """Per learner, per lab they have started: their standing (one query)."""
     ids = list(set(user_ids))
     rows: dict[tuple[int, str], list[tuple[int, str]]] = {}
     if ids:
-        query = (
-            select(LabSubmission.user_id, LabSubmission.lab_id, LabSubmission.id,
-                   LabSubmission.status)
-            .where(LabSubmission.user_id.in_(ids))
-            .order_by(LabSubmission.number.desc())
-        )  # fmt: skip
-        for user_id, lab_id, submission_id, status in db.session.execute(query):
+        for user_id, lab_id, submission_id, status in db.session.execute(
+            _SUBMISSIONS_OF, {"ids": ids}
+        ):
             rows.setdefault((user_id, lab_id), []).append((submission_id, status))
     result: dict[int, dict[str, LabSummary]] = {user_id: {} for user_id in ids}
     for (user_id, lab_id), subs in rows.items():

@@ -48,3 +48,24 @@ def test_statements_do_not_grow_with_the_catalogue(app, make_user, grown_catalog
     # only the sections the module has now count: the stale "gone" mark does not
     assert progress.modules[module.id].sections_read == len(module.sections)
     assert progress.modules["generated-00002"].sections_read == 0
+
+
+def test_complete_modules_are_counted_across_the_catalogue_whatever_the_page_shows(
+    app, make_user, grown_catalog
+):
+    learner = make_user()
+    module = grown_catalog.modules["generated-00001"]  # a copy without a quiz
+    db.session.add_all(
+        SectionRead(user_id=learner.id, module_id=module.id, section_slug=s.slug)
+        for s in module.sections
+    )
+    db.session.commit()
+    everything = progress_for([learner.id], grown_catalog)[learner.id]
+    one_page = progress_for([learner.id], grown_catalog, ["generated-00002"])[learner.id]
+    assert set(one_page.modules) == {"generated-00002"}  # progress only for what is shown
+    assert module.id in everything.modules_complete
+    assert (
+        one_page.modules_complete
+        == everything.modules_complete
+        == {m for m, p in everything.modules.items() if p.complete}
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from lms.content import render_markdown, slugify
@@ -165,3 +167,23 @@ def test_split_sections() -> None:
         ("two-x", "Two x", 8),
     ]
     assert sections[0].body == "A\n```\n## not\n```"
+
+
+def test_a_render_is_kept_on_disk_by_source_hash_for_the_next_process(tmp_path):
+    from lms.content import markdown
+
+    source = "# Kept\n\nRendered once, read after.\n"
+    markdown.use_disk_cache(tmp_path)
+    try:
+        markdown._render_unresolved.cache_clear()
+        first = render_markdown(source)
+        (cached,) = tmp_path.glob("*.json")
+        assert cached.name.startswith(hashlib.sha256(source.encode()).hexdigest())
+        # a new process has an empty memory cache: it reads the file instead of rendering
+        markdown._render_unresolved.cache_clear()
+        cached.write_text(cached.read_text().replace("Rendered once", "Read from disk"))
+        assert "Read from disk" in render_markdown(source).html
+        assert render_markdown(source).toc == first.toc
+    finally:
+        markdown.use_disk_cache(None)
+        markdown._render_unresolved.cache_clear()
