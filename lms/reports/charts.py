@@ -61,7 +61,8 @@ def score_chart_svg(report: QuizReport) -> str:
 
 
 def held_chart_svg(ends: Sequence[date], held: dict[int | None, list[int]]) -> str:
-    """Certificates held at each month's end, one line per level."""
+    """Certificates held at each month's end, one line per level (specialist ones, which
+    have no level, on a line of their own)."""
     pygal = _pygal()
     chart = pygal.Line(
         js=[], disable_xml_declaration=False, width=720, height=320,
@@ -71,7 +72,7 @@ def held_chart_svg(ends: Sequence[date], held: dict[int | None, list[int]]) -> s
     chart.x_labels = [end.strftime("%Y-%m") for end in ends]
     chart.y_labels = whole_number_labels(max((max(v) for v in held.values()), default=0))
     for level in sorted(held, key=lambda lv: (lv is None, lv or 0)):
-        chart.add("No level" if level is None else f"Level {level}", held[level])
+        chart.add("Specialist" if level is None else f"Level {level}", held[level])
     if not held:  # pygal cannot draw a line chart without a series
         chart.add("No certificates", [0] * len(ends))
     return _render(chart)

@@ -87,8 +87,9 @@ def org(make_user):
     certificate(ann, "associate", TODAY + timedelta(days=20))
     certificate(cat, "associate", TODAY + timedelta(days=50))
     certificate(dan, "associate", TODAY - timedelta(days=10))
-    certificate(dan, "incident-response", TODAY + timedelta(days=10))  # renewed below
-    certificate(dan, "incident-response", TODAY + timedelta(days=400), cycle=2)
+    # a specialist certification has no level; renewed below
+    certificate(dan, "incident-response", TODAY + timedelta(days=10), level=None)
+    certificate(dan, "incident-response", TODAY + timedelta(days=400), cycle=2, level=None)
     progress(ann, "associate", "renewal_open", 2, 2, expires_on=TODAY + timedelta(days=20))
     progress(ann, "professional", "ready", 7, 7, due=True)
     progress(people["ben"], "professional", "in_progress", 3, 7)
@@ -202,6 +203,7 @@ def test_certification_matrix_pipeline_filters_and_sort(client, login, org):
     assert names.index("Dan Delta") < names.index("Ann Alpha") < names.index("Ben Beta")
     chart = client.get("/reports/certifications/held.svg")
     assert chart.mimetype == "image/svg+xml" and b"<script" not in chart.data
+    assert b"Level 1" in chart.data and b"Specialist" in chart.data  # Incident Response
     ready_count = db.session.scalar(select(func.count()).where(CertificationProgress.due.is_(True)))
     assert ready_count == 1
 
