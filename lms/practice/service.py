@@ -382,15 +382,20 @@ def _safe_filename(name: str) -> str:
     return cleaned.strip()[:200] or "file"
 
 
-def artifacts_of(submission_ids: Iterable[int]) -> dict[int, list[Artifact]]:
-    """Artifacts of the given submissions, by submission id (one query)."""
-    ids = list(submission_ids)
+def _artifacts_by(owner, ids: Iterable[int]) -> dict[int, list[Artifact]]:
+    """Artifacts whose `owner` column (submission or evidence) is one of `ids`, by that id."""
+    ids = list(ids)
     found: dict[int, list[Artifact]] = {}
     if ids:
-        query = select(Artifact).where(Artifact.submission_id.in_(ids)).order_by(Artifact.id)
+        query = select(Artifact).where(owner.in_(ids)).order_by(Artifact.id)
         for artifact in db.session.scalars(query):
-            found.setdefault(artifact.submission_id, []).append(artifact)
+            found.setdefault(getattr(artifact, owner.key), []).append(artifact)
     return found
+
+
+def artifacts_of(submission_ids: Iterable[int]) -> dict[int, list[Artifact]]:
+    """Artifacts of the given submissions, by submission id (one query)."""
+    return _artifacts_by(Artifact.submission_id, submission_ids)
 
 
 def get_artifact(artifact_id: int) -> Artifact | None:
@@ -689,13 +694,7 @@ def evidence_of(user_id: int) -> list[Evidence]:
 
 def evidence_artifacts(evidence_ids: Iterable[int]) -> dict[int, list[Artifact]]:
     """Artifacts attached to the given evidence entries (one query)."""
-    ids = list(evidence_ids)
-    found: dict[int, list[Artifact]] = {}
-    if ids:
-        query = select(Artifact).where(Artifact.evidence_id.in_(ids)).order_by(Artifact.id)
-        for artifact in db.session.scalars(query):
-            found.setdefault(artifact.evidence_id, []).append(artifact)
-    return found
+    return _artifacts_by(Artifact.evidence_id, evidence_ids)
 
 
 def _waiting_for(viewer: User):
