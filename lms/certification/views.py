@@ -24,6 +24,7 @@ from lms.catalog import current_catalog
 from lms.certification import rules, service
 from lms.certification.forms import AskForm, DecideForm, DeclineForm, IssueForm, RevokeForm
 from lms.permissions import allowed, require, require_learner_access
+from lms.timefmt import format_day
 from lms.timeutil import today
 from lms.web import commit_or_report, page_count, page_number
 
@@ -210,7 +211,7 @@ def issue(user_id: int, cert_id: str):
         )  # fmt: skip
         if ok:
             flash(f"Issued {certificate.title} to {learner.name}, valid until "
-                  f"{certificate.expires_on.isoformat()}.", "success")  # fmt: skip
+                  f"{format_day(certificate.expires_on)}.", "success")  # fmt: skip
     else:
         flash("The note is too long.", "danger")
     return _back_to(learner, cert_id)

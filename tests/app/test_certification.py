@@ -264,7 +264,8 @@ def test_exam_needs_its_prerequisites_then_the_trainer_issues(client, login, peo
     client.post("/certifications/advanced/ask-again")
     as_user(client, login, trainer)
     assert "Lee Learner" in client.get("/certifications/queue").get_data(as_text=True)
-    client.post(f"{url}/issue", data={"note": "Well done"})
+    page = client.post(f"{url}/issue", data={"note": "Well done"}, follow_redirects=True)
+    assert "valid until Tue 2 Mar 2027." in page.get_data(as_text=True)
     issued = [c for c in certificates(learner.id) if c.certification_id == "advanced"]
     assert len(issued) == 1 and issued[0].issued_by_id == trainer.id
     assert issued[0].expires_on == date(2027, 3, 2) and issued[0].note == "Well done"
