@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, or_, select, update
+from sqlalchemy import Row, bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, events
@@ -39,7 +39,7 @@ from lms.practice.storage import ALLOWED_DESCRIPTION, Storage, sniff
 from lms.timeutil import utcnow
 
 MB = 1024 * 1024
-QUEUE_LIMIT = 200
+QUEUE_PAGE_SIZE = 50  # rows per page of the review and verification queues
 
 
 @dataclass(frozen=True)
@@ -407,16 +407,20 @@ def get_artifact(artifact_id: int) -> Artifact | None:
 
 
 def review_queue(
-    *, lab_id: str | None = None, team: str | None = None, learner: str | None = None
-) -> list[tuple[LabSubmission, User]]:
-    """Submissions waiting for a trainer, oldest first, with their learners (one query)."""
-    query = (
-        select(LabSubmission, User)
-        .join(User, User.id == LabSubmission.user_id)
-        .where(LabSubmission.status == SubmissionStatus.SUBMITTED)
-        .order_by(LabSubmission.submitted_at, LabSubmission.id)
-        .limit(QUEUE_LIMIT)
-    )
+    *,
+    lab_id: str | None = None,
+    team: str | None = None,
+    learner: str | None = None,
+    page: int = 1,
+) -> tuple[list[Row], int]:
+    """One page of the submissions waiting for a trainer, oldest first, and how many wait in
+    all (one query). Rows carry only what the queue shows: id, submitted_at, lab_title,
+    number, and the learner's name and team."""
+    query = select(
+        LabSubmission.id, LabSubmission.submitted_at, LabSubmission.lab_title,
+        LabSubmission.number, User.name, User.team,
+    ).join(User, User.id == LabSubmission.user_id)  # fmt: skip
+    query = query.where(LabSubmission.status == SubmissionStatus.SUBMITTED)
     if lab_id:
         query = query.where(LabSubmission.lab_id == lab_id)
     if team:
@@ -426,7 +430,21 @@ def review_queue(
         query = query.where(
             or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
         )
-    return list(db.session.execute(query).all())
+    return _page_with_total(query, (LabSubmission.submitted_at, LabSubmission.id), page)
+
+
+def _page_with_total(query, order_by, page: int) -> tuple[list[Row], int]:
+    """A page of `query` in `order_by` order and how many rows it has in all, in one statement
+    (the count a scalar subquery beside the page's columns); 0 for an empty page, which a
+    page past the last is."""
+    total = select(func.count()).select_from(query.subquery()).scalar_subquery()
+    rows = db.session.execute(
+        query.add_columns(total.label("total"))
+        .order_by(*order_by)
+        .limit(QUEUE_PAGE_SIZE)
+        .offset((page - 1) * QUEUE_PAGE_SIZE)
+    ).all()
+    return rows, rows[0].total if rows else 0
 
 
 def queue_teams() -> list[str]:
@@ -713,10 +731,13 @@ def _waiting_for(viewer: User):
     )
 
 
-def verification_queue(viewer: User) -> list[tuple[Evidence, User]]:
-    """Evidence waiting for the viewer's verification, oldest first (one query)."""
-    query = _waiting_for(viewer).order_by(Evidence.logged_at, Evidence.id).limit(QUEUE_LIMIT)
-    return list(db.session.execute(query).all())
+def verification_queue(viewer: User, page: int = 1) -> tuple[list[Row], int]:
+    """One page of the evidence waiting for the viewer's verification, oldest first, and how
+    many wait in all (one query). Rows: `Evidence`, `learner_id` and `learner_name`."""
+    query = _waiting_for(viewer).with_only_columns(
+        Evidence, User.id.label("learner_id"), User.name.label("learner_name")
+    )
+    return _page_with_total(query, (Evidence.logged_at, Evidence.id), page)
 
 
 def waiting_count(viewer: User) -> int:
