@@ -8,13 +8,14 @@ mentees, a manager their reports (both, for someone who is both).
 from __future__ import annotations
 
 import calendar
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, load_only
 
 from lms.accounts.models import User
@@ -711,12 +712,32 @@ EXPIRY_WINDOWS = (30, 60, 90)
 RECENTLY_EXPIRED_DAYS = 90
 
 
+class ExpiringCertificate(NamedTuple):
+    """What the expirations report shows of a certificate."""
+
+    id: int
+    certification_id: str
+    title: str
+    level: int | None
+    code: str
+    issued_on: date
+    expires_on: date
+
+
+class Holder(NamedTuple):
+    """A certificate's holder, as the expirations report shows them."""
+
+    id: int
+    name: str
+    email: str
+
+
 @dataclass(frozen=True)
 class ExpiryRow:
     """A certificate about to expire (or recently expired) with its holder and manager."""
 
-    certificate: Certificate
-    holder: User
+    certificate: ExpiringCertificate
+    holder: Holder
     manager_name: str | None
     days_left: int
 
@@ -736,76 +757,114 @@ def expirations(
     Only each person's latest certificate of a certification counts: a renewed one no
     longer expires. Two queries: the count and the page.
     """
-    newer = aliased(Certificate)
-    renewed = exists().where(
-        newer.user_id == Certificate.user_id,
-        newer.certification_id == Certificate.certification_id,
-        newer.cycle > Certificate.cycle,
-    )
+    staff = allowed(viewer, "view_reports")
     if expired:
-        window = and_(
-            Certificate.expires_on <= today,
-            Certificate.expires_on > today - timedelta(days=RECENTLY_EXPIRED_DAYS),
-        )
+        bounds = {"after": today - timedelta(days=RECENTLY_EXPIRED_DAYS), "until": today}
     else:
-        window = and_(
-            Certificate.expires_on > today, Certificate.expires_on <= today + timedelta(days=within)
-        )
-    shown = (Certificate.id, Certificate.user_id, Certificate.certification_id,
-             Certificate.title, Certificate.level, Certificate.code, Certificate.issued_on,
-             Certificate.expires_on)  # fmt: skip
-    query = _scoped(
-        select(Certificate, User, Manager.name)
-        .options(load_only(*shown), load_only(User.id, User.name, User.email))
-        .join(User, User.id == Certificate.user_id)
-        .outerjoin(Manager, Manager.id == User.manager_id)
-        .where(window, Certificate.revoked_at.is_(None), ~renewed),
-        viewer,
-    )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        bounds = {"after": today, "until": today + timedelta(days=within)}
+    if not staff:
+        bounds["viewer_id"] = viewer.id
+    query, count = _expirations_query(staff)
+    total = db.session.scalar(count, bounds)
     current = page_of(page, total, size or max(total, 1))
     query = query.order_by(
         Certificate.expires_on.desc() if expired else Certificate.expires_on, User.id
     )
     if size:
         query = query.limit(current.size).offset(current.offset)
-    rows = [
-        ExpiryRow(certificate, holder, manager, (certificate.expires_on - today).days)
-        for certificate, holder, manager in db.session.execute(query)
-    ]
+    rows = []
+    for row in db.session.execute(query, bounds):  # tuples: a page holds fifty, the CSV thousands
+        certificate = ExpiringCertificate(*row[:7])
+        days_left = (certificate.expires_on - today).days
+        rows.append(ExpiryRow(certificate, Holder(*row[7:10]), row[10], days_left))
     return rows, current
 
 
-def expiry_counts(viewer: User, today: date) -> dict[str, int]:
-    """How many certificates expire within 30, 60 and 90 days and expired recently (one query)."""
+def _renewed():
+    """Whether a later certificate of the same certification replaced this one."""
     newer = aliased(Certificate)
-    renewed = exists().where(
+    return exists().where(
         newer.user_id == Certificate.user_id,
         newer.certification_id == Certificate.certification_id,
         newer.cycle > Certificate.cycle,
     )
-    days = Certificate.expires_on
-    columns = [
-        func.sum(case((and_(days > today, days <= today + timedelta(days=n)), 1), else_=0))
-        for n in EXPIRY_WINDOWS
-    ]
-    columns.append(
-        func.sum(
-            case(
-                (and_(days <= today, days > today - timedelta(days=RECENTLY_EXPIRED_DAYS)), 1),
-                else_=0,
-            )
+
+
+def _viewers_people(query, staff: bool):
+    """`_scoped` with the viewer as a bound parameter, for statements built once."""
+    query = query.where(User.active.is_(True))
+    if staff:
+        return query
+    viewer_id = bindparam("viewer_id")
+    return query.where(or_(User.mentor_id == viewer_id, User.manager_id == viewer_id))
+
+
+@functools.cache
+def _expirations_query(staff: bool):
+    """Current certificates expiring after `after` until `until` (bound parameters), with
+    holder and manager, and the statement that counts them; built once."""
+    expires_on = Certificate.expires_on
+    query = (
+        select(
+            Certificate.id,
+            Certificate.certification_id,
+            Certificate.title,
+            Certificate.level,
+            Certificate.code,
+            Certificate.issued_on,
+            expires_on,
+            User.id,
+            User.name,
+            User.email,
+            Manager.name,
+        )  # fmt: skip
+        .join(User, User.id == Certificate.user_id)
+        .outerjoin(Manager, Manager.id == User.manager_id)
+        .where(
+            expires_on > bindparam("after"),
+            expires_on <= bindparam("until"),
+            Certificate.revoked_at.is_(None),
+            ~_renewed(),
         )
     )
-    query = _scoped(
-        select(*columns)
-        .join(User, User.id == Certificate.user_id)
-        .where(Certificate.revoked_at.is_(None), ~renewed),
-        viewer,
-    )
-    values = db.session.execute(query).one()
+    query = _viewers_people(query, staff)
+    return query, select(func.count()).select_from(query.subquery())
+
+
+def expiry_counts(viewer: User, today: date) -> dict[str, int]:
+    """How many certificates expire within 30, 60 and 90 days and expired recently (one query)."""
+    staff = allowed(viewer, "view_reports")
+    bounds = {
+        "today": today,
+        "expired_since": today - timedelta(days=RECENTLY_EXPIRED_DAYS),
+        **{f"within_{n}": today + timedelta(days=n) for n in EXPIRY_WINDOWS},
+    }
+    if not staff:
+        bounds["viewer_id"] = viewer.id
+    values = db.session.execute(_expiry_counts_query(staff), bounds).one()
     keys = [str(n) for n in EXPIRY_WINDOWS] + ["expired"]
     return {k: int(v or 0) for k, v in zip(keys, values, strict=True)}
+
+
+@functools.cache
+def _expiry_counts_query(staff: bool):
+    """The counts statement, built once (the dates and the viewer are bound parameters): the
+    reports index runs it on every visit."""
+    days, today = Certificate.expires_on, bindparam("today")
+    columns = [
+        func.sum(case((and_(days > today, days <= bindparam(f"within_{n}")), 1), else_=0))
+        for n in EXPIRY_WINDOWS
+    ]
+    since = bindparam("expired_since")
+    columns.append(func.sum(case((and_(days <= today, days > since), 1), else_=0)))
+    # only the rows some window counts, so the index on expires_on bounds the work
+    counted = and_(days > since, days <= bindparam(f"within_{max(EXPIRY_WINDOWS)}"))
+    query = (
+        select(*columns)
+        .join(User, User.id == Certificate.user_id)
+        .where(counted, Certificate.revoked_at.is_(None), ~_renewed())
+    )
+    return _viewers_people(query, staff)
 
 
 # --- 5. quiz reports: items, attempts and topics ------------------------------------------------
