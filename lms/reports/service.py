@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select
-from sqlalchemy.orm import aliased, load_only
+from sqlalchemy import Boolean, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
 from lms.assessment.models import AttemptStatus, QuizAttempt
 from lms.assessment.rules import ItemStat
-from lms.assessment.statistics import QuizReport
+from lms.assessment.statistics import QuizReport, QuizTotals
 from lms.certification import rules as cert_rules
 from lms.certification.models import Certificate, CertificationProgress
 from lms.content import Catalog
@@ -724,8 +724,8 @@ class ExpiringCertificate(NamedTuple):
     expires_on: date
 
 
-class Holder(NamedTuple):
-    """A certificate's holder, as the expirations report shows them."""
+class Person(NamedTuple):
+    """A person as a report row shows them (a certificate's holder, an attempt's learner)."""
 
     id: int
     name: str
@@ -737,7 +737,7 @@ class ExpiryRow:
     """A certificate about to expire (or recently expired) with its holder and manager."""
 
     certificate: ExpiringCertificate
-    holder: Holder
+    holder: Person
     manager_name: str | None
     days_left: int
 
@@ -776,7 +776,7 @@ def expirations(
     for row in db.session.execute(query, bounds):  # tuples: a page holds fifty, the CSV thousands
         certificate = ExpiringCertificate(*row[:7])
         days_left = (certificate.expires_on - today).days
-        rows.append(ExpiryRow(certificate, Holder(*row[7:10]), row[10], days_left))
+        rows.append(ExpiryRow(certificate, Person(*row[7:10]), row[10], days_left))
     return rows, current
 
 
@@ -914,32 +914,76 @@ def items_csv_rows(rows: Sequence[ItemRow]):
 ATTEMPTS_CSV_HEADER = ("learner", "email", "attempt", "submitted_at", "percent", "passed", "id")
 
 
+class AttemptLine(NamedTuple):
+    """What the quiz report lists of a graded attempt."""
+
+    id: int
+    number: int
+    submitted_at: datetime | None
+    percent: float | None
+    passed: bool | None
+
+
 def quiz_attempts(
-    viewer: User,
     quiz_id: str,
+    totals: QuizTotals | None = None,
     *,
     page: int = 1,
     size: int | None = PAGE_SIZE,
     passed: bool | None = None,
-) -> tuple[list[tuple[QuizAttempt, User]], Page]:
-    """Graded attempts of a quiz by the people the viewer sees, newest first (two queries)."""
-    listed = (QuizAttempt.id, QuizAttempt.number, QuizAttempt.submitted_at, QuizAttempt.percent,
-              QuizAttempt.passed)  # fmt: skip
-    query = _scoped(
-        select(QuizAttempt, User)
-        .options(load_only(*listed), load_only(User.id, User.name, User.email))
-        .join(User, User.id == QuizAttempt.user_id)
-        .where(QuizAttempt.quiz_id == quiz_id, QuizAttempt.status != AttemptStatus.OPEN),
-        viewer,
-    )
+) -> tuple[list[tuple[AttemptLine, Person]], Page]:
+    """Every graded attempt of a quiz (all, passed or not passed), newest first, with its
+    learner (one query). Quiz reports are the training team's, and the list holds the
+    attempts the quiz's totals count, so a page's count is read from `totals`; `size` None
+    lists them all (no totals needed)."""
+    query = _attempts_query(passed is not None)
+    params: dict[str, Any] = {"quiz_id": quiz_id}
     if passed is not None:
-        query = query.where(QuizAttempt.passed.is_(passed))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    current = page_of(page, total, size or max(total, 1))
-    query = query.order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
-    if size:
-        query = query.limit(current.size).offset(current.offset)
-    return [(a, u) for a, u in db.session.execute(query).all()], current
+        params["passed"] = passed
+    if size is None:
+        rows = db.session.execute(query, params).all()
+        current = Page(1, max(len(rows), 1), len(rows))
+    else:
+        total = _attempts_in(totals, passed) if totals else 0
+        current = page_of(page, total, size)
+        rows = db.session.execute(query.limit(size).offset(current.offset), params).all()
+    return [(AttemptLine(*row[:5]), Person(*row[5:])) for row in rows], current
+
+
+def _attempts_in(totals: QuizTotals, passed: bool | None) -> int:
+    """How many attempts the list has: all, passed, or not passed."""
+    if passed is None:
+        return totals.attempts
+    return totals.passed if passed else totals.attempts - totals.passed
+
+
+@functools.cache
+def _attempts_query(by_result: bool):
+    """A quiz's graded attempts newest first with their learners; built once (the quiz and
+    the result are bound). Not passed includes an attempt without a result, as its row
+    shows it (failed)."""
+    query = (
+        select(
+            QuizAttempt.id,
+            QuizAttempt.number,
+            QuizAttempt.submitted_at,
+            QuizAttempt.percent,
+            QuizAttempt.passed,
+            User.id,
+            User.name,
+            User.email,
+        )  # fmt: skip
+        .join(User, User.id == QuizAttempt.user_id)
+        .where(
+            QuizAttempt.quiz_id == bindparam("quiz_id"),
+            QuizAttempt.status == AttemptStatus.SUBMITTED,
+        )
+    )
+    if by_result:
+        query = query.where(
+            func.coalesce(QuizAttempt.passed, False) == bindparam("passed", type_=Boolean)
+        )
+    return query.order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
 
 
 @dataclass(frozen=True)
