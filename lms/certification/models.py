@@ -62,7 +62,13 @@ class CertificationProgress(db.Model):
     __tablename__ = "certification_progress"
     __table_args__ = (
         Index("ix_certification_progress_state", "certification_id", "state"),
-        Index("ix_certification_progress_due", "due", "updated_at"),
+        Index(  # the ready queue, longest waiting first: only the rows due for issue
+            "ix_certification_progress_ready",
+            "updated_at",
+            "user_id",
+            sqlite_where=text("due IS 1"),
+            postgresql_where=text("due IS true"),
+        ),
     )
 
     user_id: Mapped[int] = mapped_column(

@@ -142,6 +142,8 @@ def test_review_and_verification_queues_page_oldest_first(client, make_user):
     assert second.count('data-submission="') == 11
     assert not set(_ids(first, "submission")) & set(_ids(second, "submission"))
     assert client.get("/reviews?page=3").status_code == 404
+    assert client.get("/reviews?page=9223372036854775807").status_code == 404
+    assert client.get("/reviews?page=abc").get_data(as_text=True) == first
     team = client.get("/reviews?team=T0").get_data(as_text=True)
     assert "20 waiting" in team and team.count('data-submission="') == 20
     assert "page=2" not in team

@@ -1,0 +1,36 @@
+"""ready queue: an index of only the rows due for issue, in the order the queue reads them
+
+The trainers' ready queue reads the few progress rows that are due, longest waiting
+first. The index on (due, updated_at) held every row and told SQLite's planner that half
+of them were due, so it scanned the people instead (3 ms at 1,000 learners); a partial
+index holds only the due rows in queue order, and the queue stops after a page.
+
+Revision ID: 0014_queues
+Revises: 0013
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014_queues"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.drop_index("ix_certification_progress_due", table_name="certification_progress")
+    op.create_index(
+        "ix_certification_progress_ready",
+        "certification_progress",
+        ["updated_at", "user_id"],
+        sqlite_where=sa.text("due IS 1"),
+        postgresql_where=sa.text("due IS true"),
+    )
+
+
+def downgrade():
+    op.drop_index("ix_certification_progress_ready", table_name="certification_progress")
+    op.create_index(
+        "ix_certification_progress_due", "certification_progress", ["due", "updated_at"]
+    )
