@@ -61,7 +61,14 @@ class CertificationProgress(db.Model):
 
     __tablename__ = "certification_progress"
     __table_args__ = (
-        Index("ix_certification_progress_state", "certification_id", "state"),
+        Index(  # covers the pipeline's counts per certification and state
+            "ix_certification_progress_pipeline",
+            "certification_id",
+            "state",
+            "due",
+            "renewing",
+            "user_id",
+        ),
         Index(  # the ready queue, longest waiting first: only the rows due for issue
             "ix_certification_progress_ready",
             "updated_at",

@@ -480,13 +480,34 @@ def _progress_filter(query, filters: Filters):
     return query
 
 
+class MatrixPerson(NamedTuple):
+    """A person as the certification matrix shows them."""
+
+    id: int
+    name: str
+    email: str
+    team: str | None
+    start_date: date | None
+
+
+class MatrixCell(NamedTuple):
+    """A person's progress on one certification, as the matrix shows it."""
+
+    certification_id: str
+    state: str
+    met: int
+    total: int
+    renewing: bool
+    expires_on: date | None
+
+
 @dataclass(frozen=True)
 class MatrixRow:
     """A person and their progress on each certification (by id; missing: not started)."""
 
-    person: User
+    person: MatrixPerson
     manager_name: str | None
-    cells: dict[str, CertificationProgress]
+    cells: dict[str, MatrixCell]
 
     @property
     def earliest_expiry(self) -> date | None:
@@ -537,15 +558,27 @@ def certification_matrix(
     current = page_of(page, total, size or max(total, 1))
     if size:
         query = query.limit(current.size).offset(current.offset)
+    # tuples, not objects: a page holds fifty people and their cells, the CSV everyone
+    query = query.with_only_columns(
+        User.id, User.name, User.email, User.team, User.start_date, Manager.name
+    )
     rows = db.session.execute(query).all()
-    ids = [person.id for person, _ in rows]
-    cells: dict[int, dict[str, CertificationProgress]] = {i: {} for i in ids}
-    if ids:
-        for progress in db.session.scalars(
-            select(CertificationProgress).where(CertificationProgress.user_id.in_(ids))
-        ):
-            cells[progress.user_id][progress.certification_id] = progress
-    return [MatrixRow(person, name, cells[person.id]) for person, name in rows], current
+    cells: dict[int, dict[str, MatrixCell]] = {row[0]: {} for row in rows}
+    if cells:
+        progress = select(
+            CertificationProgress.user_id, CertificationProgress.certification_id,
+            CertificationProgress.state, CertificationProgress.met, CertificationProgress.total,
+            CertificationProgress.renewing, CertificationProgress.expires_on,
+        )  # fmt: skip
+        if size:
+            progress = progress.where(CertificationProgress.user_id.in_(list(cells)))
+        else:  # everyone: the people's query itself, not an IN list of thousands
+            people = query.with_only_columns(User.id).order_by(None).subquery()
+            progress = progress.where(CertificationProgress.user_id.in_(select(people.c.id)))
+        for user_id, *cell in db.session.execute(progress):
+            if user_id in cells:
+                cells[user_id][cell[0]] = MatrixCell(*cell)
+    return [MatrixRow(MatrixPerson(*row[:5]), row[5], cells[row[0]]) for row in rows], current
 
 
 @dataclass(frozen=True)
@@ -559,7 +592,11 @@ class Pipeline:
 
 
 def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
-    """The pipeline summary in two aggregate queries."""
+    """The pipeline summary in two aggregate queries.
+
+    Both join the people rather than ask `user_id IN (the people)`: SQLite then reads the
+    progress rows in (certification, state) order from ix_certification_progress_pipeline,
+    which covers them, instead of seeking each person's rows and sorting them to group."""
     people = _people_query(viewer, filters).with_only_columns(User.id).subquery()
     query = (
         select(
@@ -569,7 +606,7 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
             func.sum(case((CertificationProgress.due.is_(True), 1), else_=0)),
             func.sum(case((CertificationProgress.renewing.is_(True), 1), else_=0)),
         )
-        .where(CertificationProgress.user_id.in_(select(people.c.id)))
+        .join(people, people.c.id == CertificationProgress.user_id)
         .group_by(CertificationProgress.certification_id, CertificationProgress.state)
     )
     states: dict[str, dict[str, int]] = defaultdict(dict)
@@ -581,8 +618,8 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
         renewing[cert_id] += int(renew or 0)
     held = (
         select(Certificate.level, func.count(func.distinct(Certificate.user_id)))
+        .join(people, people.c.id == Certificate.user_id)
         .where(
-            Certificate.user_id.in_(select(people.c.id)),
             Certificate.issued_on <= today,
             Certificate.expires_on > today,
             or_(Certificate.revoked_on.is_(None), Certificate.revoked_on > today),

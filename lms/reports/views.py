@@ -25,7 +25,17 @@ to their mentees and reports (`service.scope`); quiz reports are the training te
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from typing import Any, NamedTuple
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    get_template_attribute,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from lms.accounts import service as accounts
@@ -157,7 +167,39 @@ def certifications():
         "reports/certifications.html", rows=rows, page=page, filters=filters, sort=sort,
         descending=descending, pipeline=service.pipeline(viewer, filters, today()),
         certifications=catalog.curriculum.certifications, **_choices(viewer),
+        lines=_matrix_lines(rows, catalog.curriculum.certifications),
     )  # fmt: skip
+
+
+class MatrixLink(NamedTuple):
+    """A matrix cell as the page shows it: the link, the state's badge and met of total."""
+
+    href: str
+    badge: str
+    text: str
+
+
+def _matrix_lines(rows, certifications) -> list[tuple[Any, str, list[MatrixLink | None]]]:
+    """Each row with its record link and its cells, one per certification (None: not
+    started): a page has some 300 cells, so links, badges and texts are built here from
+    one url pattern and one badge per state, not by a url_for and a macro call per cell."""
+    record = url_pattern("reports.record", ids=("user_id",))
+    person = url_pattern("certification.person", ids=("user_id",), texts=("cert_id",))
+    badge = get_template_attribute("reports/_macros.html", "state_badge")
+    badges = {state: badge(state) for state in service.STATE_ORDER}
+    lines = []
+    for row in rows:
+        user_id, cells = row.person.id, []
+        for c in certifications:
+            cell = row.cells.get(c.id)
+            if cell is None:
+                cells.append(None)
+                continue
+            text = f"{'renewal ' if cell.renewing else ''}{cell.met} of {cell.total}"
+            href = person.format(user_id=user_id, cert_id=c.id)
+            cells.append(MatrixLink(href, badges.get(cell.state) or badge(cell.state), text))
+        lines.append((row, record.format(user_id=user_id), cells))
+    return lines
 
 
 MATRIX_HEADER_PEOPLE = ("name", "email", "team", "manager", "start_date")

@@ -1,9 +1,13 @@
-"""ready queue: an index of only the rows due for issue, in the order the queue reads them
+"""queues and reports: progress indexes for the ready queue and the pipeline summary
 
 The trainers' ready queue reads the few progress rows that are due, longest waiting
 first. The index on (due, updated_at) held every row and told SQLite's planner that half
 of them were due, so it scanned the people instead (3 ms at 1,000 learners); a partial
 index holds only the due rows in queue order, and the queue stops after a page.
+
+The certification report's pipeline counts progress rows per certification and state,
+with how many are due and renewing: the index on (certification_id, state) grows to
+cover those columns and the person, so the count reads the index in group order.
 
 Revision ID: 0014_queues
 Revises: 0013
@@ -19,6 +23,12 @@ depends_on = None
 
 
 def upgrade():
+    op.drop_index("ix_certification_progress_state", table_name="certification_progress")
+    op.create_index(
+        "ix_certification_progress_pipeline",
+        "certification_progress",
+        ["certification_id", "state", "due", "renewing", "user_id"],
+    )
     op.drop_index("ix_certification_progress_due", table_name="certification_progress")
     op.create_index(
         "ix_certification_progress_ready",
@@ -33,4 +43,8 @@ def downgrade():
     op.drop_index("ix_certification_progress_ready", table_name="certification_progress")
     op.create_index(
         "ix_certification_progress_due", "certification_progress", ["due", "updated_at"]
+    )
+    op.drop_index("ix_certification_progress_pipeline", table_name="certification_progress")
+    op.create_index(
+        "ix_certification_progress_state", "certification_progress", ["certification_id", "state"]
     )
