@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import Boolean, Date, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
@@ -53,6 +53,15 @@ def _scoped(query, viewer: User):
     condition = scope(viewer)
     query = query.where(User.active.is_(True))
     return query if condition is None else query.where(condition)
+
+
+def _viewers_people(query, staff: bool):
+    """`_scoped` with the viewer as a bound parameter, for statements built once."""
+    query = query.where(User.active.is_(True))
+    if staff:
+        return query
+    viewer_id = bindparam("viewer_id")
+    return query.where(or_(User.mentor_id == viewer_id, User.manager_id == viewer_id))
 
 
 def has_people(viewer: User) -> bool:
@@ -425,7 +434,11 @@ def parse_filters(args) -> Filters:
 
 def _people_query(viewer: User, filters: Filters):
     query = select(User, Manager.name).outerjoin(Manager, Manager.id == User.manager_id)
-    query = _scoped(query, viewer)
+    return _filtered(_scoped(query, viewer), filters)
+
+
+def _filtered(query, filters: Filters):
+    """The query narrowed to the people the filters leave (conditions on `User`)."""
     if filters.team:
         query = query.where(func.lower(User.team) == filters.team.lower())
     if filters.manager_id:
@@ -448,25 +461,33 @@ def _people_query(viewer: User, filters: Filters):
 
 def filter_choices(viewer: User) -> dict[str, list]:
     """Teams, managers and mentors of the people the viewer sees, for filter menus."""
-    people = _scoped(select(User.id, User.team, User.manager_id, User.mentor_id), viewer)
+    staff = allowed(viewer, "view_reports")
+    params = {} if staff else {"viewer_id": viewer.id}
+    teams, managers, mentors = _choice_queries(staff)
+    return {
+        "teams": db.session.scalars(teams, params).all(),
+        "managers": db.session.execute(managers, params).all(),
+        "mentors": db.session.execute(mentors, params).all(),
+    }
+
+
+@functools.cache
+def _choice_queries(staff: bool):
+    """The filter menus' three statements, built once (the viewer is bound)."""
+    people = _viewers_people(select(User.id, User.team, User.manager_id, User.mentor_id), staff)
     people = people.subquery()
-    teams = db.session.scalars(
+    teams = (
         select(people.c.team).where(people.c.team.is_not(None)).distinct().order_by(people.c.team)
-    ).all()
+    )
 
     def named(column):
-        query = (
+        return (
             select(User.id, User.name)
             .where(User.id.in_(select(column).where(column.is_not(None))))
             .order_by(func.lower(User.name))
         )
-        return db.session.execute(query).all()
 
-    return {
-        "teams": teams,
-        "managers": named(people.c.manager_id),
-        "mentors": named(people.c.mentor_id),
-    }
+    return teams, named(people.c.manager_id), named(people.c.mentor_id)
 
 
 def _progress_filter(query, filters: Filters):
@@ -540,29 +561,18 @@ def certification_matrix(
     size: int | None = PAGE_SIZE,
 ) -> tuple[list[MatrixRow], Page]:
     """One page of people × certifications, filtered and sorted in SQL (three queries)."""
-    query = _progress_filter(_people_query(viewer, filters), filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    staff = allowed(viewer, "view_reports")
+    params = {} if staff else {"viewer_id": viewer.id}
     cert_ids = {c.id for c in catalog.curriculum.certifications}
-    if sort.startswith("cert:") and sort[5:] in cert_ids:
-        key = func.coalesce(_cert_sort(sort[5:]), -1000)
-    elif sort == "expiry":
-        key = (
-            select(func.min(CertificationProgress.expires_on))
-            .where(CertificationProgress.user_id == User.id)
-            .scalar_subquery()
-        )
-    else:
-        key = PERSON_SORTS.get(sort, PERSON_SORTS["name"])
-    key = key.desc() if descending else key.asc()
-    query = query.order_by(key, func.lower(User.name), User.id)
+    if not (sort.startswith("cert:") and sort[5:] in cert_ids) and sort not in MATRIX_SORTS:
+        sort = "name"
+    query, count = _matrix_queries(staff, filters, sort, descending)
+    total = db.session.scalar(count, params)
     current = page_of(page, total, size or max(total, 1))
     if size:
         query = query.limit(current.size).offset(current.offset)
     # tuples, not objects: a page holds fifty people and their cells, the CSV everyone
-    query = query.with_only_columns(
-        User.id, User.name, User.email, User.team, User.start_date, Manager.name
-    )
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(query, params).all()
     cells: dict[int, dict[str, MatrixCell]] = {row[0]: {} for row in rows}
     if cells:
         progress = select(
@@ -575,10 +585,36 @@ def certification_matrix(
         else:  # everyone: the people's query itself, not an IN list of thousands
             people = query.with_only_columns(User.id).order_by(None).subquery()
             progress = progress.where(CertificationProgress.user_id.in_(select(people.c.id)))
-        for user_id, *cell in db.session.execute(progress):
+        for user_id, *cell in db.session.execute(progress, params):
             if user_id in cells:
                 cells[user_id][cell[0]] = MatrixCell(*cell)
     return [MatrixRow(MatrixPerson(*row[:5]), row[5], cells[row[0]]) for row in rows], current
+
+
+MATRIX_SORTS = (*PERSON_SORTS, "expiry")
+
+
+@functools.lru_cache(maxsize=256)
+def _matrix_queries(staff: bool, filters: Filters, sort: str, descending: bool):
+    """The matrix's people in order (tuples) and the statement that counts them, built once
+    per filters and order (the viewer is bound). `sort` is a person column, "expiry" or
+    "cert:<id>" of a certification the catalogue has."""
+    query = select(User.id, User.name, User.email, User.team, User.start_date, Manager.name)
+    query = query.outerjoin(Manager, Manager.id == User.manager_id)
+    query = _progress_filter(_filtered(_viewers_people(query, staff), filters), filters)
+    count = select(func.count()).select_from(query.subquery())
+    if sort.startswith("cert:"):
+        key = func.coalesce(_cert_sort(sort[5:]), -1000)
+    elif sort == "expiry":
+        key = (
+            select(func.min(CertificationProgress.expires_on))
+            .where(CertificationProgress.user_id == User.id)
+            .scalar_subquery()
+        )
+    else:
+        key = PERSON_SORTS[sort]
+    key = key.desc() if descending else key.asc()
+    return query.order_by(key, func.lower(User.name), User.id), count
 
 
 @dataclass(frozen=True)
@@ -592,13 +628,33 @@ class Pipeline:
 
 
 def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
-    """The pipeline summary in two aggregate queries.
+    """The pipeline summary in two aggregate queries."""
+    staff = allowed(viewer, "view_reports")
+    params: dict[str, Any] = {"today": today}
+    if not staff:
+        params["viewer_id"] = viewer.id
+    by_state, held = _pipeline_queries(staff, filters)
+    states: dict[str, dict[str, int]] = defaultdict(dict)
+    ready: dict[str, int] = defaultdict(int)
+    renewing: dict[str, int] = defaultdict(int)
+    for cert_id, state, count, due, renew in db.session.execute(by_state, params):
+        states[cert_id][state] = count
+        ready[cert_id] += int(due or 0)
+        renewing[cert_id] += int(renew or 0)
+    levels = db.session.execute(held, params).all()
+    levels.sort(key=lambda row: (row[0] is None, row[0] or 0))
+    return Pipeline(dict(states), dict(ready), dict(renewing), [tuple(row) for row in levels])
+
+
+@functools.lru_cache(maxsize=256)
+def _pipeline_queries(staff: bool, filters: Filters):
+    """The pipeline's two statements for these filters, built once (viewer and day bound).
 
     Both join the people rather than ask `user_id IN (the people)`: SQLite then reads the
     progress rows in (certification, state) order from ix_certification_progress_pipeline,
     which covers them, instead of seeking each person's rows and sorting them to group."""
-    people = _people_query(viewer, filters).with_only_columns(User.id).subquery()
-    query = (
+    people = _filtered(_viewers_people(select(User.id), staff), filters).subquery()
+    by_state = (
         select(
             CertificationProgress.certification_id,
             CertificationProgress.state,
@@ -609,13 +665,7 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
         .join(people, people.c.id == CertificationProgress.user_id)
         .group_by(CertificationProgress.certification_id, CertificationProgress.state)
     )
-    states: dict[str, dict[str, int]] = defaultdict(dict)
-    ready: dict[str, int] = defaultdict(int)
-    renewing: dict[str, int] = defaultdict(int)
-    for cert_id, state, count, due, renew in db.session.execute(query):
-        states[cert_id][state] = count
-        ready[cert_id] += int(due or 0)
-        renewing[cert_id] += int(renew or 0)
+    today = bindparam("today", type_=Date)
     held = (
         select(Certificate.level, func.count(func.distinct(Certificate.user_id)))
         .join(people, people.c.id == Certificate.user_id)
@@ -626,8 +676,7 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
         )
         .group_by(Certificate.level)
     )
-    levels = sorted(db.session.execute(held).all(), key=lambda row: (row[0] is None, row[0] or 0))
-    return Pipeline(dict(states), dict(ready), dict(renewing), [tuple(row) for row in levels])
+    return by_state, held
 
 
 def month_ends(today: date, months: int = 12) -> list[date]:
@@ -654,24 +703,29 @@ def held_by_month(
 
 def certificate_spans(viewer: User, filters: Filters, since: date):
     """Certificates alive at some point since `since`, grouped by level and dates (one query)."""
-    people = _people_query(viewer, filters).with_only_columns(User.id).subquery()
-    query = (
-        select(
-            Certificate.level,
-            Certificate.issued_on,
-            Certificate.expires_on,
-            Certificate.revoked_on,
-            func.count(),
-        )
-        .where(Certificate.user_id.in_(select(people.c.id)), Certificate.expires_on > since)
-        .group_by(
-            Certificate.level,
-            Certificate.issued_on,
-            Certificate.expires_on,
-            Certificate.revoked_on,
-        )
+    staff = allowed(viewer, "view_reports")
+    params: dict[str, Any] = {"since": since}
+    if not staff:
+        params["viewer_id"] = viewer.id
+    return db.session.execute(_spans_query(staff, filters), params).all()
+
+
+@functools.lru_cache(maxsize=256)
+def _spans_query(staff: bool, filters: Filters):
+    """The held chart's statement for these filters, built once (viewer and date bound)."""
+    people = _filtered(_viewers_people(select(User.id), staff), filters).subquery()
+    spans = (
+        Certificate.level,
+        Certificate.issued_on,
+        Certificate.expires_on,
+        Certificate.revoked_on,
     )
-    return db.session.execute(query).all()
+    return (
+        select(*spans, func.count())
+        .join(people, people.c.id == Certificate.user_id)
+        .where(Certificate.expires_on > bindparam("since", type_=Date))
+        .group_by(*spans)
+    )
 
 
 # --- 3. onboarding status ------------------------------------------------------------------------
@@ -825,15 +879,6 @@ def _renewed():
         newer.certification_id == Certificate.certification_id,
         newer.cycle > Certificate.cycle,
     )
-
-
-def _viewers_people(query, staff: bool):
-    """`_scoped` with the viewer as a bound parameter, for statements built once."""
-    query = query.where(User.active.is_(True))
-    if staff:
-        return query
-    viewer_id = bindparam("viewer_id")
-    return query.where(or_(User.mentor_id == viewer_id, User.manager_id == viewer_id))
 
 
 @functools.cache
