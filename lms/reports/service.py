@@ -841,12 +841,14 @@ def expirations(
     expired: bool = False,
     page: int = 1,
     size: int | None = PAGE_SIZE,
+    counts: dict[str, int] | None = None,
 ) -> tuple[list[ExpiryRow], Page]:
     """One page (`size` None: all) of the current certificates expiring within `within` days,
     or expired in the last 90 days, soonest (or latest expired) first.
 
     Only each person's latest certificate of a certification counts: a renewed one no
-    longer expires. Two queries: the count and the page.
+    longer expires. Two queries: the count and the page; one when `counts` (this viewer's
+    `expiry_counts` today) already holds the window's count.
     """
     staff = allowed(viewer, "view_reports")
     if expired:
@@ -856,7 +858,11 @@ def expirations(
     if not staff:
         bounds["viewer_id"] = viewer.id
     query, count = _expirations_query(staff)
-    total = db.session.scalar(count, bounds)
+    key = "expired" if expired else str(within)
+    if counts is not None and key in counts:
+        total = counts[key]
+    else:
+        total = db.session.scalar(count, bounds)
     current = page_of(page, total, size or max(total, 1))
     query = query.order_by(
         Certificate.expires_on.desc() if expired else Certificate.expires_on, User.id

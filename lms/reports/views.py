@@ -324,10 +324,13 @@ def expirations():
     """Certificates expiring within 30, 60 or 90 days, or expired in the last 90."""
     viewer = _team_viewer()
     within, expired = _window()
-    rows, page = service.expirations(viewer, today(), within=within, expired=expired, page=_page())
+    counts = service.expiry_counts(viewer, today())
+    rows, page = service.expirations(
+        viewer, today(), within=within, expired=expired, page=_page(), counts=counts
+    )
     return render_template(
         "reports/expirations.html", rows=rows, page=page,
-        within=within, expired=expired, counts=service.expiry_counts(viewer, today()),
+        within=within, expired=expired, counts=counts,
         record_url=url_pattern("reports.record", ids=("user_id",)),
         person_url=url_pattern("certification.person", ids=("user_id",), texts=("cert_id",)),
     )  # fmt: skip
@@ -399,6 +402,8 @@ def quiz(quiz_id: str):
         "reports/quiz.html", quiz=quiz, report=report, items=service.item_rows(quiz, report),
         topics=service.topic_results(quiz, report), attempts=attempts, page=page,
         passed=request.args.get("passed", ""),
+        record_url=url_pattern("reports.record", ids=("user_id",)),
+        attempt_url=url_pattern("assessment.attempt", ids=("attempt_id",)),
     )  # fmt: skip
 
 
