@@ -55,7 +55,7 @@ from lms.practice.forms import (
 from lms.practice.models import EvidenceStatus, LabSubmission
 from lms.practice.storage import current_storage, served_inline
 from lms.timeutil import as_utc, today
-from lms.web import commit_or_report, page_count, page_number
+from lms.web import commit_or_report, page_count, page_number, url_pattern
 
 practice_bp = Blueprint("practice", __name__)
 
@@ -413,8 +413,9 @@ def verify_queue():
     artifacts = service.evidence_artifacts([row.Evidence.id for row in waiting])
     return render_template(
         "practice/verify.html", waiting=waiting, total=total, page=page, pages=pages,
-        artifacts=artifacts, form=DecideEvidenceForm(),
-        kinds=service.evidence_kinds(current_catalog()),
+        artifacts=artifacts, kinds=service.evidence_kinds(current_catalog()),
+        decide_url=url_pattern("practice.decide_evidence", ids=("evidence_id",)),
+        person_url=url_pattern("practice.person", ids=("user_id",)),
     )  # fmt: skip
 
 
@@ -462,6 +463,7 @@ def reviews():
     pages = page_count(total, service.QUEUE_PAGE_SIZE, page)
     return render_template(
         "practice/reviews.html", waiting=waiting, total=total, page=page, pages=pages,
+        review_url=url_pattern("practice.review", ids=("submission_id",)),
         labs=current_catalog().labs, teams=service.queue_teams(), lab_id=lab_id, team=team,
         learner=learner, filters={k: v for k, v in (("lab", lab_id), ("team", team),
                                                      ("learner", learner)) if v},
