@@ -26,6 +26,7 @@ to their mentees and reports (`service.scope`); quiz reports are the training te
 from __future__ import annotations
 
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -34,6 +35,7 @@ from flask import (
     get_template_attribute,
     render_template,
     request,
+    url_for,
 )
 from flask_login import current_user, login_required
 
@@ -153,7 +155,21 @@ def certifications():
         descending=descending, pipeline=service.pipeline(viewer, filters, today()),
         certifications=catalog.curriculum.certifications, **_choices(viewer),
         lines=_matrix_lines(rows, catalog.curriculum.certifications),
+        narrowed=_narrowing(url_for("reports.certifications"), filters.as_args()),
     )  # fmt: skip
+
+
+def _narrowing(path: str, args: dict[str, Any]):
+    """A function giving the report's URL with its filters and some more (or other) ones,
+    as `url_for(endpoint, **dict(args, **more))` would: the pipeline links some forty."""
+
+    def narrowed(**more: Any) -> str:
+        return f"{path}?{urlencode({**args, **more}, safe=URL_SAFE)}"
+
+    return narrowed
+
+
+URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query
 
 
 class MatrixLink(NamedTuple):
