@@ -335,3 +335,22 @@ def test_each_expiry_window_lists_as_many_as_its_count_says(app, org, who):
         rows, page = service.expirations(viewer, day, within=within, expired=expired, size=None)
         _, counted = service.expirations(viewer, day, within=within, expired=expired, counts=counts)
         assert counts[key] == len(rows) == page.total == counted.total, (who, key)
+
+
+def test_a_trainers_queues_and_reports_run_these_few_queries(client, login, org, count_queries):
+    """The signed-in user, then: the count beside the page in one statement (queues), the
+    window's count reused (expirations), the attempts' count read from the totals (quiz)."""
+    login(org["trainer"])
+    expected = {
+        "/reviews": 3,  # the user; the page with its count; the teams for the filter
+        "/certifications/queue": 2,
+        "/reports": 2,
+        "/reports/expirations": 3,  # the user; the window counts; the page
+        f"/reports/quizzes/{QUIZ}": 5,  # the user; totals, histogram, items; the attempts
+    }
+    counted = {}
+    for url in expected:
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200, url
+        counted[url] = len(statements)
+    assert counted == expected
