@@ -380,8 +380,24 @@ def _current_certificates_query(Certificate):  # noqa: N803 (the model, imported
 
 
 @cache
-def _managed_query():
-    return select(User).where(User.active.is_(True), User.manager_id.in_(IDS))
+def _expiring_query(Certificate):  # noqa: N803 (the model, imported late)
+    # Whose certificates: the people asked about, and the active people they manage.
+    managed = select(User.id).where(User.active.is_(True), User.manager_id.in_(IDS))
+    later = aliased(Certificate)
+    return (
+        select(Certificate, User.name, User.manager_id)
+        .join(User, User.id == Certificate.user_id)
+        .where(
+            or_(Certificate.user_id.in_(IDS), Certificate.user_id.in_(managed)),
+            Certificate.revoked_at.is_(None),
+            ~exists().where(
+                later.user_id == Certificate.user_id,
+                later.certification_id == Certificate.certification_id,
+                later.cycle > Certificate.cycle,
+            ),
+        )
+        .order_by(Certificate.expires_on, Certificate.id)
+    )
 
 
 @register_source("certificates", "Certificates to renew", more="certification.mine")
@@ -389,20 +405,20 @@ def certificates_expiring(
     catalog: Catalog, people: list[User], today: date
 ) -> dict[int, list[Notice]]:
     """To the holder and their manager: renewal window opened, 30 and 7 days left, expired."""
+    from lms.certification.models import Certificate
+
     ids = [p.id for p in people]
     if not ids:
         return {}
     windows = {c.id: c.renewal_window_days for c in catalog.curriculum.certifications}
-    managed = {u.id: u for u in db.session.scalars(_managed_query(), {"ids": ids})}
     wanted = set(ids)
-    holders = {p.id: p for p in people} | managed
     found: dict[int, list[Notice]] = {}
-    for certificate in current_certificates(list(holders)):
+    rows = db.session.execute(_expiring_query(Certificate), {"ids": ids})
+    for certificate, holder_name, holder_manager_id in rows:
         window = windows.get(certificate.certification_id, 60)
         stage = expiry_stage(certificate.expires_on, window, today)
         if stage is None:
             continue
-        holder = holders[certificate.user_id]
         left = (certificate.expires_on - today).days
         detail = (
             f"expired on {certificate.expires_on:%a %d %b %Y}: renew it"
@@ -411,17 +427,18 @@ def certificates_expiring(
         )
         label = "Expired" if stage == "expired" else "Renew"
         key = {"subject": f"certificate:{certificate.id}", "period": stage}
-        if holder.id in wanted:
-            found.setdefault(holder.id, []).append(
+        if certificate.user_id in wanted:
+            found.setdefault(certificate.user_id, []).append(
                 Notice(**key, text=certificate.title, endpoint="certification.detail",
                        values={"cert_id": certificate.certification_id}, detail=detail,
                        label=label, urgent=stage in ("expired", "7-days"))
             )  # fmt: skip
-        if holder.manager_id in wanted:
-            found.setdefault(holder.manager_id, []).append(
-                Notice(**key, text=f"{holder.name}: {certificate.title}",
+        if holder_manager_id in wanted:
+            found.setdefault(holder_manager_id, []).append(
+                Notice(**key, text=f"{holder_name}: {certificate.title}",
                        endpoint="certification.person",
-                       values={"user_id": holder.id, "cert_id": certificate.certification_id},
+                       values={"user_id": certificate.user_id,
+                               "cert_id": certificate.certification_id},
                        detail=detail, label=label, urgent=stage == "expired")
             )  # fmt: skip
     return found
