@@ -70,20 +70,24 @@ class SourceEntry:
     heading: str
     find: Source
     more: str | None = None
+    overseers_only: bool = False  # only about the people someone mentors or manages
 
 
 SOURCES: dict[str, SourceEntry] = {}
 
 
-def register_source(name: str, heading: str, more: str | None = None) -> Callable[[Source], Source]:
+def register_source(
+    name: str, heading: str, more: str | None = None, overseers_only: bool = False
+) -> Callable[[Source], Source]:
     """Decorate a source function to add it to the registry under `name`.
 
     `more` is the endpoint of the page that lists everything the source is about (the
     home page shows a few notices per source and links there for the rest).
+    `overseers_only` sources are asked only about people who mentor or manage someone.
     """
 
     def add(find: Source) -> Source:
-        SOURCES[name] = SourceEntry(name, heading, find, more)
+        SOURCES[name] = SourceEntry(name, heading, find, more, overseers_only)
         return find
 
     return add
@@ -102,15 +106,33 @@ class Section:
 def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Section]]:
     """Every source's notices for each of these people, in registry order."""
     found: dict[int, list[Section]] = {person.id: [] for person in people}
+    overseers: set[int] | None = None
     for entry in SOURCES.values():
-        by_person = entry.find(catalog, people, today)
-        for person in people:
+        asked = people
+        if entry.overseers_only:
+            if overseers is None:  # one query for every such source, and none without them
+                ids = [person.id for person in people]
+                overseers = set(db.session.scalars(_overseers_query(), {"ids": ids}))
+            asked = [person for person in people if person.id in overseers]
+            if not asked:
+                continue
+        by_person = entry.find(catalog, asked, today)
+        for person in asked:
             notices = by_person.get(person.id) or []
             if notices:
                 found[person.id].append(
                     Section(entry.name, entry.heading, tuple(notices), entry.more)
                 )
     return found
+
+
+@cache
+def _overseers_query():
+    """Which of the people asked about are anyone's mentor or manager."""
+    return union(
+        select(User.mentor_id).where(User.mentor_id.in_(IDS)),
+        select(User.manager_id).where(User.manager_id.in_(IDS)),
+    )
 
 
 def attention_for(catalog: Catalog, person: User, today: date) -> list[Section]:
@@ -169,7 +191,7 @@ def _supervised_query():
     )
 
 
-@register_source("team", "Your people")
+@register_source("team", "Your people", overseers_only=True)
 def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
     """For mentors and managers: each of their people with overdue plan items (weekly)."""
     ids = [p.id for p in people]
@@ -461,7 +483,9 @@ def _approvals_query(Approval, ApprovalStatus):  # noqa: N803 (the models, impor
     )
 
 
-@register_source("approvals", "Approvals waiting for you", more="certification.approvals")
+@register_source(
+    "approvals", "Approvals waiting for you", more="certification.approvals", overseers_only=True
+)
 def approvals_waiting(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
     """For managers and mentors: certification approvals their people asked them for."""
     from lms.certification.models import Approval, ApprovalStatus
