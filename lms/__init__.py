@@ -55,12 +55,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     listeners.register()
     from lms import timefmt
-    from lms.core import errors, nav
+    from lms.core import errors, nav, urls
 
     errors.register(app)
     nav.register(app)
     timefmt.register(app)
     cli.register(app)
+    urls.register(app)
     return app
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms import events
@@ -52,15 +53,29 @@ class QuizState:
     message: str | None  # why a new attempt cannot start now
 
 
+@cache
+def _attempts_query():
+    # Without the question snapshots: the position on a quiz needs none of them, and an
+    # attempt's snapshot is its largest column (read on access, when a page needs it).
+    return (
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == bindparam("user_id"),
+               QuizAttempt.quiz_id == bindparam("quiz_id"))
+        .order_by(QuizAttempt.number.desc())
+        .options(defer(QuizAttempt.questions), defer(QuizAttempt.option_orders))
+    )  # fmt: skip
+
+
 def attempts_of(user_id: int, quiz_id: str) -> list[QuizAttempt]:
     """The learner's attempts at a quiz, newest first."""
-    return list(
-        db.session.scalars(
-            select(QuizAttempt)
-            .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
-            .order_by(QuizAttempt.number.desc())
-        )
-    )
+    return list(db.session.scalars(_attempts_query(), {"user_id": user_id, "quiz_id": quiz_id}))
+
+
+def expired(attempts: list[QuizAttempt], now: datetime | None = None) -> bool:
+    """Whether any of these attempts is open past its time and grace (`close_expired` grades
+    them): pages that show attempts write only when there is something to close."""
+    now = now or utcnow()
+    return any(a.status == OPEN and time_is_up(a, now) for a in attempts)
 
 
 def quiz_state(quiz: Quiz, attempts: list[QuizAttempt], now: datetime | None = None) -> QuizState:
@@ -604,6 +619,7 @@ class QuizSummary:
     best_percent: float | None
     has_open: bool
     passed: bool = False
+    open_deadline: datetime | None = None  # the earliest deadline of an open attempt
 
 
 @cache
@@ -615,6 +631,7 @@ def _summaries_query():
             func.max(case((QuizAttempt.status == SUBMITTED, QuizAttempt.percent))),
             func.sum(case((QuizAttempt.status == OPEN, 1), else_=0)),
             func.sum(case((QuizAttempt.passed.is_(True), 1), else_=0)),
+            func.min(case((QuizAttempt.status == OPEN, QuizAttempt.deadline_at))),
         )
         .where(QuizAttempt.user_id == bindparam("user_id"))
         .group_by(QuizAttempt.quiz_id)
@@ -626,9 +643,13 @@ def summaries_for(user_id: int) -> dict[str, QuizSummary]:
     rows = db.session.execute(_summaries_query(), {"user_id": user_id})
     return {
         quiz_id: QuizSummary(
-            int(count), None if best is None else float(best), bool(n_open), bool(n_passed)
+            int(count),
+            None if best is None else float(best),
+            bool(n_open),
+            bool(n_passed),
+            deadline,
         )
-        for quiz_id, count, best, n_open, n_passed in rows
+        for quiz_id, count, best, n_open, n_passed, deadline in rows
     }
 
 
@@ -643,6 +664,7 @@ class QuizRow:
     used: int
     left: int | None  # None: unlimited
     open: bool
+    time_is_up: bool = False  # an open attempt is past its deadline and grace
 
 
 def quiz_rows(catalog: Any, user_id: int) -> tuple[list[QuizRow], list[QuizRow]]:
@@ -660,6 +682,8 @@ def quiz_rows(catalog: Any, user_id: int) -> tuple[list[QuizRow], list[QuizRow]]
             used=summary.attempts_used,
             left=attempts_left(quiz, summary.attempts_used),
             open=summary.has_open,
+            time_is_up=summary.open_deadline is not None
+            and utcnow() > as_utc(summary.open_deadline) + GRACE,
         )
         (module_quizzes if module else exams).append(row)
     module_quizzes.sort(key=lambda r: (r.module.number, r.quiz.id))

@@ -7,11 +7,11 @@ modules or sections, so pages that show many learners stay bounded.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, bindparam, func, literal, select, union_all
+from sqlalchemy import Select, String, bindparam, func, literal, select, union_all
 
 from lms import events
 from lms.accounts.models import User
-from lms.assessment.attempts import passed_quiz_ids, passers
+from lms.assessment.attempts import passers, passes
 from lms.assessment.models import QuizAttempt
 from lms.content import Catalog
 from lms.errors import ServiceError
@@ -22,15 +22,20 @@ from lms.timeutil import utcnow
 
 # Statements pages run on every visit are built once (building one costs more than running it).
 _IDS = bindparam("ids", expanding=True)
-_DOCUMENTS_READ_BY = select(DocumentRead.user_id, DocumentRead.doc_id).where(
-    DocumentRead.user_id.in_(_IDS)
-)
-_SECTIONS_READ_BY = select(
-    SectionRead.user_id, SectionRead.module_id, SectionRead.section_slug
-).where(SectionRead.user_id.in_(_IDS))
-_SECTIONS_READ = select(SectionRead.section_slug).where(
-    SectionRead.user_id == bindparam("user_id"), SectionRead.module_id == bindparam("module_id")
-)
+_NO_SLUG = literal("", String)
+# What people have read and passed, in one round trip: (kind, user, item, section slug).
+_PROGRESS_OF = union_all(
+    select(literal("doc", String), DocumentRead.user_id, DocumentRead.doc_id, _NO_SLUG).where(
+        DocumentRead.user_id.in_(_IDS)
+    ),
+    select(
+        literal("section", String), SectionRead.user_id, SectionRead.module_id,
+        SectionRead.section_slug,
+    ).where(SectionRead.user_id.in_(_IDS)),
+    passes(literal("quiz", String), QuizAttempt.user_id, QuizAttempt.quiz_id, _NO_SLUG)
+    .where(QuizAttempt.user_id.in_(_IDS))
+    .distinct(),
+)  # fmt: skip
 _DOCUMENTS_READ = select(DocumentRead.doc_id).where(DocumentRead.user_id == bindparam("user_id"))
 
 
@@ -42,6 +47,8 @@ class LearnerProgress:
     quizzes_passed: set[str] = field(default_factory=set)
     modules: dict[str, ModuleProgress] = field(default_factory=dict)
     complete: set[str] = field(default_factory=set)
+    # the current sections read of each module asked for (`module_ids`), by slug
+    sections_read: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def modules_complete(self) -> set[str]:
@@ -68,7 +75,7 @@ def _current_sections(catalog: Catalog) -> tuple[dict[str, frozenset[str]], froz
 def progress_for(
     user_ids: Iterable[int], catalog: Catalog, module_ids: Iterable[str] | None = None
 ) -> dict[int, LearnerProgress]:
-    """Reading and module progress for each user, in three queries whatever their number.
+    """Reading and module progress for each user, in one query whatever their number.
 
     Only sections the modules have now count. `module_ids` limits the module progress to
     those modules (a plan's, one module page's), so that the work follows what the page
@@ -78,23 +85,27 @@ def progress_for(
     result = {user_id: LearnerProgress() for user_id in ids}
     if not ids:
         return result
-    for user_id, doc_id in db.session.execute(_DOCUMENTS_READ_BY, {"ids": ids}):
-        result[user_id].documents_read.add(doc_id)
-    # Filtered by user only, so the statement does not grow with the catalogue (an IN list of
-    # every current section passed PostgreSQL's parameter limit near 4,000 modules); the marks
-    # are few (what these people have read) and are counted here against the current sections.
     if module_ids is None:
         modules = list(catalog.modules.values())
     else:
         modules = [catalog.modules[m] for m in dict.fromkeys(module_ids) if m in catalog.modules]
+    shown = {module.id for module in modules}
     current, without_sections = _current_sections(catalog)
     read_counts: dict[tuple[int, str], int] = {}
-    for user_id, module_id, slug in db.session.execute(_SECTIONS_READ_BY, {"ids": ids}):
-        if slug in current.get(module_id, ()):
-            key = (user_id, module_id)
+    # Filtered by user only, so the statement does not grow with the catalogue (an IN list of
+    # every current section passed PostgreSQL's parameter limit near 4,000 modules); the marks
+    # are few (what these people have read) and are counted here against the current sections.
+    for kind, user_id, item, slug in db.session.execute(_PROGRESS_OF, {"ids": ids}):
+        progress = result[user_id]
+        if kind == "doc":
+            progress.documents_read.add(item)
+        elif kind == "quiz":
+            progress.quizzes_passed.add(item)
+        elif slug in current.get(item, ()):
+            key = (user_id, item)
             read_counts[key] = read_counts.get(key, 0) + 1
-    for user_id, passed in passed_quiz_ids(ids).items():
-        result[user_id].quizzes_passed = passed
+            if item in shown:
+                progress.sections_read.setdefault(item, set()).add(slug)
     for user_id, progress in result.items():
         for module in modules:
             progress.modules[module.id] = module_progress(
@@ -150,11 +161,6 @@ def finished_keys(catalog: Catalog, module_ids: Iterable[str], people: Select) -
             part = select(User.id, key).where(User.id.in_(people))  # nothing to do: complete
         parts.append(part)
     return union_all(*parts)
-
-
-def sections_read(user_id: int, module_id: str) -> set[str]:
-    """Slugs of the sections of one module that one user has marked read."""
-    return set(db.session.scalars(_SECTIONS_READ, {"user_id": user_id, "module_id": module_id}))
 
 
 def documents_read(user_id: int) -> set[str]:

@@ -46,7 +46,7 @@ def module(module_id: str):
     progress = service.progress_for([current_user.id], catalog, [module_id])[current_user.id]
     return render_template(
         "learning/module.html", module=item, catalog=catalog,
-        read=service.sections_read(current_user.id, module_id),
+        read=progress.sections_read.get(module_id, set()),
         module_progress=progress.modules[module_id], notice=notice.take(current_user.id),
     )  # fmt: skip
 

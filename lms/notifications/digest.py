@@ -70,20 +70,24 @@ class SourceEntry:
     heading: str
     find: Source
     more: str | None = None
+    overseers_only: bool = False  # only about the people someone mentors or manages
 
 
 SOURCES: dict[str, SourceEntry] = {}
 
 
-def register_source(name: str, heading: str, more: str | None = None) -> Callable[[Source], Source]:
+def register_source(
+    name: str, heading: str, more: str | None = None, overseers_only: bool = False
+) -> Callable[[Source], Source]:
     """Decorate a source function to add it to the registry under `name`.
 
     `more` is the endpoint of the page that lists everything the source is about (the
     home page shows a few notices per source and links there for the rest).
+    `overseers_only` sources are asked only about people who mentor or manage someone.
     """
 
     def add(find: Source) -> Source:
-        SOURCES[name] = SourceEntry(name, heading, find, more)
+        SOURCES[name] = SourceEntry(name, heading, find, more, overseers_only)
         return find
 
     return add
@@ -102,15 +106,33 @@ class Section:
 def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Section]]:
     """Every source's notices for each of these people, in registry order."""
     found: dict[int, list[Section]] = {person.id: [] for person in people}
+    overseers: set[int] | None = None
     for entry in SOURCES.values():
-        by_person = entry.find(catalog, people, today)
-        for person in people:
+        asked = people
+        if entry.overseers_only:
+            if overseers is None:  # one query for every such source, and none without them
+                ids = [person.id for person in people]
+                overseers = set(db.session.scalars(_overseers_query(), {"ids": ids}))
+            asked = [person for person in people if person.id in overseers]
+            if not asked:
+                continue
+        by_person = entry.find(catalog, asked, today)
+        for person in asked:
             notices = by_person.get(person.id) or []
             if notices:
                 found[person.id].append(
                     Section(entry.name, entry.heading, tuple(notices), entry.more)
                 )
     return found
+
+
+@cache
+def _overseers_query():
+    """Which of the people asked about are anyone's mentor or manager."""
+    return union(
+        select(User.mentor_id).where(User.mentor_id.in_(IDS)),
+        select(User.manager_id).where(User.manager_id.in_(IDS)),
+    )
 
 
 def attention_for(catalog: Catalog, person: User, today: date) -> list[Section]:
@@ -169,7 +191,7 @@ def _supervised_query():
     )
 
 
-@register_source("team", "Your people")
+@register_source("team", "Your people", overseers_only=True)
 def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
     """For mentors and managers: each of their people with overdue plan items (weekly)."""
     ids = [p.id for p in people]
@@ -380,8 +402,24 @@ def _current_certificates_query(Certificate):  # noqa: N803 (the model, imported
 
 
 @cache
-def _managed_query():
-    return select(User).where(User.active.is_(True), User.manager_id.in_(IDS))
+def _expiring_query(Certificate):  # noqa: N803 (the model, imported late)
+    # Whose certificates: the people asked about, and the active people they manage.
+    managed = select(User.id).where(User.active.is_(True), User.manager_id.in_(IDS))
+    later = aliased(Certificate)
+    return (
+        select(Certificate, User.name, User.manager_id)
+        .join(User, User.id == Certificate.user_id)
+        .where(
+            or_(Certificate.user_id.in_(IDS), Certificate.user_id.in_(managed)),
+            Certificate.revoked_at.is_(None),
+            ~exists().where(
+                later.user_id == Certificate.user_id,
+                later.certification_id == Certificate.certification_id,
+                later.cycle > Certificate.cycle,
+            ),
+        )
+        .order_by(Certificate.expires_on, Certificate.id)
+    )
 
 
 @register_source("certificates", "Certificates to renew", more="certification.mine")
@@ -389,20 +427,20 @@ def certificates_expiring(
     catalog: Catalog, people: list[User], today: date
 ) -> dict[int, list[Notice]]:
     """To the holder and their manager: renewal window opened, 30 and 7 days left, expired."""
+    from lms.certification.models import Certificate
+
     ids = [p.id for p in people]
     if not ids:
         return {}
     windows = {c.id: c.renewal_window_days for c in catalog.curriculum.certifications}
-    managed = {u.id: u for u in db.session.scalars(_managed_query(), {"ids": ids})}
     wanted = set(ids)
-    holders = {p.id: p for p in people} | managed
     found: dict[int, list[Notice]] = {}
-    for certificate in current_certificates(list(holders)):
+    rows = db.session.execute(_expiring_query(Certificate), {"ids": ids})
+    for certificate, holder_name, holder_manager_id in rows:
         window = windows.get(certificate.certification_id, 60)
         stage = expiry_stage(certificate.expires_on, window, today)
         if stage is None:
             continue
-        holder = holders[certificate.user_id]
         left = (certificate.expires_on - today).days
         detail = (
             f"expired on {certificate.expires_on:%a %d %b %Y}: renew it"
@@ -411,17 +449,18 @@ def certificates_expiring(
         )
         label = "Expired" if stage == "expired" else "Renew"
         key = {"subject": f"certificate:{certificate.id}", "period": stage}
-        if holder.id in wanted:
-            found.setdefault(holder.id, []).append(
+        if certificate.user_id in wanted:
+            found.setdefault(certificate.user_id, []).append(
                 Notice(**key, text=certificate.title, endpoint="certification.detail",
                        values={"cert_id": certificate.certification_id}, detail=detail,
                        label=label, urgent=stage in ("expired", "7-days"))
             )  # fmt: skip
-        if holder.manager_id in wanted:
-            found.setdefault(holder.manager_id, []).append(
-                Notice(**key, text=f"{holder.name}: {certificate.title}",
+        if holder_manager_id in wanted:
+            found.setdefault(holder_manager_id, []).append(
+                Notice(**key, text=f"{holder_name}: {certificate.title}",
                        endpoint="certification.person",
-                       values={"user_id": holder.id, "cert_id": certificate.certification_id},
+                       values={"user_id": certificate.user_id,
+                               "cert_id": certificate.certification_id},
                        detail=detail, label=label, urgent=stage == "expired")
             )  # fmt: skip
     return found
@@ -444,7 +483,9 @@ def _approvals_query(Approval, ApprovalStatus):  # noqa: N803 (the models, impor
     )
 
 
-@register_source("approvals", "Approvals waiting for you", more="certification.approvals")
+@register_source(
+    "approvals", "Approvals waiting for you", more="certification.approvals", overseers_only=True
+)
 def approvals_waiting(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
     """For managers and mentors: certification approvals their people asked them for."""
     from lms.certification.models import Approval, ApprovalStatus

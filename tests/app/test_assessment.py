@@ -11,7 +11,7 @@ from html import unescape
 
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from lms.accounts.models import Role
 from lms.assessment import attempts
@@ -454,6 +454,31 @@ def test_open_attempt_is_graded_when_its_page_is_loaded_after_the_deadline(clien
     html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
     assert "graded when the time ran out" in html
     assert reload(attempt).percent == round(100 / 7, 2)
+
+
+def test_the_quiz_list_closes_an_expired_attempt_and_shows_its_score(client, learner, clock):
+    attempt = start(client)
+    clock.advance(minutes=10)
+    client.get("/quizzes")
+    assert reload(attempt).status == "open"  # still within its grace
+    clock.advance(minutes=1)
+    client.get("/quizzes")
+    assert reload(attempt).status == "submitted" and reload(attempt).ended_by == "deadline"
+
+
+def test_quiz_pages_write_nothing_when_no_attempt_ran_out(client, learner, app):
+    start(client)
+    commits = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        client.get("/quizzes")
+        client.get("/quizzes/mini")
+    finally:
+        event.remove(engine, "commit", listener)
+    assert commits == []
 
 
 def test_quiz_page_and_command_close_expired_attempts(app, client, learner, make_user, clock):

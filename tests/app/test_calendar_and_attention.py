@@ -158,6 +158,28 @@ def test_a_source_registered_by_another_area_shows_up(client, login, hire):
         del digest.SOURCES["test-waiting"]
 
 
+def test_sources_about_ones_people_are_asked_only_about_mentors_and_managers(make_user, hire):
+    mentor = make_user(email="mira@example.com", role=Role.MENTOR)
+    make_user(email="mentee@example.com", mentor_email=mentor.email)
+    asked: list[list[int]] = []
+
+    @digest.register_source("test-team", "Your people's things", overseers_only=True)
+    def team(catalog, people, today):
+        asked.append([p.id for p in people])
+        return {p.id: [digest.Notice("t:1", "p", "A mentee's thing", "core.home")] for p in people}
+
+    try:
+        found = digest.notices_for(current_catalog(), [hire, mentor], date(2026, 11, 30))
+        assert asked == [[mentor.id]]
+        assert "test-team" in [s.name for s in found[mentor.id]]
+        assert "test-team" not in [s.name for s in found[hire.id]]
+        asked.clear()
+        sections = digest.attention_for(current_catalog(), hire, date(2026, 11, 30))
+        assert asked == [] and "test-team" not in [s.name for s in sections]
+    finally:
+        del digest.SOURCES["test-team"]
+
+
 def _mentees(make_user, n: int, tag: str) -> None:
     for i in range(n):
         person = make_user(email=f"{tag}{i}@example.com", mentor_email="mira@example.com")

@@ -235,6 +235,23 @@ def test_a_second_track_does_not_hide_the_first_ones_overdue_items(client, login
     assert "Overdue from earlier weeks" in html  # the SRE track's weeks 1 and 2
 
 
+def test_home_lists_the_oldest_five_items_overdue_from_earlier_weeks(client, login, hire):
+    assign(hire, start=MONDAY - timedelta(weeks=3))  # weeks 1 to 3 of 4 are all overdue
+    login(hire)
+    html = client.get("/home").get_data(as_text=True)
+    earlier = html[html.index('class="list-group overdue-earlier"') :]
+    earlier = earlier[: earlier.index("</ul>")]
+    assert earlier.count('class="list-group-item') == 5
+    overdue = int(re.search(r"(\d+) overdue</span>", html).group(1))
+    this_week = html[html.index('class="list-group this-week"') :]
+    this_week = this_week[: this_week.index("</ul>")].count('data-state="overdue"')
+    more = overdue - this_week - 5
+    assert more > 0 and f"and {more} more overdue from earlier weeks" in html
+    assert 'href="/onboarding/#track-new-hire">see them on your plan' in html
+    plan = client.get("/onboarding/").get_data(as_text=True)
+    assert plan.count('data-state="overdue"') == overdue
+
+
 def test_due_dates_read_relative_to_today(client, login, hire):
     assign(hire)
     login(hire)

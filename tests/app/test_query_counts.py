@@ -72,3 +72,19 @@ def test_query_count_does_not_grow(client, login, make_user, count_queries, url)
     db.session.commit()
     populate(make_user, 200, hire_id)
     assert queries(client, count_queries, url) == few
+
+
+@pytest.mark.parametrize(
+    "url, most",
+    [("/modules/", 2), ("/modules/bulk-module", 2), ("/library", 2), ("/quizzes", 2),
+     ("/home", 10)],
+)  # fmt: skip
+def test_learner_pages_read_their_progress_in_one_query(
+    client, login, make_user, count_queries, url, most
+):
+    """The signed-in user, then one union of documents read, sections read and quizzes passed
+    (the home page adds its plan, labs and notices)."""
+    hire_id = make_user(email="hire@example.com").id
+    populate(make_user, 20, hire_id)
+    login("hire@example.com")
+    assert queries(client, count_queries, url) <= most
