@@ -650,9 +650,11 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
 def _pipeline_queries(staff: bool, filters: Filters):
     """The pipeline's two statements for these filters, built once (viewer and day bound).
 
-    Both join the people rather than ask `user_id IN (the people)`: SQLite then reads the
-    progress rows in (certification, state) order from ix_certification_progress_pipeline,
-    which covers them, instead of seeking each person's rows and sorting them to group."""
+    The progress counts join the people rather than ask `user_id IN (the people)`: SQLite
+    then reads the rows in (certification, state) order from the covering
+    ix_certification_progress_pipeline instead of seeking each person's rows and sorting
+    them to group (66 ms to 37 ms at 10,000 learners). The certificates, fewer and read by
+    date, keep the IN: joined, they took longer."""
     people = _filtered(_viewers_people(select(User.id), staff), filters).subquery()
     by_state = (
         select(
@@ -668,8 +670,8 @@ def _pipeline_queries(staff: bool, filters: Filters):
     today = bindparam("today", type_=Date)
     held = (
         select(Certificate.level, func.count(func.distinct(Certificate.user_id)))
-        .join(people, people.c.id == Certificate.user_id)
         .where(
+            Certificate.user_id.in_(select(people.c.id)),
             Certificate.issued_on <= today,
             Certificate.expires_on > today,
             or_(Certificate.revoked_on.is_(None), Certificate.revoked_on > today),
@@ -722,8 +724,10 @@ def _spans_query(staff: bool, filters: Filters):
     )
     return (
         select(*spans, func.count())
-        .join(people, people.c.id == Certificate.user_id)
-        .where(Certificate.expires_on > bindparam("since", type_=Date))
+        .where(
+            Certificate.user_id.in_(select(people.c.id)),
+            Certificate.expires_on > bindparam("since", type_=Date),
+        )
         .group_by(*spans)
     )
 

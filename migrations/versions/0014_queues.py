@@ -1,4 +1,4 @@
-"""queues and reports: progress indexes for the ready queue and the pipeline summary
+"""queues and reports: indexes for the ready queue, the pipeline summary and expiry counts
 
 The trainers' ready queue reads the few progress rows that are due, longest waiting
 first. The index on (due, updated_at) held every row and told SQLite's planner that half
@@ -8,6 +8,10 @@ index holds only the due rows in queue order, and the queue stops after a page.
 The certification report's pipeline counts progress rows per certification and state,
 with how many are due and renewing: the index on (certification_id, state) grows to
 cover those columns and the person, so the count reads the index in group order.
+
+The expiry counts on the reports index read the certificates of a 180-day range and ask
+of each whether a later cycle replaced it: the index on expires_on grows to carry
+revoked_at, user_id, certification_id and cycle (13 ms to 7.5 ms at 10,000 learners).
 
 Revision ID: 0014_queues
 Revises: 0013
@@ -29,6 +33,12 @@ def upgrade():
         "certification_progress",
         ["certification_id", "state", "due", "renewing", "user_id"],
     )
+    op.drop_index("ix_certificate_expires_on", table_name="certificate")
+    op.create_index(
+        "ix_certificate_expiring",
+        "certificate",
+        ["expires_on", "revoked_at", "user_id", "certification_id", "cycle"],
+    )
     op.drop_index("ix_certification_progress_due", table_name="certification_progress")
     op.create_index(
         "ix_certification_progress_ready",
@@ -40,6 +50,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_certificate_expiring", table_name="certificate")
+    op.create_index("ix_certificate_expires_on", "certificate", ["expires_on"])
     op.drop_index("ix_certification_progress_ready", table_name="certification_progress")
     op.create_index(
         "ix_certification_progress_due", "certification_progress", ["due", "updated_at"]
