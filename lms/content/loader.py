@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from lms.content.glossary import find_avoided
+from lms.content.glossary import GlossaryLint
 from lms.content.markdown import find_link_targets, heading_anchors
 from lms.content.schema import Curriculum, Document, Lab, Module, Quiz, Sourced
 from lms.content.schema.quizzes import SOURCE_RE
@@ -435,11 +435,12 @@ class _Loader:
         if not curriculum.glossary:
             return
         exempt = self.wrong_answer_lines()
+        lint = GlossaryLint(curriculum.glossary)
         for folder, suffix, _, _ in KINDS.values():
             for path in sorted((self.root / folder).glob(f"*{suffix}")):
                 text = path.read_bytes().decode("utf-8-sig", errors="replace")
                 rel = path.relative_to(self.root).as_posix()
-                for use in find_avoided(text, curriculum.glossary):
+                for use in lint.find(text):
                     if use.line in exempt.get(rel, set()):
                         continue
                     message = f"{use.variant!r} is an avoided variant; write {use.term!r}"
