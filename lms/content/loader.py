@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -64,6 +65,16 @@ class Catalog:
     labs: Mapping[str, Lab]
     quizzes: Mapping[str, Quiz]
     curriculum: Curriculum
+
+    @cached_property
+    def citing(self) -> Mapping[str, tuple[Module, ...]]:
+        """Document id -> the modules that list it among their documents, in module order
+        (worked out once per load: a document page shows them)."""
+        found: dict[str, list[Module]] = {}
+        for module in self.modules.values():
+            for doc_id in dict.fromkeys(module.documents):
+                found.setdefault(doc_id, []).append(module)
+        return MappingProxyType({doc_id: tuple(found[doc_id]) for doc_id in found})
 
     def counts(self) -> dict[str, int]:
         """Number of items of each kind (and of quiz questions)."""
