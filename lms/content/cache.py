@@ -1,4 +1,5 @@
-"""A content load kept on disk, keyed by what decides it, so a new process reads it back.
+"""A content load (and its search index) kept on disk, keyed by what decides it, so a new
+process reads it back.
 
 Every worker (and `content check`) loads the same files: validating a thousand modules
 costs a second or more, reading the result back a tenth of that. The key is the sha256 of
@@ -20,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from lms.content.loader import Catalog, LoadResult, _content_files, load_content
+from lms.content.search import SearchIndex
 
 KEEP = 3  # loads kept in the folder (the newest): a content edit in development adds one
 _PACKAGE = Path(__file__).resolve().parent
@@ -71,31 +73,61 @@ def _result(state: tuple) -> LoadResult:
 def cached_load(root: Path, folder: Path | None) -> LoadResult:
     """`load_content(root)`, read from `folder` when the same files were loaded before by
     the same code (and written there when not). No folder: load, nothing written."""
+    return keyed_load(root, folder)[0]
+
+
+def keyed_load(root: Path, folder: Path | None) -> tuple[LoadResult, str | None]:
+    """`cached_load`, and the key of what was loaded (None without a folder, or when the
+    files changed while they were being loaded: then nothing is kept)."""
     root = Path(root)
     if folder is None or not root.is_dir():
-        return load_content(root)
-    path = Path(folder) / f"load-{content_key(root)}.pickle"
+        return load_content(root), None
+    key = content_key(root)
+    path = Path(folder) / f"load-{key}.pickle"
     try:
         with path.open("rb") as cached:
-            return _result(pickle.load(cached))
+            return _result(pickle.load(cached)), key
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
             ValueError):  # fmt: skip
         pass  # not there yet, or unreadable: load, then write it
     result = load_content(root)
-    _write(path, pickle.dumps(_state(result), protocol=pickle.HIGHEST_PROTOCOL))
-    return result
+    if content_key(root) != key:
+        return result, None  # a file changed meanwhile: this load is not that key's
+    _write(path, _state(result))
+    return result, key
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write atomically (a reader never sees half a file), then drop all but the newest."""
+def cached_index(catalog: Catalog, key: str | None, folder: Path | None) -> SearchIndex:
+    """The search index of a catalog loaded under `key`: read from `folder` when it was
+    built before (the first search of a new worker then costs a read, not a build)."""
+    if folder is None or key is None:
+        return SearchIndex.build(catalog)
+    path = Path(folder) / f"index-{key}.pickle"
+    try:
+        with path.open("rb") as cached:
+            index = pickle.load(cached)
+        index.attach(catalog)
+        return index
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
+            ValueError, KeyError):  # fmt: skip
+        pass  # not there yet, or unreadable: build, then write it
+    index = SearchIndex.build(catalog)
+    _write(path, index)
+    return index
+
+
+def _write(path: Path, value: object) -> None:
+    """Pickle atomically (a reader never sees half a file; streamed, not built in memory
+    first), then drop all but the newest few of its kind."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-        loads = sorted(path.parent.glob("load-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
-        for old in loads[:-KEEP]:
+        kind = path.name.split("-", 1)[0]  # "load" or "index"
+        kept = sorted(path.parent.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+        for old in kept[:-KEEP]:
             old.unlink(missing_ok=True)
     except OSError:
         pass  # a cache that cannot be written only costs a load next time

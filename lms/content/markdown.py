@@ -162,8 +162,7 @@ def section_spans(text: str) -> tuple[str, tuple[int, int], tuple[Section, ...]]
     The text is `text` itself unless it breaks lines at something other than "\n" (a body
     read by the loader never does); then it is `text` with every line break made "\n".
     """
-    if any(brk in text for brk in _OTHER_BREAKS):  # a search per character is the fast way
-        text = "\n".join(text.splitlines())
+    text = with_newlines(text)
     headings = []  # (1-based line, start, end of the line, raw title)
     fence, number, previous = "", 1, 0
     for start in _heading_or_fence_lines(text):
@@ -188,6 +187,13 @@ def section_spans(text: str) -> tuple[str, tuple[int, int], tuple[Section, ...]]
         sections.append(Section(slugify(title), title, number, text, start, stop))
     intro = _trimmed(text, 0, headings[0][1] - 1 if headings else len(text))
     return text, intro, tuple(sections)
+
+
+def with_newlines(text: str) -> str:
+    """`text` with every line break "\n" (itself when it has no other, as a body never has)."""
+    if any(brk in text for brk in _OTHER_BREAKS):  # a search per character is the fast way
+        return "\n".join(text.splitlines())
+    return text
 
 
 def _heading_or_fence_lines(text: str) -> list[int]:

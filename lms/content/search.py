@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from lms.content.markdown import section_spans, slugify
+from lms.content.markdown import section_spans, slugify, with_newlines
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _MARKUP = re.compile(r"```.*?```|`|\*\*|__|\[([^\]]*)\]\([^)]*\)|^#+\s*|^\s*[-*>|]\s?", re.S | re.M)
@@ -223,15 +223,19 @@ class SearchIndex:
         norms = [K1 * (1 - B + B * length / (self.average or 1)) for length in lengths]
         weights = [passage.weight for passage in passages]
         total = len(passages)
-        self.postings: dict[str, tuple[array, array]] = {}
-        for term, (numbers, counts) in counted.items():
+        # every term's postings one after the other in two arrays (two blocks of memory, not
+        # two small arrays per term): term -> where its run starts and ends
+        self.postings: dict[str, tuple[int, int]] = {}
+        self.numbers, self.scores = array("i"), array("d")
+        for term in list(counted):
+            numbers, counts = counted.pop(term)
             idf = math.log(1 + (total - len(numbers) + 0.5) / (len(numbers) + 0.5))
-            scores = array("d", [
+            self.postings[term] = (len(self.numbers), len(self.numbers) + len(numbers))
+            self.numbers.extend(numbers)
+            self.scores.extend(
                 idf * count * (K1 + 1) / (count + norms[n]) * weights[n]
                 for n, count in zip(numbers, counts, strict=True)
-            ])  # fmt: skip
-            self.postings[term] = (numbers, scores)
-        del counted
+            )
         self.near: dict[str, list[str]] = defaultdict(list)
         for term in self.postings:
             if len(term) >= 4 and not term.isdigit():
@@ -257,6 +261,36 @@ class SearchIndex:
         search = getattr(catalog.curriculum, "search", None)
         return cls(passages, search.synonyms if search else [])
 
+    def posting(self, term: str) -> tuple[array, array] | None:
+        """The passages holding `term` (ascending) and its score in each, or None."""
+        run = self.postings.get(term)
+        if run is None:
+            return None
+        return self.numbers[run[0] : run[1]], self.scores[run[0] : run[1]]
+
+    def __getstate__(self) -> dict:
+        """Pickled without the passages' texts: `attach` points them at a catalog's again."""
+        state = self.__dict__.copy()
+        state["passages"] = [
+            (p.kind, p.item_id, p.item_title, p.anchor, p.heading, p.start, p.end, p.section,
+             p.weight, p.section_title)
+            for p in self.passages
+        ]  # fmt: skip
+        return state
+
+    def attach(self, catalog) -> None:
+        """After unpickling: the passages slice the bodies of `catalog` (the one indexed)."""
+        items = {"doc": catalog.documents, "module": catalog.modules}
+        sources: dict[tuple[str, str], str] = {}
+        passages = []
+        for kind, item_id, title, anchor, heading, start, end, *rest in self.passages:
+            source = sources.get((kind, item_id))
+            if source is None:
+                source = sources[kind, item_id] = with_newlines(items[kind][item_id].body)
+            passages.append(Passage(kind, item_id, title, anchor, heading, source, start, end,
+                                    *rest))  # fmt: skip
+        self.passages = passages
+
     def correction(self, term: str) -> str | None:
         """The indexed word one typo away from a word the index lacks (the most used one)."""
         if term in self.postings or len(term) < 4 or term.isdigit():
@@ -267,7 +301,7 @@ class SearchIndex:
         candidates = {c for c in candidates if abs(len(c) - len(term)) <= 1}
         if not candidates:
             return None
-        return max(sorted(candidates), key=lambda c: len(self.postings[c][0]))
+        return max(sorted(candidates), key=lambda c: self.postings[c][1] - self.postings[c][0])
 
     def concepts(self, query: str) -> list[set[str]]:
         """Each typed word with the words that stand for it (its correction, its synonyms)."""
@@ -313,7 +347,7 @@ class SearchIndex:
         weights, corrections = self.expand(query)
         scores: dict[int, float] = {}
         for term, weight in weights.items():
-            posting = self.postings.get(term)
+            posting = self.posting(term)
             if posting is None:
                 continue
             if not scores:

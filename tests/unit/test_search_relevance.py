@@ -158,7 +158,7 @@ def test_stored_scores_are_bm25_of_each_passage() -> None:
     lengths = [sum(c.values()) for c in counts]
     average = sum(lengths) / len(lengths)
     for term in ("latency", "rollback", "etcd", "p95", "incident", "pool"):
-        numbers, scores = search.postings[term]
+        numbers, scores = search.posting(term)
         assert list(numbers) == [n for n, c in enumerate(counts) if term in c]
         idf = math.log(1 + (len(counts) - len(numbers) + 0.5) / (len(numbers) + 0.5))
         for number, score in zip(numbers, scores, strict=True):
@@ -174,3 +174,24 @@ def test_passages_are_slices_of_their_item_body() -> None:
     for passage in search.passages:
         items = catalog.documents if passage.kind == "doc" else catalog.modules
         assert passage.text in items[passage.item_id].body
+
+
+def test_an_index_read_back_from_disk_searches_as_the_one_built(tmp_path: Path) -> None:
+    from lms.content.cache import cached_index, keyed_load
+
+    result, key = keyed_load(REPO_ROOT, tmp_path)
+    built = cached_index(result.catalog, key, tmp_path)
+    (kept,) = tmp_path.glob("index-*.pickle")
+    again, same_key = keyed_load(REPO_ROOT, tmp_path)
+    assert same_key == key and again.catalog is not result.catalog
+    read = cached_index(again.catalog, key, tmp_path)
+    assert read is not built and kept.exists()
+    for question in ("incident latency", "latncy", "how do I roll back", "etcd slow"):
+        first, second = built.search(question), read.search(question)
+        assert (second.total, second.corrections) == (first.total, first.corrections)
+        assert [(h.passage, h.score, h.snippet) for h in second.hits] == [
+            (h.passage, h.score, h.snippet) for h in first.hits
+        ]
+    items = {**again.catalog.documents, **again.catalog.modules}
+    assert all(p.source is items[p.item_id].body for p in read.passages)
+    assert cached_index(again.catalog, None, tmp_path).passages == built.passages  # no key
