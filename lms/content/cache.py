@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from functools import lru_cache
 from importlib.metadata import version
@@ -29,8 +30,8 @@ _PACKAGE = Path(__file__).resolve().parent
 
 @lru_cache(maxsize=1)
 def _code_key() -> str:
-    """What, besides the files, decides a load: this package's code and its libraries."""
-    digest = hashlib.sha256()
+    """What, besides the files, decides a load: Python, this package's code and its libraries."""
+    digest = hashlib.sha256(sys.version.encode())
     for path in sorted(_PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     for name in ("pydantic", "pydantic-core", "PyYAML", "markdown", "pygments", "nh3"):
