@@ -20,7 +20,8 @@ from flask.cli import AppGroup
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
-from lms.content import Catalog, Problem, fingerprint, load_content, render_markdown
+from lms.content import Catalog, Problem, fingerprint, render_markdown
+from lms.content.cache import cached_index, keyed_load
 from lms.content.check import check
 from lms.content.loader import LoadResult
 from lms.content.markdown import use_disk_cache
@@ -51,23 +52,26 @@ class ContentInvalid(SystemExit):
 class ContentStore:
     """Holds the current catalog and its search index; reloads on change when asked to."""
 
-    def __init__(self, root: Path, reload: bool):
+    def __init__(self, root: Path, reload: bool, cache: Path | None = None):
         self.root = Path(root)
         self.reload = reload
+        self.cache = cache  # where loads are kept for the next process (None: nowhere)
         self.problems: list[Problem] = []
         self._lock = threading.Lock()
         self._fingerprint: tuple = ()
         self._checked_at = 0.0
         self.catalog: Catalog | None = None
         self._indexed: tuple[Catalog, SearchIndex] | None = None
+        self._keys: dict[int, str | None] = {}
         self.generation = 0  # which load this catalog is, unique in the process: a cache key
 
     def load(self) -> list[Problem]:
         """Load the content; keep the previous catalog if the new one has problems."""
         self._fingerprint = fingerprint(self.root)
-        catalog, self.problems = _load(self.root, self._fingerprint)
+        catalog, self.problems, key = _load(self.root, self._fingerprint, self.cache)
         if catalog is not None:
             self.catalog = catalog
+            self._keys = {id(catalog): key}  # what it was loaded under: its index's key
             self.generation = next(_LOADS)
         return self.problems
 
@@ -79,7 +83,8 @@ class ContentStore:
             return None
         with self._lock:  # threads may search at once: build it once
             if self._indexed is None or self._indexed[0] is not catalog:
-                self._indexed = (catalog, SearchIndex.build(catalog))
+                key = self._keys.get(id(catalog))
+                self._indexed = (catalog, cached_index(catalog, key, self.cache))
             return self._indexed[1]
 
     def current(self) -> Catalog:
@@ -97,11 +102,15 @@ class ContentStore:
 
 
 @lru_cache(maxsize=4)
-def _load(root: Path, stamp: tuple) -> tuple[Catalog | None, list[Problem]]:
-    """Load a content tree; the same files (by fingerprint) load once per process."""
+def _load(
+    root: Path, stamp: tuple, cache: Path | None = None
+) -> tuple[Catalog | None, list[Problem], str | None]:
+    """Load a content tree; the same files (by fingerprint) load once per process, and once
+    for all processes when there is a `cache` folder (by content hash, see lms.content.cache).
+    Also returns that hash (None without a cache folder)."""
     del stamp  # part of the cache key only
-    result = load_content(root)
-    return result.catalog, result.problems
+    result, key = keyed_load(root, cache)
+    return result.catalog, result.problems, key
 
 
 def _serving() -> bool:
@@ -113,8 +122,13 @@ def _serving() -> bool:
 
 def init_app(app: Flask) -> None:
     """Load the content folder; refuse to start on invalid content (CLI commands excepted)."""
-    use_disk_cache(app.config.get("LMS_MARKDOWN_CACHE"))
-    store = ContentStore(Path(app.config["LMS_CONTENT_DIR"]), app.config["LMS_CONTENT_RELOAD"])
+    cache = app.config.get("LMS_MARKDOWN_CACHE")
+    use_disk_cache(cache)
+    store = ContentStore(
+        Path(app.config["LMS_CONTENT_DIR"]),
+        app.config["LMS_CONTENT_RELOAD"],
+        Path(cache) / "loads" if cache else None,
+    )
     problems = store.load()
     if problems and _serving():
         raise ContentInvalid(store.root, problems)
@@ -194,7 +208,7 @@ def check_command(folder: Path | None):
     """Check FOLDER (default: LMS_CONTENT_DIR); print each problem as path:line: field: message."""
     root = folder or Path(current_app.config["LMS_CONTENT_DIR"])
     # the app has just loaded these very files (same fingerprint): check that load, not a second
-    catalog, problems = _load(root, fingerprint(root))
+    catalog, problems, _ = _load(root, fingerprint(root), store().cache)
     code, lines = check(root, LoadResult(catalog, problems))
     click.echo("\n".join(lines), err=code != 0)
     sys.exit(code)

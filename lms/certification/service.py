@@ -57,20 +57,34 @@ def certification_or_error(catalog: Catalog, certification_id: str) -> Certifica
     raise ServiceError(f"No certification {certification_id!r}; choose one of {ids}.")
 
 
+_named: tuple[Catalog | None, dict[str, str], dict[str, float]] = (None, {}, {})
+
+
+def _names(catalog: Catalog) -> tuple[dict[str, str], dict[str, float]]:
+    """Titles of everything a checklist can name, and the quizzes' pass marks: once per
+    catalog load (grading a quiz evaluates every certification; at 1,000 modules building
+    these each time cost more than the rules)."""
+    global _named
+    if _named[0] is not catalog:
+        titles: dict[str, str] = {}
+        for module in catalog.modules.values():
+            titles[f"module:{module.id}"] = f"Module {module.number}: {module.title}"
+        for quiz in catalog.quizzes.values():
+            titles[f"quiz:{quiz.id}"] = quiz.title
+        for lab in catalog.labs.values():
+            titles[f"lab:{lab.id}"] = f"{lab.number} {lab.title}"
+        for kind in catalog.curriculum.evidence_kinds:
+            titles[f"evidence:{kind.id}"] = kind.label
+        for certification in catalog.curriculum.certifications:
+            titles[f"certification:{certification.id}"] = certification.title
+        pass_scores = {quiz.id: quiz.pass_score for quiz in catalog.quizzes.values()}
+        _named = (catalog, titles, pass_scores)
+    return _named[1], _named[2]
+
+
 def context(catalog: Catalog, today: date, certification_id: str) -> rules.Context:
     """The rules' context: titles of everything a checklist names, pass marks, today."""
-    titles: dict[str, str] = {}
-    for module in catalog.modules.values():
-        titles[f"module:{module.id}"] = f"Module {module.number}: {module.title}"
-    for quiz in catalog.quizzes.values():
-        titles[f"quiz:{quiz.id}"] = quiz.title
-    for lab in catalog.labs.values():
-        titles[f"lab:{lab.id}"] = f"{lab.number} {lab.title}"
-    for kind in catalog.curriculum.evidence_kinds:
-        titles[f"evidence:{kind.id}"] = kind.label
-    for certification in catalog.curriculum.certifications:
-        titles[f"certification:{certification.id}"] = certification.title
-    pass_scores = {quiz.id: quiz.pass_score for quiz in catalog.quizzes.values()}
+    titles, pass_scores = _names(catalog)
     return rules.Context(today, certification_id, titles=titles, pass_scores=pass_scores)
 
 

@@ -18,6 +18,7 @@ _EDGE_BEFORE = r"(?<![\w-])"
 _EDGE_AFTER = r"(?![\w-])"
 # where str.splitlines() breaks lines
 _LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # those but "\n"
 
 
 @dataclass(frozen=True)
@@ -55,39 +56,74 @@ def find_avoided(text: str, glossary: Iterable[GlossaryEntry]) -> Iterator[Avoid
     A variant that is part of a canonical term (`checkout` in `checkout-service`, were it
     avoided) is never reported inside that term: those terms are blanked out first.
     """
-    entries = list(glossary)
-    terms = [entry.term for entry in entries]
-    # plain substring tests first: the patterns (any case, edges) are slow to search with
-    folded = text.casefold()
-    candidates = [(entry, variant) for entry in entries for variant in entry.avoid
-                  if _may_contain(folded, variant)]  # fmt: skip
-    if not candidates:
-        return
-    # the lines holding each candidate's longest word, found with str.find over the whole
-    # text: only those lines are searched (most of a long file holds none)
-    starts = [0] + [match.end() for match in _LINE_BREAK.finditer(folded)]
-    wanted: dict[int, set[int]] = {}
-    for index, (_, variant) in enumerate(candidates):
-        word = max(variant.casefold().split(), key=len)
-        lines = set()
-        position = folded.find(word)
-        while position != -1:
-            lines.add(bisect_right(starts, position))
-            position = folded.find(word, position + 1)
-        for number in lines:
-            wanted.setdefault(number, set()).add(index)
-    if not wanted:
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if number not in wanted:
-            continue
-        folded = line.casefold()
-        for index in sorted(wanted[number]):  # in the glossary's order, as before
-            entry, variant = candidates[index]
-            if _may_contain(folded, variant) and phrase_pattern(variant).search(line):
-                masked = line
-                for term in terms:
-                    if variant.lower() in term.lower():
-                        masked = _mask(masked, term)
-                for _ in phrase_pattern(variant).finditer(masked):
-                    yield AvoidedUse(number, variant, entry.term)
+    return GlossaryLint(glossary).find(text)
+
+
+class GlossaryLint:
+    """`find_avoided` for one glossary over many texts: the variants' words are split and
+    case-folded once, not once per file."""
+
+    def __init__(self, glossary: Iterable[GlossaryEntry]) -> None:
+        entries = list(glossary)
+        self.terms = [entry.term for entry in entries]
+        # (entry, variant, its case-folded words, the longest of them), in the glossary's order
+        self.variants = []
+        for entry in entries:
+            for variant in entry.avoid:
+                words = [word.casefold() for word in variant.split()]
+                self.variants.append((entry, variant, frozenset(words), max(words, key=len)))
+        self.words = frozenset(word for _, _, words, _ in self.variants for word in words)
+        self.needles = {word: word.encode("utf-8", "surrogatepass") for word in self.words}
+
+    def find(self, text: str) -> Iterator[AvoidedUse]:
+        """Yield every use of an avoided variant in `text` (see `find_avoided`)."""
+        # plain substring tests first: the patterns (any case, edges) are slow to search with
+        folded = text.casefold()
+        simple = not any(brk in folded for brk in _OTHER_BREAKS)
+        if simple:  # lines break at "\n" only: search the UTF-8 bytes (faster), count "\n"s
+            haystack: str | bytes = folded.encode("utf-8", "surrogatepass")
+            present = {word for word, needle in self.needles.items() if needle in haystack}
+        else:
+            haystack = folded
+            present = {word for word in self.words if word in folded}
+        candidates = [(entry, variant, longest) for entry, variant, words, longest
+                      in self.variants if words <= present]  # fmt: skip
+        if not candidates:
+            return
+        # the lines holding each candidate's longest word, found with a search of the whole
+        # text: only those lines are searched (most of a long file holds none)
+        found = []  # (position, candidate)
+        for index, (_, _, word) in enumerate(candidates):
+            needle = self.needles[word] if simple else word
+            position = haystack.find(needle)  # type: ignore[arg-type]
+            while position != -1:
+                found.append((position, index))
+                position = haystack.find(needle, position + 1)  # type: ignore[arg-type]
+        wanted: dict[int, set[int]] = {}
+        if simple:
+            number, previous = 1, 0
+            for position, index in sorted(found):
+                number += haystack.count(b"\n", previous, position)  # type: ignore[arg-type]
+                previous = position
+                wanted.setdefault(number, set()).add(index)
+        else:
+            starts = [0] + [match.end() for match in _LINE_BREAK.finditer(folded)]
+            for position, index in found:
+                wanted.setdefault(bisect_right(starts, position), set()).add(index)
+        if not wanted:
+            return
+        lines = text.split("\n") if simple else text.splitlines()
+        for number in sorted(wanted):
+            if number > len(lines):
+                continue
+            line = lines[number - 1]
+            folded = line.casefold()
+            for index in sorted(wanted[number]):  # in the glossary's order, as before
+                entry, variant, _ = candidates[index]
+                if _may_contain(folded, variant) and phrase_pattern(variant).search(line):
+                    masked = line
+                    for term in self.terms:
+                        if variant.lower() in term.lower():
+                            masked = _mask(masked, term)
+                    for _ in phrase_pattern(variant).finditer(masked):
+                        yield AvoidedUse(number, variant, entry.term)

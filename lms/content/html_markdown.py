@@ -13,7 +13,6 @@ import html
 import re
 
 import nh3
-from markdownify import markdownify
 
 # fmt: off
 _TAGS = {
@@ -55,6 +54,8 @@ _BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", re.IGNORECASE)
 
 def html_to_markdown(fragment: str) -> str:
     """Sanitize an HTML fragment and write it as Markdown (stripped, at most one blank line)."""
+    from markdownify import markdownify  # with BeautifulSoup: 5 MB only bank imports need
+
     converted = markdownify(
         sanitize_import(fragment),
         heading_style="ATX",

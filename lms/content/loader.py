@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from lms.content.glossary import find_avoided
+from lms.content.glossary import GlossaryLint
 from lms.content.markdown import find_link_targets, heading_anchors
 from lms.content.schema import Curriculum, Document, Lab, Module, Quiz, Sourced
 from lms.content.schema.quizzes import SOURCE_RE
@@ -34,6 +36,8 @@ Loc = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it (ten times faster); its nodes carry the same
 # line marks, so problems keep their line numbers
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# every line break of str.splitlines() but "\n"
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,16 @@ class Catalog:
     labs: Mapping[str, Lab]
     quizzes: Mapping[str, Quiz]
     curriculum: Curriculum
+
+    @cached_property
+    def citing(self) -> Mapping[str, tuple[Module, ...]]:
+        """Document id -> the modules that list it among their documents, in module order
+        (worked out once per load: a document page shows them)."""
+        found: dict[str, list[Module]] = {}
+        for module in self.modules.values():
+            for doc_id in dict.fromkeys(module.documents):
+                found.setdefault(doc_id, []).append(module)
+        return MappingProxyType({doc_id: tuple(found[doc_id]) for doc_id in found})
 
     def counts(self) -> dict[str, int]:
         """Number of items of each kind (and of quiz questions)."""
@@ -93,7 +107,7 @@ class _Source:
     """A parsed file: data, its YAML node tree and how YAML/body lines map to file lines."""
 
     path: str
-    raw: bytes
+    digest: str  # sha256 of the file's bytes (kept instead of the bytes)
     data: Any = None
     node: yaml.Node | None = None
     yaml_offset: int = 1  # file line = 0-based YAML line + yaml_offset
@@ -107,6 +121,36 @@ def _content_files(root: Path) -> list[Path]:
     for folder, suffix, _, _ in KINDS.values():
         files += sorted(path for path in (root / folder).glob(f"*{suffix}") if path.is_file())
     return files
+
+
+def _front_matter(text: str) -> tuple[int | None, str, str] | None:
+    """Split a Markdown file at its `---` lines: (0-based line of the closing `---` or None
+    when there is none, the YAML between, the body after, its lines joined by "\n"); None
+    when the first line is not `---`."""
+    if any(brk in text for brk in _OTHER_BREAKS):  # rare: line by line, as str.splitlines()
+        lines = text.splitlines()
+        if not lines or lines[0].rstrip() != "---":
+            return None
+        end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+        if end is None:
+            return None, "", ""
+        return end, "\n".join(lines[1:end]), "\n".join(lines[end + 1 :])
+    # lines break at "\n" only: find the closing line without splitting the whole file
+    first = text.find("\n")
+    if not text or (text if first < 0 else text[:first]).rstrip() != "---":
+        return None
+    position = first
+    while position >= 0:  # each line that starts with `---`, until one is `---` alone
+        position = text.find("\n---", position)
+        if position < 0:
+            break
+        start, position = position + 1, text.find("\n", position + 1)
+        line = text[start:] if position < 0 else text[start:position]
+        if line.rstrip() == "---":
+            body = "" if position < 0 else text[position + 1 :]
+            body = body[:-1] if body.endswith("\n") else body
+            return text.count("\n", 0, start), text[first + 1 : start - 1], body
+    return None, "", ""
 
 
 def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -208,26 +252,27 @@ class _Loader:
     def read(self, path: Path, front_matter: bool) -> _Source | None:
         """Read and parse one file; report and return None if it cannot be parsed."""
         rel = path.relative_to(self.root).as_posix()
-        source = _Source(rel, path.read_bytes())
+        raw = path.read_bytes()
+        source = _Source(rel, hashlib.sha256(raw).hexdigest())
         try:
-            text = source.raw.decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             self.report(rel, None, "file", f"not valid UTF-8: {exc}")
             return None
+        del raw  # a thousand files' bytes need not stay in memory until the load ends
         if front_matter:
-            lines = text.splitlines()
-            if not lines or lines[0].rstrip() != "---":
+            split = _front_matter(text)
+            if split is None:
                 self.report(
                     rel, 1, "front matter", "missing: the file must start with a '---' line"
                 )
                 return None
-            end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+            end, text, body = split
             if end is None:
                 self.report(rel, 1, "front matter", "not closed by a second '---' line")
                 return None
-            text = "\n".join(lines[1:end])
             source.yaml_offset, source.body_offset = 2, end + 1
-            source.body = "\n".join(lines[end + 1 :])
+            source.body = body
         loader = YamlLoader(text)
         try:
             source.node = loader.get_single_node()
@@ -256,7 +301,10 @@ class _Loader:
             if not issubclass(model, Sourced):
                 return model.model_validate(source.data)
             return model.from_source(
-                source.data, source_path=source.path, raw=source.raw, body=source.body
+                source.data,
+                source_path=source.path,
+                content_hash=source.digest,
+                body=source.body,
             )
         except ValidationError as exc:
             for error in exc.errors():
@@ -435,11 +483,12 @@ class _Loader:
         if not curriculum.glossary:
             return
         exempt = self.wrong_answer_lines()
+        lint = GlossaryLint(curriculum.glossary)
         for folder, suffix, _, _ in KINDS.values():
             for path in sorted((self.root / folder).glob(f"*{suffix}")):
                 text = path.read_bytes().decode("utf-8-sig", errors="replace")
                 rel = path.relative_to(self.root).as_posix()
-                for use in find_avoided(text, curriculum.glossary):
+                for use in lint.find(text):
                     if use.line in exempt.get(rel, set()):
                         continue
                     message = f"{use.variant!r} is an avoided variant; write {use.term!r}"

@@ -10,7 +10,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -74,14 +74,25 @@ class Rendered:
     toc: list[tuple[int, str, str]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
-    """A `##` section of a Markdown body; `line` is 1-based within the body."""
+    """A `##` section of a Markdown body; `line` is 1-based within the body.
+
+    Its Markdown is a slice of the whole body (`source[start:end]`), read when asked for:
+    a section does not hold a second copy of its module's text.
+    """
 
     slug: str
     title: str
-    body: str
     line: int
+    source: str = field(repr=False, compare=False)
+    start: int
+    end: int
+
+    @property
+    def body(self) -> str:
+        """The Markdown below the heading, up to the next `##` heading (blank lines trimmed)."""
+        return self.source[self.start : self.end]
 
 
 def slugify(text: str) -> str:
@@ -106,6 +117,10 @@ def _prose_lines(text: str) -> Iterator[tuple[int, str]]:
         yield number, line
 
 
+# every line break of str.splitlines() but "\n": a text without them splits at "\n" alone
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
 def find_links(text: str) -> list[tuple[int, str, str]]:
     """Return (line, kind, id) for every `kind:ID` link target outside code."""
     return [(number, kind, item_id) for number, kind, item_id, _ in find_link_targets(text)]
@@ -118,6 +133,8 @@ def find_link_targets(text: str) -> list[tuple[int, str, str, str]]:
     """
     found = []
     for number, line in _prose_lines(text):
+        if ":" not in line:
+            continue  # every link target has one (and taking out code spans adds none)
         line = _CODE_SPAN.sub("", line)
         for match in (*_INLINE_LINK.finditer(line), *_REF_DEFINITION.finditer(line)):
             found.append((number, match.group(1), match.group(2), match.group(3) or ""))
@@ -134,16 +151,75 @@ def _heading_text(raw: str) -> str:
 
 def split_sections(text: str) -> tuple[str, tuple[Section, ...]]:
     """Split a body into its intro and its `##` sections (headings inside code are ignored)."""
-    lines = text.splitlines()
-    starts = [(n, m.group(1)) for n, line in _prose_lines(text) if (m := _H2.match(line))]
-    intro_end = starts[0][0] - 1 if starts else len(lines)
+    source, (start, end), sections = section_spans(text)
+    return source[start:end], sections
+
+
+def section_spans(text: str) -> tuple[str, tuple[int, int], tuple[Section, ...]]:
+    """`split_sections` by position: (the text the positions refer to, the intro's (start,
+    end) in it, the sections, each a slice of it).
+
+    The text is `text` itself unless it breaks lines at something other than "\n" (a body
+    read by the loader never does); then it is `text` with every line break made "\n".
+    """
+    text = with_newlines(text)
+    headings = []  # (1-based line, start, end of the line, raw title)
+    fence, number, previous = "", 1, 0
+    for start in _heading_or_fence_lines(text):
+        number += text.count("\n", previous, start)
+        previous = start
+        end = text.find("\n", start)
+        line = text[start : len(text) if end < 0 else end]
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = ""
+        elif match:
+            fence = match.group(1)
+        elif heading := _H2.match(line):
+            headings.append((number, start, start + len(line), heading.group(1)))
     sections = []
-    for index, (number, raw_title) in enumerate(starts):
-        end = starts[index + 1][0] - 1 if index + 1 < len(starts) else len(lines)
+    for index, (number, _, line_end, raw_title) in enumerate(headings):
+        # from the line below the heading to the end of the line above the next one
+        stop = headings[index + 1][1] - 1 if index + 1 < len(headings) else len(text)
+        start, stop = _trimmed(text, line_end + 1, stop)
         title = _heading_text(raw_title)
-        body = "\n".join(lines[number:end]).strip("\n")
-        sections.append(Section(slugify(title), title, body, number))
-    return "\n".join(lines[:intro_end]).strip("\n"), tuple(sections)
+        sections.append(Section(slugify(title), title, number, text, start, stop))
+    intro = _trimmed(text, 0, headings[0][1] - 1 if headings else len(text))
+    return text, intro, tuple(sections)
+
+
+def with_newlines(text: str) -> str:
+    """`text` with every line break "\n" (itself when it has no other, as a body never has)."""
+    if any(brk in text for brk in _OTHER_BREAKS):  # a search per character is the fast way
+        return "\n".join(text.splitlines())
+    return text
+
+
+def _heading_or_fence_lines(text: str) -> list[int]:
+    """Where each line that starts with `##` or holds a fence mark (``` or ~~~) starts, in
+    order: found with str.find over the whole text, not line by line (most lines are neither)."""
+    starts = {0} if text.startswith("##") else set()
+    position = text.find("\n##")
+    while position >= 0:
+        starts.add(position + 1)
+        position = text.find("\n##", position + 1)
+    for mark in ("```", "~~~"):
+        position = text.find(mark)
+        while position >= 0:
+            starts.add(text.rfind("\n", 0, position) + 1)
+            end = text.find("\n", position)
+            position = -1 if end < 0 else text.find(mark, end)
+    return sorted(starts)
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """`text[start:end].strip("\n")` as positions in `text`."""
+    while start < end and text[start] == "\n":
+        start += 1
+    while end > start and text[end - 1] == "\n":
+        end -= 1
+    return start, max(start, end)
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:

@@ -9,16 +9,20 @@ a second (measured by `python -m lms.content.search`).
 
 from __future__ import annotations
 
+import heapq
 import html
 import math
 import re
 import sys
 import time
+from array import array
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from lms.content.markdown import slugify, split_sections
+from lms.content.markdown import section_spans, slugify, with_newlines
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _MARKUP = re.compile(r"```.*?```|`|\*\*|__|\[([^\]]*)\]\([^)]*\)|^#+\s*|^\s*[-*>|]\s?", re.S | re.M)
@@ -87,16 +91,22 @@ CLASSIFICATION_WEIGHT = {  # procedures first, then reference, then training mat
 
 def tokens(text: str) -> list[str]:
     """Lowercase words and compound terms (p95, etcd, blue-green), without stop words."""
-    found = []
-    for word in _WORD.findall(text.lower()):
-        if word in _STOP:
-            continue
-        found.append(_stem(word))
-        if "-" in word or "_" in word:
-            found += [_stem(part) for part in re.split(r"[-_]", word) if part not in _STOP]
-    return found
+    return [term for word in _WORD.findall(text.lower()) for term in _word_terms(word)]
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """The terms one word stands for: its stem, and a compound's parts (none for a stop word).
+    Cached: the content says the same few thousand words again and again."""
+    if word in _STOP:
+        return ()
+    found = [_stem(word)]
+    if "-" in word or "_" in word:
+        found += [_stem(part) for part in re.split(r"[-_]", word) if part not in _STOP]
+    return tuple(found)
+
+
+@lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     """A light plural/verb-ending strip so 'alerts' finds 'alert' and 'deploying' 'deploy'."""
     for suffix in ("ing", "es", "s"):
@@ -110,19 +120,29 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"\s+", " ", _MARKUP.sub(lambda m: m.group(1) or " ", markdown)).strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
-    """A searchable unit: one `##` section (or the intro) of a document or module."""
+    """A searchable unit: one `##` section (or the intro) of a document or module.
+
+    Its text is a slice of the item's body (`source[start:end]`), not a copy of it.
+    """
 
     kind: str  # "doc" or "module"
     item_id: str
     item_title: str
     anchor: str  # the heading's anchor in the page, "" for the intro
     heading: str
-    text: str
+    source: str = field(repr=False, compare=False)
+    start: int
+    end: int
     section: str = ""  # the slug of the `##` section the passage belongs to
     weight: float = 1.0
     section_title: str = ""  # that section's title, for a `###` passage
+
+    @property
+    def text(self) -> str:
+        """The passage's Markdown (below its heading)."""
+        return self.source[self.start : self.end]
 
 
 @dataclass(frozen=True)
@@ -174,8 +194,11 @@ class SearchIndex:
     def __init__(self, passages: list[Passage], synonyms: list[list[str]] | None = None):
         self.passages = passages
         self.synonyms = synonym_table(synonyms or [])
-        self.postings: dict[str, dict[int, int]] = defaultdict(dict)
-        self.lengths: list[int] = []
+        # term -> (numbers of the passages holding it, ascending; how often each holds it)
+        counted: dict[str, tuple[array, array]] = {}
+        # term -> the passages (below a heading) whose heading or `##` section title says it
+        self.headings: dict[str, array] = {}
+        lengths = array("i")
         for number, passage in enumerate(passages):
             counts = Counter(tokens(passage.text))
             for term in tokens(passage.heading if passage.anchor else ""):
@@ -185,9 +208,34 @@ class SearchIndex:
             for term in tokens(passage.item_title):
                 counts[term] += TITLE_BOOST
             for term, count in counts.items():
-                self.postings[term][number] = count
-            self.lengths.append(sum(counts.values()))
-        self.average = sum(self.lengths) / len(self.lengths) if self.lengths else 0.0
+                entry = counted.get(term)
+                if entry is None:
+                    entry = counted[term] = (array("i"), array("i"))
+                entry[0].append(number)
+                entry[1].append(count)
+            lengths.append(sum(counts.values()))
+            if passage.anchor:
+                for term in set(tokens(f"{passage.heading} {passage.section_title}")):
+                    self.headings.setdefault(term, array("i")).append(number)
+        self.average = sum(lengths) / len(lengths) if lengths else 0.0
+        # BM25 needs only the term, the passage and the catalogue: each (term, passage) score
+        # is computed here once, times the passage's weight, and a search adds them up
+        norms = [K1 * (1 - B + B * length / (self.average or 1)) for length in lengths]
+        weights = [passage.weight for passage in passages]
+        total = len(passages)
+        # every term's postings one after the other in two arrays (two blocks of memory, not
+        # two small arrays per term): term -> where its run starts and ends
+        self.postings: dict[str, tuple[int, int]] = {}
+        self.numbers, self.scores = array("i"), array("d")
+        for term in list(counted):
+            numbers, counts = counted.pop(term)
+            idf = math.log(1 + (total - len(numbers) + 0.5) / (len(numbers) + 0.5))
+            self.postings[term] = (len(self.numbers), len(self.numbers) + len(numbers))
+            self.numbers.extend(numbers)
+            self.scores.extend(
+                idf * count * (K1 + 1) / (count + norms[n]) * weights[n]
+                for n, count in zip(numbers, counts, strict=True)
+            )
         self.near: dict[str, list[str]] = defaultdict(list)
         for term in self.postings:
             if len(term) >= 4 and not term.isdigit():
@@ -202,15 +250,46 @@ class SearchIndex:
             for item in items.values():
                 weight = KIND_WEIGHT[kind]
                 weight *= CLASSIFICATION_WEIGHT.get(getattr(item, "classification", ""), 1.0)
-                intro, sections = split_sections(item.body)
+                source, (start, end), sections = section_spans(item.body)
                 passages.append(
-                    Passage(kind, item.id, item.title, "", item.title, intro, "", weight)
-                )
+                    Passage(kind, item.id, item.title, "", item.title, source, start, end, "",
+                            weight)
+                )  # fmt: skip
                 seen: set[str] = set()
                 for section in sections:
                     passages += _subsections(kind, item, section, weight, seen)
         search = getattr(catalog.curriculum, "search", None)
         return cls(passages, search.synonyms if search else [])
+
+    def posting(self, term: str) -> tuple[array, array] | None:
+        """The passages holding `term` (ascending) and its score in each, or None."""
+        run = self.postings.get(term)
+        if run is None:
+            return None
+        return self.numbers[run[0] : run[1]], self.scores[run[0] : run[1]]
+
+    def __getstate__(self) -> dict:
+        """Pickled without the passages' texts: `attach` points them at a catalog's again."""
+        state = self.__dict__.copy()
+        state["passages"] = [
+            (p.kind, p.item_id, p.item_title, p.anchor, p.heading, p.start, p.end, p.section,
+             p.weight, p.section_title)
+            for p in self.passages
+        ]  # fmt: skip
+        return state
+
+    def attach(self, catalog) -> None:
+        """After unpickling: the passages slice the bodies of `catalog` (the one indexed)."""
+        items = {"doc": catalog.documents, "module": catalog.modules}
+        sources: dict[tuple[str, str], str] = {}
+        passages = []
+        for kind, item_id, title, anchor, heading, start, end, *rest in self.passages:
+            source = sources.get((kind, item_id))
+            if source is None:
+                source = sources[kind, item_id] = with_newlines(items[kind][item_id].body)
+            passages.append(Passage(kind, item_id, title, anchor, heading, source, start, end,
+                                    *rest))  # fmt: skip
+        self.passages = passages
 
     def correction(self, term: str) -> str | None:
         """The indexed word one typo away from a word the index lacks (the most used one)."""
@@ -222,7 +301,7 @@ class SearchIndex:
         candidates = {c for c in candidates if abs(len(c) - len(term)) <= 1}
         if not candidates:
             return None
-        return max(sorted(candidates), key=lambda c: len(self.postings[c]))
+        return max(sorted(candidates), key=lambda c: self.postings[c][1] - self.postings[c][0])
 
     def concepts(self, query: str) -> list[set[str]]:
         """Each typed word with the words that stand for it (its correction, its synonyms)."""
@@ -266,31 +345,44 @@ class SearchIndex:
     def search(self, query: str, limit: int = 20) -> Results:
         """Rank passages for the query; every query word counts, rarer words more."""
         weights, corrections = self.expand(query)
-        scores: dict[int, float] = defaultdict(float)
-        total = len(self.passages)
+        scores: dict[int, float] = {}
         for term, weight in weights.items():
-            posting = self.postings.get(term, {})
-            if not posting:
+            posting = self.posting(term)
+            if posting is None:
                 continue
-            idf = math.log(1 + (total - len(posting) + 0.5) / (len(posting) + 0.5))
-            for number, count in posting.items():
-                norm = K1 * (1 - B + B * self.lengths[number] / (self.average or 1))
-                scores[number] += weight * idf * count * (K1 + 1) / (count + norm)
+            if not scores:
+                scores = dict(zip(posting[0], map(weight.__mul__, posting[1]), strict=True))
+                continue
+            get = scores.get
+            for number, score in zip(*posting, strict=True):
+                scores[number] = get(number, 0.0) + weight * score
         concepts = self.concepts(query)
-        for number in scores:
-            passage = self.passages[number]
-            scores[number] *= passage.weight
-            if concepts and passage.anchor:
-                # a heading that says what was asked is the answer: weigh it by how much it says
-                heading = set(tokens(f"{passage.heading} {passage.section_title}"))
-                said = sum(1 for words in concepts if words & heading) / len(concepts)
-                scores[number] *= 1 + HEADING_MATCH * said
-        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
-        terms = list(weights)
+        if concepts and scores:
+            # a heading that says what was asked is the answer: weigh it by how much it says
+            said: dict[int, int] = {}
+            for words in concepts:
+                for number in set().union(*(self.headings.get(word, ()) for word in words)):
+                    said[number] = said.get(number, 0) + 1
+            for number, count in said.items():
+                if number in scores:
+                    scores[number] *= 1 + HEADING_MATCH * (count / len(concepts))
+        ranked = _best(scores, limit)
+        terms = frozenset(weights)
         hits = [
             Hit(self.passages[n], round(s, 3), snippet(self.passages[n], terms)) for n, s in ranked
         ]
         return Results(hits, len(scores), corrections)
+
+
+def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The `limit` best (passage, score) pairs, best first, ties in passage order: the
+    highest scores picked without sorting them all, then sorted with the ties at the edge."""
+    if len(scores) > limit:
+        edge = heapq.nlargest(limit, scores.values())[-1] if limit > 0 else math.inf
+        pairs = [pair for pair in scores.items() if pair[1] >= edge]
+    else:
+        pairs = list(scores.items())
+    return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))[:limit]
 
 
 def _unique(anchor: str, seen: set[str]) -> str:
@@ -312,33 +404,44 @@ def _subsections(kind: str, item, section, weight: float, seen: set[str]) -> lis
     if kind == "module":
         seen = set()
     top = _unique(section.slug, seen)
-    passages, heading, anchor, lines, fenced = [], section.title, top, [], False
-    for line in section.body.splitlines():
+    source = section.source
+    passages, heading, anchor, fenced = [], section.title, top, False
+    first = last = -1  # where the lines below the current heading start and end in `source`
+    position = section.start
+
+    def passage() -> Passage:
+        start, end = (first, last) if first >= 0 else (section.start, section.start)
+        return Passage(kind, item.id, item.title, anchor, heading, source, start, end, top,
+                       weight, "" if anchor == top else section.title)  # fmt: skip
+
+    for line in source[section.start : section.end].split("\n"):
+        start, position = position, position + len(line) + 1
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
         if not fenced and line.startswith("### "):
-            passages.append(
-                Passage(kind, item.id, item.title, anchor, heading, "\n".join(lines), top, weight,
-                        "" if anchor == top else section.title)
-            )  # fmt: skip
+            passages.append(passage())
             heading = line[4:].strip()
-            anchor, lines = _unique(slugify(heading), seen), []
+            anchor, first, last = _unique(slugify(heading), seen), -1, -1
         else:
             if not fenced and re.match(r"#{4,6} ", line):
                 _unique(slugify(line.lstrip("#").strip()), seen)
-            lines.append(line)
-    passages.append(
-        Passage(kind, item.id, item.title, anchor, heading, "\n".join(lines), top, weight,
-                "" if anchor == top else section.title)
-    )  # fmt: skip
+            first = start if first < 0 else first
+            last = start + len(line)
+    passages.append(passage())
     return [p for p in passages if p.text.strip() or p.anchor != top]
 
 
-def snippet(passage: Passage, terms: list[str], width: int = 220) -> str:
+def snippet(passage: Passage, terms: Iterable[str], width: int = 220) -> str:
     """About `width` characters around the first match, escaped, with matches marked."""
-    text = plain_text(passage.text) or passage.heading
-    words = list(_WORD.finditer(text.lower()))
-    first = next((w.start() for w in words if _stem(w.group()) in terms), 0)
+    return _snippet(passage.text, passage.heading, frozenset(terms), width)
+
+
+@lru_cache(maxsize=1024)
+def _snippet(markdown: str, heading: str, terms: frozenset[str], width: int) -> str:
+    """`snippet`, cached by text and terms (bounded): a page of results shows passages that
+    the same words found before."""
+    text = plain_text(markdown) or heading
+    first = next((w.start() for w in _WORD.finditer(text.lower()) if _stem(w.group()) in terms), 0)
     start = max(0, first - width // 3)
     piece = text[start : start + width]
     out, last = [], 0

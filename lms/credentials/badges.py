@@ -14,10 +14,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+if TYPE_CHECKING:  # joserfc is loaded when a credential is signed or checked
+    from joserfc.jwk import KeySet
 
 from lms.credentials.keys import ALGORITHM, SigningKey
 
@@ -149,6 +149,8 @@ def sign(unsigned: dict, key: SigningKey, now: datetime | None = None) -> str:
     public = {name: key.public_jwk()[name] for name in ("kty", "crv", "x")}
     header = {"alg": ALGORITHM, "kid": key.kid, "typ": JWT_TYPE, "cty": "vc", "jwk": public}
     payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode()
+    from joserfc import jws
+
     return jws.serialize_compact(header, payload, key.okp(), algorithms=[ALGORITHM])
 
 
@@ -176,6 +178,9 @@ def decode(token: str, published: KeySet) -> tuple[dict, dict]:
         listed = next(key for key in published.keys if key.kid == kid).as_dict(private=False)
         if any(carried.get(name) != listed.get(name) for name in ("kty", "crv", "x")):
             raise BadSignature(f"the header's key is not the key {kid!r} the issuer publishes")
+    from joserfc import jws
+    from joserfc.errors import JoseError
+
     try:
         signature = jws.deserialize_compact(token, published, algorithms=[ALGORITHM])
     except JoseError as exc:

@@ -14,8 +14,10 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from joserfc.jwk import KeySet, OKPKey
+if TYPE_CHECKING:  # joserfc (with cryptography, 10 MB) is loaded when a credential is signed
+    from joserfc.jwk import KeySet, OKPKey
 
 ALGORITHM = "Ed25519"  # RFC 9864 (fully specified; "EdDSA" is its deprecated alias)
 KEYGEN_COMMAND = "flask --app lms credentials keygen"
@@ -40,6 +42,8 @@ class SigningKey:
 
     def okp(self) -> OKPKey:
         """The key as joserfc's object."""
+        from joserfc.jwk import OKPKey
+
         return OKPKey.import_key(self.jwk, {"kid": self.kid, "alg": ALGORITHM, "use": "sig"})
 
     def public_jwk(self) -> dict:
@@ -72,6 +76,8 @@ def jwks(folder: Path) -> dict:
 
 def key_set(folder: Path) -> KeySet:
     """The published keys as a joserfc KeySet, for verifying."""
+    from joserfc.jwk import KeySet
+
     return KeySet.import_key_set(jwks(folder))
 
 
@@ -83,6 +89,8 @@ def generate(folder: Path, now: datetime | None = None) -> SigningKey:
         if older.private:
             public = {name: value for name, value in older.jwk.items() if name != "d"}
             _write(folder, SigningKey(older.kid, older.created, public))
+    from joserfc.jwk import OKPKey
+
     okp = OKPKey.generate_key("Ed25519", private=True)
     kid = f"{now:%Y%m%d}-{okp.thumbprint()[:16]}"
     key = SigningKey(kid, now, okp.as_dict(private=True))

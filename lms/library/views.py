@@ -1,5 +1,7 @@
 """The library: documents by audience, task and symptom; one document; search; labs."""
 
+from functools import lru_cache
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -82,16 +84,28 @@ def document(doc_id: str):
     doc = catalog.documents.get(doc_id) or abort(404)
     rendered = render(_without_title(doc.body, doc.title))
     body = _with_contents_links(rendered.html) if rendered.toc else rendered.html
-    modules = [m for m in catalog.modules.values() if doc_id in m.documents]
     library = catalog.curriculum.library
     return render_template(
         "library/document.html", doc=doc, body=Markup(body),
-        toc=[entry for entry in rendered.toc if entry[0] in (2, 3)], modules=modules,
+        toc=[entry for entry in rendered.toc if entry[0] in (2, 3)],
+        used_by=_used_by(doc_id, store().generation, request.script_root),
         tasks=[t for t in library.tasks if t.id in doc.tasks],
         symptoms=[s for s in library.symptoms if s.id in doc.symptoms],
         is_read=doc_id in learning.documents_read(current_user.id),
         notice=notice.take(current_user.id),
     )  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _used_by(doc_id: str, generation: int, script_root: str) -> Markup:
+    """The links to the modules that use a document ("Module 3, Module 5"), once per content
+    load and mount point: a document many modules cite would build a URL per module."""
+    del generation, script_root  # the cache key: which load, where the app is mounted
+    before, after = url_for("learning.module", module_id="module-id").rsplit("module-id", 1)
+    return Markup(", ").join(
+        Markup('<a href="{}">Module {}</a>').format(before + module.id + after, module.number)
+        for module in current_catalog().citing.get(doc_id, ())
+    )
 
 
 BACK_TO_CONTENTS = (

@@ -279,3 +279,26 @@ def test_renewal_never_counts_what_counted_for_the_certificate_it_renews():
     status = certification_status(cert(), facts, ctx(today=date(2026, 8, 1)))
     assert (status.state, status.due) == (rules.RENEWAL_OPEN, False)
     assert status.requirements[0].note == "no attempt since 2026-03-02"
+
+
+def test_checklist_titles_are_kept_per_content_load_and_follow_a_new_one(tmp_path):
+    from datetime import date
+
+    from lms.certification.service import context
+    from lms.content import load_content
+    from tests.content_tree import copy_content
+
+    first = load_content(copy_content(tmp_path / "first")).catalog
+    root = copy_content(tmp_path / "second")
+    page = root / "modules" / "daily-operations.md"
+    page.write_text(page.read_text().replace("title: Daily Operations", "title: Day to Day", 1))
+    second = load_content(root).catalog
+    day = date(2026, 12, 1)
+    number = first.modules["daily-operations"].number
+    assert context(first, day, "associate").titles["module:daily-operations"] == (
+        f"Module {number}: Daily Operations"
+    )
+    assert context(first, day, "professional").titles is context(first, day, "associate").titles
+    assert context(second, day, "associate").titles["module:daily-operations"] == (
+        f"Module {number}: Day to Day"
+    )

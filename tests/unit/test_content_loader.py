@@ -602,3 +602,83 @@ def test_a_lab_body_with_a_hints_section_is_reported(tmp_path):
     assert len(problems) == 1
     assert problems[0].startswith("labs/ex-2-1-morning-checklist.md:")
     assert "hints belong in the front matter" in problems[0]
+
+
+# --- at scale: the same load, found faster, kept for the next process ------------------------
+
+
+def test_windows_line_ends_load_as_unix_ones(tmp_path: Path) -> None:
+    """A file saved with CRLF line ends reads as the same body, sections and lines."""
+    unix = load_content(make_tree(tmp_path / "unix")).catalog
+    root = make_tree(tmp_path / "windows")
+    for path in (root / "modules/basics.md", root / "docs/runbook.md"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    windows = load_content(root).catalog
+    assert unix is not None and windows is not None
+    for kind in ("modules", "documents"):
+        for item_id, item in getattr(unix, kind).items():
+            assert getattr(windows, kind)[item_id].body == item.body
+    assert [(s.slug, s.body, s.line) for s in windows.modules["basics"].sections] == [
+        (s.slug, s.body, s.line) for s in unix.modules["basics"].sections
+    ]
+
+
+def test_front_matter_not_closed_is_reported(tmp_path: Path) -> None:
+    root = make_tree(tmp_path)
+    (root / "docs/runbook.md").write_text("---\nid: runbook\n--- not a close\n# Runbook\n")
+    problem = find(problems_of(root), "docs/runbook.md", "front matter")
+    assert (problem.line, problem.message) == (1, "not closed by a second '---' line")
+
+
+def test_citing_lists_the_modules_that_use_each_document(tmp_path: Path) -> None:
+    catalog = load_content(make_tree(tmp_path)).catalog
+    assert catalog is not None
+    for doc_id in catalog.documents:
+        expected = [m for m in catalog.modules.values() if doc_id in m.documents]
+        assert list(catalog.citing.get(doc_id, ())) == expected
+    assert [m.id for m in catalog.citing["runbook"]] == ["basics"]
+
+
+def test_a_load_is_kept_on_disk_by_content_hash_for_the_next_process(tmp_path: Path) -> None:
+    from lms.content import cache
+
+    root, folder = make_tree(tmp_path / "content"), tmp_path / "loads"
+    fresh = cache.cached_load(root, folder)
+    (kept,) = folder.glob("load-*.pickle")
+    again = cache.cached_load(root, folder)  # read back, not loaded again
+    assert again.catalog is not None and fresh.catalog is not None
+    assert again.catalog is not fresh.catalog
+    assert again.catalog.counts() == fresh.catalog.counts()
+    for kind in ("documents", "modules", "labs", "quizzes"):
+        assert dict(getattr(again.catalog, kind)) == dict(getattr(fresh.catalog, kind))
+    module = again.catalog.modules["basics"]
+    assert module.body == fresh.catalog.modules["basics"].body
+    assert module.content_hash == fresh.catalog.modules["basics"].content_hash
+    assert [s.body for s in module.sections] == [
+        s.body for s in fresh.catalog.modules["basics"].sections
+    ]
+    with pytest.raises(TypeError):
+        again.catalog.modules["x"] = module  # type: ignore[index]
+    # a changed file is a new key: loaded afresh, problems and all, and kept as well
+    (root / "docs/runbook.md").write_text(DOC.replace("title: Runbook", "title: ''"))
+    broken = cache.cached_load(root, folder)
+    assert broken.catalog is None and broken.problems == load_content(root).problems
+    assert cache.cached_load(root, folder).problems == broken.problems
+    assert len(list(folder.glob("load-*.pickle"))) == 2
+    # an unreadable file is loaded over, and only the newest few are kept
+    for path in folder.glob("load-*.pickle"):
+        path.write_bytes(b"not a pickle")
+    assert cache.cached_load(root, folder).problems == broken.problems
+    for n in range(cache.KEEP + 2):
+        (root / "docs/runbook.md").write_text(DOC.replace("Text.", f"Text {n}."))
+        assert cache.cached_load(root, folder).catalog is not None
+    assert len(list(folder.glob("load-*.pickle"))) == cache.KEEP
+    assert kept.exists() is False
+
+
+def test_no_cache_folder_writes_nothing(tmp_path: Path) -> None:
+    from lms.content import cache
+
+    root = make_tree(tmp_path / "content")
+    assert cache.cached_load(root, None).catalog is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]

@@ -187,3 +187,62 @@ def test_a_render_is_kept_on_disk_by_source_hash_for_the_next_process(tmp_path):
     finally:
         markdown.use_disk_cache(None)
         markdown._render_unresolved.cache_clear()
+
+
+def _split_line_by_line(text: str):
+    """split_sections as it was written before it searched instead of stepping line by line:
+    the reference the faster one must agree with."""
+    from lms.content.markdown import _H2, _heading_text, _prose_lines
+
+    lines = text.splitlines()
+    starts = [(n, m.group(1)) for n, line in _prose_lines(text) if (m := _H2.match(line))]
+    intro_end = starts[0][0] - 1 if starts else len(lines)
+    sections = []
+    for index, (number, raw) in enumerate(starts):
+        end = starts[index + 1][0] - 1 if index + 1 < len(starts) else len(lines)
+        title = _heading_text(raw)
+        body = "\n".join(lines[number:end]).strip("\n")
+        sections.append((slugify(title), title, body, number))
+    return "\n".join(lines[:intro_end]).strip("\n"), sections
+
+
+def _links_line_by_line(text: str):
+    from lms.content.markdown import _CODE_SPAN, _INLINE_LINK, _REF_DEFINITION, _prose_lines
+
+    found = []
+    for number, line in _prose_lines(text):
+        line = _CODE_SPAN.sub("", line)
+        for match in (*_INLINE_LINK.finditer(line), *_REF_DEFINITION.finditer(line)):
+            found.append((number, match.group(1), match.group(2), match.group(3) or ""))
+    return found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n",
+        "## A",
+        "## A\n",
+        "\n\n## T\n\n\nbody\n\n\n## U\n\n",
+        "```\n## no\n```\n## yes\n~~~~\n## no\n~~~\n## still no\n~~~~\n## yes 2\n",
+        "  ```py\n[x](doc:a)\n```\n[y](doc:b) `[z](doc:c)` [w](  <lab:q#r>)\n[r]: quiz:f#b\n",
+        "intro\r\n## Windows\r\nline\r\n## Form\x0cfeed\n## Last\u2028para\n",
+        "##\tTab\n## \n##x\n### h3\n## After [a](module:m)\ntext\n",
+    ],
+)
+def test_sections_and_links_agree_with_reading_line_by_line(text: str) -> None:
+    from lms.content.markdown import find_link_targets
+
+    intro, sections = split_sections(text)
+    assert (intro, [(s.slug, s.title, s.body, s.line) for s in sections]) == (
+        _split_line_by_line(text)
+    )
+    assert find_link_targets(text) == _links_line_by_line(text)
+
+
+def test_a_section_is_a_slice_of_the_body_not_a_copy() -> None:
+    text = "Intro.\n\n## One\n\nA long section.\n\n## Two\nB\n"
+    _, (one, two) = split_sections(text)
+    assert one.source is text and two.source is text
+    assert (one.body, two.body) == ("A long section.", "B")

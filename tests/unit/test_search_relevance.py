@@ -132,3 +132,66 @@ def test_the_shipped_synonyms_widen_a_query():
     assert weights["outage"] < weights["down"] == 1.0
     assert corrections == {}
     assert index().expand("latncy")[1] == {"latncy": "latency"}
+
+
+def test_stored_scores_are_bm25_of_each_passage() -> None:
+    """The scores computed at build are what BM25 gives each (term, passage) pair."""
+    import math
+
+    from lms.content.search import (
+        HEADING_BOOST,
+        K1,
+        SECTION_BOOST,
+        TITLE_BOOST,
+        B,
+        tokens,
+    )
+
+    search = index()
+    counts = []
+    for passage in search.passages:
+        words = tokens(passage.text)
+        words += tokens(passage.heading if passage.anchor else "") * HEADING_BOOST
+        words += tokens(passage.section_title) * SECTION_BOOST
+        words += tokens(passage.item_title) * TITLE_BOOST
+        counts.append({term: words.count(term) for term in set(words)})
+    lengths = [sum(c.values()) for c in counts]
+    average = sum(lengths) / len(lengths)
+    for term in ("latency", "rollback", "etcd", "p95", "incident", "pool"):
+        numbers, scores = search.posting(term)
+        assert list(numbers) == [n for n, c in enumerate(counts) if term in c]
+        idf = math.log(1 + (len(counts) - len(numbers) + 0.5) / (len(numbers) + 0.5))
+        for number, score in zip(numbers, scores, strict=True):
+            count = counts[number][term]
+            norm = K1 * (1 - B + B * lengths[number] / average)
+            expected = idf * count * (K1 + 1) / (count + norm) * search.passages[number].weight
+            assert score == pytest.approx(expected, rel=1e-12)
+
+
+def test_passages_are_slices_of_their_item_body() -> None:
+    search = index()
+    catalog = load_content(REPO_ROOT).catalog
+    for passage in search.passages:
+        items = catalog.documents if passage.kind == "doc" else catalog.modules
+        assert passage.text in items[passage.item_id].body
+
+
+def test_an_index_read_back_from_disk_searches_as_the_one_built(tmp_path: Path) -> None:
+    from lms.content.cache import cached_index, keyed_load
+
+    result, key = keyed_load(REPO_ROOT, tmp_path)
+    built = cached_index(result.catalog, key, tmp_path)
+    (kept,) = tmp_path.glob("index-*.pickle")
+    again, same_key = keyed_load(REPO_ROOT, tmp_path)
+    assert same_key == key and again.catalog is not result.catalog
+    read = cached_index(again.catalog, key, tmp_path)
+    assert read is not built and kept.exists()
+    for question in ("incident latency", "latncy", "how do I roll back", "etcd slow"):
+        first, second = built.search(question), read.search(question)
+        assert (second.total, second.corrections) == (first.total, first.corrections)
+        assert [(h.passage, h.score, h.snippet) for h in second.hits] == [
+            (h.passage, h.score, h.snippet) for h in first.hits
+        ]
+    items = {**again.catalog.documents, **again.catalog.modules}
+    assert all(p.source is items[p.item_id].body for p in read.passages)
+    assert cached_index(again.catalog, None, tmp_path).passages == built.passages  # no key

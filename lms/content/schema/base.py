@@ -78,11 +78,15 @@ class Sourced(Model):
     _body: str = PrivateAttr(default="")
 
     @classmethod
-    def from_source(cls, data: Any, *, source_path: str, raw: bytes, body: str = "") -> Self:
-        """Validate `data` and attach the file's path, sha256 of `raw` and Markdown body."""
+    def from_source(
+        cls, data: Any, *, source_path: str, raw: bytes = b"", content_hash: str = "",
+        body: str = "",
+    ) -> Self:  # fmt: skip
+        """Validate `data` and attach the file's path, sha256 of `raw` (or the `content_hash`
+        of the file, when the caller has it already) and Markdown body."""
         item = cls.model_validate(data)
         item._source_path = source_path
-        item._content_hash = hashlib.sha256(raw).hexdigest()
+        item._content_hash = content_hash or hashlib.sha256(raw).hexdigest()
         item._body = body
         return item
 

@@ -1,0 +1,134 @@
+"""A content load (and its search index) kept on disk, keyed by what decides it, so a new
+process reads it back.
+
+Every worker (and `content check`) loads the same files: validating a thousand modules
+costs a second or more, reading the result back a tenth of that. The key is the sha256 of
+every content file (path and bytes), of this package's code and of the libraries that
+validate and render, so any change to any of them loads afresh; a load with problems is
+kept too (the check reports the same problems). Files are written whole or not at all, and
+only the newest few are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+from types import MappingProxyType
+
+from lms.content.loader import Catalog, LoadResult, _content_files, load_content
+from lms.content.search import SearchIndex
+
+KEEP = 3  # loads kept in the folder (the newest): a content edit in development adds one
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=1)
+def _code_key() -> str:
+    """What, besides the files, decides a load: Python, this package's code and its libraries."""
+    digest = hashlib.sha256(sys.version.encode())
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in ("pydantic", "pydantic-core", "PyYAML", "markdown", "pygments", "nh3"):
+        digest.update(f"{name}={version(name)}\0".encode())
+    return digest.hexdigest()
+
+
+def content_key(root: Path) -> str:
+    """sha256 of every content file's path and bytes, and of the code that loads them."""
+    digest = hashlib.sha256(_code_key().encode())
+    for path in _content_files(root):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        name = path.relative_to(root).as_posix().encode()
+        digest.update(b"%d:%s%d:" % (len(name), name, len(data)) + data)
+    return digest.hexdigest()
+
+
+def _state(result: LoadResult) -> tuple:
+    """What is pickled: the catalog's mappings as dicts (a mapping proxy does not pickle)."""
+    catalog = result.catalog
+    if catalog is None:
+        return None, result.problems
+    for module in catalog.modules.values():
+        module.sections  # noqa: B018 (split once here, so the readers get it split)
+    mappings = (catalog.documents, catalog.modules, catalog.labs, catalog.quizzes)
+    return (*(dict(mapping) for mapping in mappings), catalog.curriculum), result.problems
+
+
+def _result(state: tuple) -> LoadResult:
+    parts, problems = state
+    if parts is None:
+        return LoadResult(None, problems)
+    *mappings, curriculum = parts
+    return LoadResult(Catalog(*(MappingProxyType(m) for m in mappings), curriculum), problems)
+
+
+def cached_load(root: Path, folder: Path | None) -> LoadResult:
+    """`load_content(root)`, read from `folder` when the same files were loaded before by
+    the same code (and written there when not). No folder: load, nothing written."""
+    return keyed_load(root, folder)[0]
+
+
+def keyed_load(root: Path, folder: Path | None) -> tuple[LoadResult, str | None]:
+    """`cached_load`, and the key of what was loaded (None without a folder, or when the
+    files changed while they were being loaded: then nothing is kept)."""
+    root = Path(root)
+    if folder is None or not root.is_dir():
+        return load_content(root), None
+    key = content_key(root)
+    path = Path(folder) / f"load-{key}.pickle"
+    try:
+        with path.open("rb") as cached:
+            return _result(pickle.load(cached)), key
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
+            ValueError):  # fmt: skip
+        pass  # not there yet, or unreadable: load, then write it
+    result = load_content(root)
+    if content_key(root) != key:
+        return result, None  # a file changed meanwhile: this load is not that key's
+    _write(path, _state(result))
+    return result, key
+
+
+def cached_index(catalog: Catalog, key: str | None, folder: Path | None) -> SearchIndex:
+    """The search index of a catalog loaded under `key`: read from `folder` when it was
+    built before (the first search of a new worker then costs a read, not a build)."""
+    if folder is None or key is None:
+        return SearchIndex.build(catalog)
+    path = Path(folder) / f"index-{key}.pickle"
+    try:
+        with path.open("rb") as cached:
+            index = pickle.load(cached)
+        index.attach(catalog)
+        return index
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
+            ValueError, KeyError):  # fmt: skip
+        pass  # not there yet, or unreadable: build, then write it
+    index = SearchIndex.build(catalog)
+    _write(path, index)
+    return index
+
+
+def _write(path: Path, value: object) -> None:
+    """Pickle atomically (a reader never sees half a file; streamed, not built in memory
+    first), then drop all but the newest few of its kind."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+        kind = path.name.split("-", 1)[0]  # "load" or "index"
+        kept = sorted(path.parent.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+        for old in kept[:-KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache that cannot be written only costs a load next time
