@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, request
+from flask import Flask, abort, flash, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 
@@ -90,3 +90,18 @@ def install_input_guards(app: Flask) -> None:
     """Bound every `<int:...>` route to real ids and refuse NUL bytes in every request."""
     app.url_map.converters["int"] = IdConverter
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nul_bytes)
+
+
+_ID_SLOT = 2_000_000_011  # under ID_MAX, so the id converter builds it; no real URL has it
+_TEXT_SLOT = "text-slot-b7e2"
+
+
+def url_pattern(endpoint: str, *, ids: tuple[str, ...] = (), texts: tuple[str, ...] = ()) -> str:
+    """`url_for(endpoint)` as a `str.format` pattern with `{name}` where each named value
+    goes: a page that links every row of a list builds one pattern, not a url_for a row."""
+    values = {name: _ID_SLOT + i for i, name in enumerate(ids)}
+    values.update({name: f"{_TEXT_SLOT}-{i}" for i, name in enumerate(texts)})
+    pattern = url_for(endpoint, **values)
+    for name, value in values.items():
+        pattern = pattern.replace(str(value), "{" + name + "}")
+    return pattern

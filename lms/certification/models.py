@@ -23,7 +23,19 @@ class Certificate(db.Model):
     __tablename__ = "certificate"
     # One certificate per person, certification and cycle: two events that arrive together
     # cannot both issue cycle n+1.
-    __table_args__ = (UniqueConstraint("user_id", "certification_id", "cycle"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "certification_id", "cycle"),
+        # expiry reports read certificates by date and ask whether a later cycle replaced
+        # each: the index carries what they test, so they never read the rows themselves
+        Index(
+            "ix_certificate_expiring",
+            "expires_on",
+            "revoked_at",
+            "user_id",
+            "certification_id",
+            "cycle",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
@@ -31,7 +43,7 @@ class Certificate(db.Model):
     cycle: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     issued_on: Mapped[date]
-    expires_on: Mapped[date] = mapped_column(index=True)
+    expires_on: Mapped[date]
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -61,8 +73,21 @@ class CertificationProgress(db.Model):
 
     __tablename__ = "certification_progress"
     __table_args__ = (
-        Index("ix_certification_progress_state", "certification_id", "state"),
-        Index("ix_certification_progress_due", "due", "updated_at"),
+        Index(  # covers the pipeline's counts per certification and state
+            "ix_certification_progress_pipeline",
+            "certification_id",
+            "state",
+            "due",
+            "renewing",
+            "user_id",
+        ),
+        Index(  # the ready queue, longest waiting first: only the rows due for issue
+            "ix_certification_progress_ready",
+            "updated_at",
+            "user_id",
+            sqlite_where=text("due IS 1"),
+            postgresql_where=text("due IS true"),
+        ),
     )
 
     user_id: Mapped[int] = mapped_column(

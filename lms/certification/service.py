@@ -10,14 +10,17 @@ of the same cycle is dropped, not duplicated.
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from lms import audit, events
 from lms.accounts.models import User
@@ -386,24 +389,56 @@ def certificate_by_id(certificate_id: int) -> Certificate | None:
 # --- trainers' ready queue and declines --------------------------------------------------------
 
 
+class ReadyPerson(NamedTuple):
+    """A person in the ready queue, as the queue shows them."""
+
+    id: int
+    name: str
+    team: str | None
+
+
+class ReadyProgress(NamedTuple):
+    """What the ready queue shows of a person's progress on a certification."""
+
+    renewing: bool
+    updated_at: datetime
+    expires_on: date | None
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """A person ready for a trainer to issue a certification (first or renewal)."""
 
-    user: User
+    user: ReadyPerson
     certification: Certification
-    progress: CertificationProgress
+    progress: ReadyProgress
 
 
 QUEUE_PAGE_SIZE = 50
 
 
 def ready_queue(
-    catalog: Catalog, *, certification_id: str = "", team: str = "", page: int = 1
+    catalog: Catalog, *, certification_id: str = "", team: str = "", page: int | None = 1
 ) -> tuple[list[QueueRow], int]:
-    """People ready for a trainer to issue, longest waiting first; two queries."""
+    """People ready for a trainer to issue, longest waiting first, and how many in all: one
+    page (`page` None: everyone) in one statement, the count a subquery beside it."""
     by_id = {c.id: c for c in catalog.curriculum.certifications if c.issue == "trainer"}
     wanted = [certification_id] if certification_id in by_id else list(by_id)
+    params = {"wanted": wanted, "team": team.strip().lower()}
+    query = _ready_query(bool(team))
+    if page is not None:
+        query = query.limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE)
+    rows = db.session.execute(query, params).all()
+    queue = [
+        QueueRow(ReadyPerson(*row[:3]), by_id[row.certification_id], ReadyProgress(*row[4:7]))
+        for row in rows
+    ]
+    return queue, rows[0].total if rows else 0
+
+
+@functools.cache
+def _ready_query(by_team: bool):
+    """The ready queue's statement, built once (certifications and team are bound)."""
     open_decline = (
         select(CertificationDecline.id)
         .where(
@@ -413,25 +448,34 @@ def ready_queue(
         )
         .exists()
     )
-    query = (
-        select(CertificationProgress, User)
+    # the person's conditions as EXISTS, so that the planner reads the progress rows due
+    # (ix_certification_progress_ready, in queue order) and looks each person up
+    who = aliased(User, name="person")
+    person = [who.id == CertificationProgress.user_id, who.active.is_(True)]
+    if by_team:
+        person.append(func.lower(who.team) == bindparam("team"))
+    ready = [
+        CertificationProgress.due.is_(True),
+        CertificationProgress.certification_id.in_(bindparam("wanted", expanding=True)),
+        select(who.id).where(*person).exists(),
+        ~open_decline,
+    ]
+    total = select(func.count()).select_from(CertificationProgress).where(*ready)
+    return (
+        select(
+            User.id,
+            User.name,
+            User.team,
+            CertificationProgress.certification_id,
+            CertificationProgress.renewing,
+            CertificationProgress.updated_at,
+            CertificationProgress.expires_on,
+            total.scalar_subquery().label("total"),
+        )  # fmt: skip
         .join(User, User.id == CertificationProgress.user_id)
-        .where(
-            CertificationProgress.due.is_(True),
-            CertificationProgress.certification_id.in_(wanted),
-            User.active.is_(True),
-            ~open_decline,
-        )
+        .where(*ready)
+        .order_by(CertificationProgress.updated_at, CertificationProgress.user_id)
     )
-    if team:
-        query = query.where(func.lower(User.team) == team.strip().lower())
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(
-        query.order_by(CertificationProgress.updated_at, User.id)
-        .limit(QUEUE_PAGE_SIZE)
-        .offset((page - 1) * QUEUE_PAGE_SIZE)
-    ).all()
-    return [QueueRow(user, by_id[p.certification_id], p) for p, user in rows], total
 
 
 def decline(

@@ -9,12 +9,13 @@ announced (`lms.events`). The certification engine reads `passed_labs` and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, or_, select, update
+from sqlalchemy import Row, bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, events
@@ -39,7 +40,7 @@ from lms.practice.storage import ALLOWED_DESCRIPTION, Storage, sniff
 from lms.timeutil import utcnow
 
 MB = 1024 * 1024
-QUEUE_LIMIT = 200
+QUEUE_PAGE_SIZE = 50  # rows per page of the review and verification queues
 
 
 @dataclass(frozen=True)
@@ -407,38 +408,69 @@ def get_artifact(artifact_id: int) -> Artifact | None:
 
 
 def review_queue(
-    *, lab_id: str | None = None, team: str | None = None, learner: str | None = None
-) -> list[tuple[LabSubmission, User]]:
-    """Submissions waiting for a trainer, oldest first, with their learners (one query)."""
-    query = (
-        select(LabSubmission, User)
-        .join(User, User.id == LabSubmission.user_id)
-        .where(LabSubmission.status == SubmissionStatus.SUBMITTED)
-        .order_by(LabSubmission.submitted_at, LabSubmission.id)
-        .limit(QUEUE_LIMIT)
-    )
-    if lab_id:
-        query = query.where(LabSubmission.lab_id == lab_id)
-    if team:
-        query = query.where(User.team == team)
-    if learner:
-        like = f"%{learner.lower()}%"
+    *,
+    lab_id: str | None = None,
+    team: str | None = None,
+    learner: str | None = None,
+    page: int = 1,
+) -> tuple[list[Row], int]:
+    """One page of the submissions waiting for a trainer, oldest first, and how many wait in
+    all (one query). Rows carry only what the queue shows: id, submitted_at, lab_title,
+    number, and the learner's name and team."""
+    params = {"lab_id": lab_id, "team": team, "like": f"%{(learner or '').lower()}%"}
+    query = _review_queue_query(bool(lab_id), bool(team), bool(learner))
+    return _page_of(query, params, page)
+
+
+@functools.cache
+def _review_queue_query(by_lab: bool, by_team: bool, by_learner: bool):
+    """The review queue's statement for the filters in use, built once (values bound)."""
+    query = select(
+        LabSubmission.id, LabSubmission.submitted_at, LabSubmission.lab_title,
+        LabSubmission.number, User.name, User.team,
+    ).join(User, User.id == LabSubmission.user_id)  # fmt: skip
+    query = query.where(LabSubmission.status == SubmissionStatus.SUBMITTED)
+    if by_lab:
+        query = query.where(LabSubmission.lab_id == bindparam("lab_id"))
+    if by_team:
+        query = query.where(User.team == bindparam("team"))
+    if by_learner:
+        like = bindparam("like")
         query = query.where(
             or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
         )
-    return list(db.session.execute(query).all())
+    return _with_total(query, (LabSubmission.submitted_at, LabSubmission.id))
+
+
+def _with_total(query, order_by):
+    """`query` in `order_by` order with a `total` column: how many rows it has in all (a
+    scalar subquery beside the page's columns, so a page and its count are one statement)."""
+    total = select(func.count()).select_from(query.subquery()).scalar_subquery()
+    return query.add_columns(total.label("total")).order_by(*order_by)
+
+
+def _page_of(query, params: dict, page: int) -> tuple[list[Row], int]:
+    """One page of a `_with_total` statement and the total; 0 for an empty page, which a page
+    past the last is."""
+    paged = query.limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE)
+    rows = db.session.execute(paged, params).all()
+    return rows, rows[0].total if rows else 0
 
 
 def queue_teams() -> list[str]:
     """Teams of learners with submissions waiting, for the queue's filter."""
-    query = (
+    return list(db.session.scalars(_queue_teams_query()))
+
+
+@functools.cache
+def _queue_teams_query():
+    return (
         select(User.team)
         .join(LabSubmission, LabSubmission.user_id == User.id)
         .where(LabSubmission.status == SubmissionStatus.SUBMITTED, User.team.is_not(None))
         .distinct()
         .order_by(User.team)
     )
-    return list(db.session.scalars(query))
 
 
 def decide(
@@ -713,10 +745,13 @@ def _waiting_for(viewer: User):
     )
 
 
-def verification_queue(viewer: User) -> list[tuple[Evidence, User]]:
-    """Evidence waiting for the viewer's verification, oldest first (one query)."""
-    query = _waiting_for(viewer).order_by(Evidence.logged_at, Evidence.id).limit(QUEUE_LIMIT)
-    return list(db.session.execute(query).all())
+def verification_queue(viewer: User, page: int = 1) -> tuple[list[Row], int]:
+    """One page of the evidence waiting for the viewer's verification, oldest first, and how
+    many wait in all (one query). Rows: `Evidence`, `learner_id` and `learner_name`."""
+    query = _waiting_for(viewer).with_only_columns(
+        Evidence, User.id.label("learner_id"), User.name.label("learner_name")
+    )
+    return _page_of(_with_total(query, (Evidence.logged_at, Evidence.id)), {}, page)
 
 
 def waiting_count(viewer: User) -> int:

@@ -55,7 +55,7 @@ from lms.practice.forms import (
 from lms.practice.models import EvidenceStatus, LabSubmission
 from lms.practice.storage import current_storage, served_inline
 from lms.timeutil import as_utc, today
-from lms.web import commit_or_report
+from lms.web import commit_or_report, page_count, page_number, url_pattern
 
 practice_bp = Blueprint("practice", __name__)
 
@@ -407,11 +407,15 @@ def person(user_id: int):
 def verify_queue():
     """Evidence waiting for the viewer's verification, oldest first (a manager may have the
     learner role: the queue holds only the entries of the viewer's own people)."""
-    waiting = service.verification_queue(current_user)
-    artifacts = service.evidence_artifacts([e.id for e, _ in waiting])
+    page = page_number()
+    waiting, total = service.verification_queue(current_user, page)
+    pages = page_count(total, service.QUEUE_PAGE_SIZE, page)
+    artifacts = service.evidence_artifacts([row.Evidence.id for row in waiting])
     return render_template(
-        "practice/verify.html", waiting=waiting, artifacts=artifacts, form=DecideEvidenceForm(),
-        kinds=service.evidence_kinds(current_catalog()),
+        "practice/verify.html", waiting=waiting, total=total, page=page, pages=pages,
+        artifacts=artifacts, kinds=service.evidence_kinds(current_catalog()),
+        decide_url=url_pattern("practice.decide_evidence", ids=("evidence_id",)),
+        person_url=url_pattern("practice.person", ids=("user_id",)),
     )  # fmt: skip
 
 
@@ -454,10 +458,15 @@ def reviews():
     lab_id = request.args.get("lab", "").strip()[:100] or None
     team = request.args.get("team", "").strip()[:120] or None
     learner = request.args.get("learner", "").strip()[:100] or None
-    waiting = service.review_queue(lab_id=lab_id, team=team, learner=learner)
+    page = page_number()
+    waiting, total = service.review_queue(lab_id=lab_id, team=team, learner=learner, page=page)
+    pages = page_count(total, service.QUEUE_PAGE_SIZE, page)
     return render_template(
-        "practice/reviews.html", waiting=waiting, labs=current_catalog().labs,
-        teams=service.queue_teams(), lab_id=lab_id, team=team, learner=learner,
+        "practice/reviews.html", waiting=waiting, total=total, page=page, pages=pages,
+        review_url=url_pattern("practice.review", ids=("submission_id",)),
+        labs=current_catalog().labs, teams=service.queue_teams(), lab_id=lab_id, team=team,
+        learner=learner, filters={k: v for k, v in (("lab", lab_id), ("team", team),
+                                                     ("learner", learner)) if v},
     )  # fmt: skip
 
 

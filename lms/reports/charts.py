@@ -3,6 +3,7 @@ the CSP forbids it."""
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Sequence
@@ -45,16 +46,27 @@ def _render(chart) -> str:
     return _SCRIPT.sub("", chart.render(is_unicode=True))
 
 
+# A chart is a pure function of the numbers it draws, and drawing one with pygal costs
+# milliseconds: each is kept (a few dozen, least recently drawn dropped), keyed by those
+# numbers, so a chart is drawn again only when a count in it changes.
+CHARTS_KEPT = 64
+
+
 def score_chart_svg(report: QuizReport) -> str:
     """The score distribution as a bar chart; the axis counts whole attempts."""
+    return _score_chart(tuple((label, count) for label, count in report.histogram))
+
+
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _score_chart(histogram: tuple[tuple[str, int], ...]) -> str:
     pygal = _pygal()
-    counts = [count for _, count in report.histogram]
+    counts = [count for _, count in histogram]
     chart = pygal.Bar(
         js=[], disable_xml_declaration=False, show_legend=False, width=720, height=320,
         title="Scores of submitted attempts (percent)", x_title="Score (percent)",
         y_title="Attempts", style=_style(), value_formatter=lambda v: f"{v:.0f}",
     )  # fmt: skip
-    chart.x_labels = [label for label, _ in report.histogram]
+    chart.x_labels = [label for label, _ in histogram]
     chart.y_labels = whole_number_labels(max(counts, default=0))
     chart.add("Attempts", counts)
     return _render(chart)
@@ -63,6 +75,12 @@ def score_chart_svg(report: QuizReport) -> str:
 def held_chart_svg(ends: Sequence[date], held: dict[int | None, list[int]]) -> str:
     """Certificates held at each month's end, one line per level (specialist ones, which
     have no level, on a line of their own)."""
+    levels = sorted(held, key=lambda lv: (lv is None, lv or 0))
+    return _held_chart(tuple(ends), tuple((level, tuple(held[level])) for level in levels))
+
+
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _held_chart(ends: tuple[date, ...], held: tuple[tuple[int | None, tuple[int, ...]], ...]):
     pygal = _pygal()
     chart = pygal.Line(
         js=[], disable_xml_declaration=False, width=720, height=320,
@@ -70,9 +88,9 @@ def held_chart_svg(ends: Sequence[date], held: dict[int | None, list[int]]) -> s
         style=_style(), legend_at_bottom=True, value_formatter=lambda v: f"{v:.0f}",
     )  # fmt: skip
     chart.x_labels = [end.strftime("%Y-%m") for end in ends]
-    chart.y_labels = whole_number_labels(max((max(v) for v in held.values()), default=0))
-    for level in sorted(held, key=lambda lv: (lv is None, lv or 0)):
-        chart.add("Specialist" if level is None else f"Level {level}", held[level])
+    chart.y_labels = whole_number_labels(max((max(v) for _, v in held), default=0))
+    for level, counts in held:
+        chart.add("Specialist" if level is None else f"Level {level}", list(counts))
     if not held:  # pygal cannot draw a line chart without a series
         chart.add("No certificates", [0] * len(ends))
     return _render(chart)

@@ -25,7 +25,18 @@ to their mentees and reports (`service.scope`); quiz reports are the training te
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from typing import Any, NamedTuple
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    get_template_attribute,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from lms.accounts import service as accounts
@@ -36,6 +47,7 @@ from lms.permissions import allowed, require, require_learner_access
 from lms.reports import charts, service
 from lms.reports.csv import csv_response
 from lms.timeutil import today
+from lms.web import url_pattern
 
 reports_bp = Blueprint("reports", __name__)
 
@@ -142,7 +154,53 @@ def certifications():
         "reports/certifications.html", rows=rows, page=page, filters=filters, sort=sort,
         descending=descending, pipeline=service.pipeline(viewer, filters, today()),
         certifications=catalog.curriculum.certifications, **_choices(viewer),
+        lines=_matrix_lines(rows, catalog.curriculum.certifications),
+        narrowed=_narrowing(url_for("reports.certifications"), filters.as_args()),
     )  # fmt: skip
+
+
+def _narrowing(path: str, args: dict[str, Any]):
+    """A function giving the report's URL with its filters and some more (or other) ones,
+    as `url_for(endpoint, **dict(args, **more))` would: the pipeline links some forty."""
+
+    def narrowed(**more: Any) -> str:
+        return f"{path}?{urlencode({**args, **more}, safe=URL_SAFE)}"
+
+    return narrowed
+
+
+URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query
+
+
+class MatrixLink(NamedTuple):
+    """A matrix cell as the page shows it: the link, the state's badge and met of total."""
+
+    href: str
+    badge: str
+    text: str
+
+
+def _matrix_lines(rows, certifications) -> list[tuple[Any, str, list[MatrixLink | None]]]:
+    """Each row with its record link and its cells, one per certification (None: not
+    started): a page has some 300 cells, so links, badges and texts are built here from
+    one url pattern and one badge per state, not by a url_for and a macro call per cell."""
+    record = url_pattern("reports.record", ids=("user_id",))
+    person = url_pattern("certification.person", ids=("user_id",), texts=("cert_id",))
+    badge = get_template_attribute("reports/_macros.html", "state_badge")
+    badges = {state: badge(state) for state in service.STATE_ORDER}
+    lines = []
+    for row in rows:
+        user_id, cells = row.person.id, []
+        for c in certifications:
+            cell = row.cells.get(c.id)
+            if cell is None:
+                cells.append(None)
+                continue
+            text = f"{'renewal ' if cell.renewing else ''}{cell.met} of {cell.total}"
+            href = person.format(user_id=user_id, cert_id=c.id)
+            cells.append(MatrixLink(href, badges.get(cell.state) or badge(cell.state), text))
+        lines.append((row, record.format(user_id=user_id), cells))
+    return lines
 
 
 MATRIX_HEADER_PEOPLE = ("name", "email", "team", "manager", "start_date")
@@ -267,10 +325,15 @@ def expirations():
     """Certificates expiring within 30, 60 or 90 days, or expired in the last 90."""
     viewer = _team_viewer()
     within, expired = _window()
-    rows, page = service.expirations(viewer, today(), within=within, expired=expired, page=_page())
+    counts = service.expiry_counts(viewer, today())
+    rows, page = service.expirations(
+        viewer, today(), within=within, expired=expired, page=_page(), counts=counts
+    )
     return render_template(
         "reports/expirations.html", rows=rows, page=page,
-        within=within, expired=expired, counts=service.expiry_counts(viewer, today()),
+        within=within, expired=expired, counts=counts,
+        record_url=url_pattern("reports.record", ids=("user_id",)),
+        person_url=url_pattern("certification.person", ids=("user_id",), texts=("cert_id",)),
     )  # fmt: skip
 
 
@@ -335,11 +398,13 @@ def quiz(quiz_id: str):
     quiz = _quiz_or_404(quiz_id)
     report = statistics.quiz_report(quiz.id)
     passed = {"yes": True, "no": False}.get(request.args.get("passed", ""))
-    attempts, page = service.quiz_attempts(current_user, quiz.id, page=_page(), passed=passed)
+    attempts, page = service.quiz_attempts(quiz.id, report.totals, page=_page(), passed=passed)
     return render_template(
         "reports/quiz.html", quiz=quiz, report=report, items=service.item_rows(quiz, report),
         topics=service.topic_results(quiz, report), attempts=attempts, page=page,
         passed=request.args.get("passed", ""),
+        record_url=url_pattern("reports.record", ids=("user_id",)),
+        attempt_url=url_pattern("assessment.attempt", ids=("attempt_id",)),
     )  # fmt: skip
 
 
@@ -370,7 +435,7 @@ def quiz_items_csv(quiz_id: str):
 def quiz_attempts_csv(quiz_id: str):
     """Every graded attempt of the quiz as CSV."""
     quiz = _quiz_or_404(quiz_id)
-    attempts, _ = service.quiz_attempts(current_user, quiz.id, size=None)
+    attempts, _ = service.quiz_attempts(quiz.id, size=None)
     lines = (
         (u.name, u.email, a.number, a.submitted_at, round(a.percent or 0, 1), a.passed, a.id)
         for a, u in attempts

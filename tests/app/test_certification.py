@@ -5,6 +5,7 @@ Each test gets a small content folder of its own (two quizzes, two certification
 clock it can move.
 """
 
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from lms.assessment.models import QuizAttempt
 from lms.audit import AuditEvent
 from lms.catalog import current_catalog, store
 from lms.certification import service
-from lms.certification.models import Certificate, CertificationProgress
+from lms.certification.models import Certificate, CertificationDecline, CertificationProgress
 from lms.extensions import db
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -367,3 +368,37 @@ def test_the_shipped_on_call_exam_waits_for_the_managers_approval(make_user, log
     response = client.post("/quizzes/on-call-exam/start", follow_redirects=True)
     assert "This exam cannot start yet" in response.get_data(as_text=True)
     assert database.session.scalar(select(func.count()).select_from(QuizAttempt)) == 0
+
+
+def test_the_ready_queue_pages_longest_waiting_first(client, login, people, make_user):
+    """Fifty to a page, oldest first; a declined request and a deactivated person stay out."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    waiting = []
+    for n in range(57):
+        person = make_user(email=f"ready{n}@example.com", name=f"Ready {n:02d}", team="SRE")
+        waiting.append(person)
+        db.session.add(
+            CertificationProgress(
+                user_id=person.id, certification_id="advanced", state="ready", met=3, total=3,
+                due=True, renewing=False, updated_at=start + timedelta(hours=n),
+            )
+        )  # fmt: skip
+    waiting[0].active = False
+    db.session.add(
+        CertificationDecline(user_id=waiting[1].id, certification_id="advanced", reason="Not yet")
+    )
+    db.session.commit()
+    login(people["trainer"])
+    first = client.get("/certifications/queue").get_data(as_text=True)
+    assert "55 waiting" in first and len(re.findall(r">Ready \d\d<", first)) == 50
+    assert "Ready 00" not in first and "Ready 01" not in first
+    assert first.index("Ready 02") < first.index("Ready 03") < first.index("Ready 51")
+    second = client.get("/certifications/queue?page=2").get_data(as_text=True)
+    assert len(re.findall(r">Ready \d\d<", second)) == 5
+    assert "Ready 52" in second and "Ready 56" in second
+    assert client.get("/certifications/queue?page=3").status_code == 404
+    team = client.get("/certifications/queue?team=sre").get_data(as_text=True)
+    assert "55 waiting" in team
+    assert "Nobody is waiting" in client.get("/certifications/queue?team=ops").get_data(
+        as_text=True
+    )

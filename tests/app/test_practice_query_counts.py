@@ -1,6 +1,7 @@
 """Practice pages run a fixed number of SQL queries however many submissions, files,
 evidence entries and people there are."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -124,3 +125,40 @@ def test_practice_pages_query_count_does_not_grow(client, make_user, count_queri
         return len(statements)
 
     assert count(2) == count(40)
+
+
+def test_review_and_verification_queues_page_oldest_first(client, make_user):
+    """Fifty to a page with the total above; the pager keeps the filters; past the last: 404."""
+    mentor = make_user(email="mentor@example.com", role=Role.MENTOR)
+    trainer = make_user(email="trainer@example.com", role=Role.TRAINER)
+    learner = make_user(email="learner@example.com", mentor_email=mentor.email)
+    trainer_email, mentor_email = trainer.email, mentor.email
+    populate(60, learner.id, mentor.id, make_user)  # 61 waiting, 120 pending entries
+
+    client.post("/login", data={"email": trainer_email, "password": PASSWORD})
+    first = client.get("/reviews").get_data(as_text=True)
+    assert first.count('data-submission="') == 50 and "61 waiting" in first
+    second = client.get("/reviews?page=2").get_data(as_text=True)
+    assert second.count('data-submission="') == 11
+    assert not set(_ids(first, "submission")) & set(_ids(second, "submission"))
+    assert client.get("/reviews?page=3").status_code == 404
+    assert client.get("/reviews?page=9223372036854775807").status_code == 404
+    assert client.get("/reviews?page=abc").get_data(as_text=True) == first
+    team = client.get("/reviews?team=T0").get_data(as_text=True)
+    assert "20 waiting" in team and team.count('data-submission="') == 20
+    assert "page=2" not in team
+    learner_page = client.get("/reviews?learner=p60-").get_data(as_text=True)
+    assert "page=2&amp;learner=p60-" in learner_page or "learner=p60-&amp;page=2" in learner_page
+
+    client.post("/logout")
+    client.post("/login", data={"email": mentor_email, "password": PASSWORD})
+    g.pop("_login_user", None)
+    first = client.get("/evidence/to-verify").get_data(as_text=True)
+    assert first.count('data-evidence="') == 50 and "120 entries" in first
+    third = client.get("/evidence/to-verify?page=3").get_data(as_text=True)
+    assert third.count('data-evidence="') == 20
+    assert client.get("/evidence/to-verify?page=4").status_code == 404
+
+
+def _ids(page: str, kind: str) -> list[str]:
+    return re.findall(rf'data-{kind}="(\d+)"', page)

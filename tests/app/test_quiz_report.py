@@ -210,3 +210,27 @@ def test_running_sums_equal_a_rebuild_from_the_answers(app, runner):
     assert result.exit_code == 0 and "Rebuilt statistics" in result.output
     db.session.expire_all()
     assert snapshot() == incremental
+
+
+def test_attempts_list_counts_what_the_totals_count(client, trainer):
+    """The list holds every graded attempt the totals count (a learner who left too), and
+    passed plus not passed make all, page by page."""
+    add_attempts(60)
+    leaver = db.session.scalar(db.select(User).where(User.email == "l1-0@example.com"))
+    leaver.active = False
+    db.session.commit()
+    totals = statistics.quiz_report(QUIZ).totals
+    html = client.get(f"/reports/quizzes/{QUIZ}").get_data(as_text=True)
+    assert f"<p>{totals.attempts} attempts." in html and html.count("#1</a>") == 50
+    last = client.get(f"/reports/quizzes/{QUIZ}?page=2").get_data(as_text=True)
+    assert last.count("#1</a>") == 10 and "L 0</a>" in html + last
+
+    def listed(passed: str) -> int:
+        page = client.get(f"/reports/quizzes/{QUIZ}?passed={passed}").get_data(as_text=True)
+        count = int(page.split('id="attempts"')[1].split("<p>")[1].split(" attempt")[0])
+        return count
+
+    assert listed("yes") == totals.passed
+    assert listed("no") == totals.attempts - totals.passed
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/quizzes/{QUIZ}/attempts.csv").text)))
+    assert len(rows) == 1 + totals.attempts

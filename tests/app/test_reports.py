@@ -320,3 +320,37 @@ def test_reports_run_the_same_queries_at_two_sizes(client, login, make_user, org
     assert queries(mentor) == mentor_few
     # the home page carries other areas too (attention list, plan): bounded, not minimal
     assert max(trainer_few.values()) <= 30 and max(mentor_few.values()) <= 30
+
+
+@pytest.mark.parametrize("who", ["trainer", "manager", "mentor"])
+def test_each_expiry_window_lists_as_many_as_its_count_says(app, org, who):
+    """The page takes its total from the window counts: they match the listed certificates."""
+    from lms.reports import service
+    from lms.timeutil import today
+
+    viewer, day = org[who], today()
+    counts = service.expiry_counts(viewer, day)
+    for key in ("30", "60", "90", "expired"):
+        within, expired = (0, True) if key == "expired" else (int(key), False)
+        rows, page = service.expirations(viewer, day, within=within, expired=expired, size=None)
+        _, counted = service.expirations(viewer, day, within=within, expired=expired, counts=counts)
+        assert counts[key] == len(rows) == page.total == counted.total, (who, key)
+
+
+def test_a_trainers_queues_and_reports_run_these_few_queries(client, login, org, count_queries):
+    """The signed-in user, then: the count beside the page in one statement (queues), the
+    window's count reused (expirations), the attempts' count read from the totals (quiz)."""
+    login(org["trainer"])
+    expected = {
+        "/reviews": 3,  # the user; the page with its count; the teams for the filter
+        "/certifications/queue": 2,
+        "/reports": 2,
+        "/reports/expirations": 3,  # the user; the window counts; the page
+        f"/reports/quizzes/{QUIZ}": 5,  # the user; totals, histogram, items; the attempts
+    }
+    counted = {}
+    for url in expected:
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200, url
+        counted[url] = len(statements)
+    assert counted == expected

@@ -7,7 +7,8 @@ from types import GeneratorType
 
 import pytest
 
-from lms.reports.charts import whole_number_labels
+from lms.assessment.statistics import QuizReport, QuizTotals
+from lms.reports.charts import held_chart_svg, score_chart_svg, whole_number_labels
 from lms.reports.csv import BOM, cell, csv_text, neutralise, rows_to_lines
 from lms.reports.service import held_by_month, month_ends, topics_from_sums
 
@@ -74,3 +75,19 @@ def test_count_axis_is_whole_numbers():
     assert whole_number_labels(3) == [0, 1, 2, 3]
     labels = whole_number_labels(47)
     assert all(isinstance(v, int) for v in labels) and labels[-1] >= 47 and len(labels) <= 7
+
+
+def test_a_chart_is_drawn_again_exactly_when_a_number_in_it_changes():
+    """Charts are kept by the numbers they draw: the same counts give the kept drawing, a
+    changed count a new one that shows it."""
+    ends = [date(2026, month, 28) for month in range(1, 13)]
+    held = {1: [3] * 12, None: [1] * 12}
+    first = held_chart_svg(ends, held)
+    assert held_chart_svg(ends, {None: [1] * 12, 1: [3] * 12}) is first
+    changed = held_chart_svg(ends, {1: [3] * 11 + [40], None: [1] * 12})
+    assert changed is not first and ">40<" in changed and ">40<" not in first
+    report = QuizReport(QuizTotals(2, 1, 2, 50.0), [("0-9", 1), ("90-100", 1)], [])
+    bars = score_chart_svg(report)
+    assert score_chart_svg(report) is bars
+    more = QuizReport(QuizTotals(3, 2, 3, 60.0), [("0-9", 1), ("90-100", 2)], [])
+    assert score_chart_svg(more) != bars
