@@ -33,6 +33,14 @@ def _certifications_may_be_due(sender, *, user_id: int, **extra) -> None:
         certification.refresh([learner], current_catalog(), today())
 
 
+def _plans_may_change(sender, *, user_id: int, **extra) -> None:
+    """Reading, a graded quiz or a lab moving on may change a hire's onboarding plans:
+    count the person's plans again (their stored counts feed Team plans and the report)."""
+    from lms.onboarding import service as onboarding
+
+    onboarding.refresh_progress([user_id], current_catalog())
+
+
 def _exam_prerequisites(sender, *, user, quiz_id: str, **extra) -> list[events.Blocker]:
     """A certification exam starts only once the requirements marked before_exam are met."""
     from flask import url_for
@@ -125,6 +133,17 @@ def register() -> None:
         events.approval_decided,
     ):
         counted.connect(_certifications_may_be_due, weak=False)
+    # Whatever ticks (or unticks) a plan item by itself; module_completed always follows
+    # a section read or a graded quiz, so it needs no listener of its own.
+    for counted in (
+        events.section_read,
+        events.section_unread,
+        events.document_marked,
+        events.quiz_graded,
+        events.lab_submitted,
+        events.lab_reviewed,
+    ):
+        counted.connect(_plans_may_change, weak=False)
     events.quiz_start_blockers.connect(_exam_prerequisites, weak=False)
     # Every learning event also becomes an xAPI statement, queued in the same transaction.
     for signal, listener in XAPI_LISTENERS:

@@ -4,18 +4,24 @@ Plans for any number of hires cost a fixed number of queries: assignments with t
 users, then reading progress (lms.learning.service) and ticked items for all at once.
 """
 
+import hashlib
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import (
     Date,
     Integer,
+    Row,
+    Select,
     String,
     and_,
     bindparam,
     case,
+    delete,
+    exists,
     func,
     literal,
     or_,
@@ -30,19 +36,26 @@ from lms.accounts.models import User
 from lms.content import Catalog
 from lms.content.schema import Track
 from lms.errors import ServiceError
-from lms.extensions import db, set_row
+from lms.extensions import db, set_row, upsert
 from lms.learning import service as learning
-from lms.onboarding.models import PlanItemDone, TrackAssignment
+from lms.onboarding.models import PlanItemDone, PlanProgress, TrackAssignment
 from lms.onboarding.rules import (
     DAYS_PER_WEEK,
+    PlanCounts,
     PlanItem,
+    TrackLayout,
     WeekPlan,
     build_week_plan,
     current_week,
     due_date,
+    late_counts,
+    open_mask,
+    plan_counts,
+    track_layout,
 )
 from lms.practice import service as practice
 from lms.practice.models import SubmissionStatus
+from lms.timeutil import today as today_here
 from lms.timeutil import utcnow
 
 SELF_TICKED_KINDS = ("task",)  # labs are done when passed (lms.practice)
@@ -125,6 +138,7 @@ def assign_track(
         detail=f"{track_id} from {start}",
         payload={"track": track_id, "start_date": start.isoformat()},
     )
+    refresh_progress([user.id], catalog)
     return assignment
 
 
@@ -151,6 +165,11 @@ def remove_track(user: User, track_id: str, *, actor: User | None = None) -> Non
         payload={"track": track_id, "start_date": assignment.start_date.isoformat()},
     )
     db.session.delete(assignment)
+    db.session.execute(
+        delete(PlanProgress).where(
+            PlanProgress.user_id == user.id, PlanProgress.track_id == track_id
+        )
+    )
     db.session.flush()
 
 
@@ -182,6 +201,7 @@ def replace_track(
         detail=f"{track_id} replaced by {new_track_id} from {start}",
         payload={"from": before, "to": {"track": new_track_id, "start_date": start.isoformat()}},
     )
+    refresh_progress([user.id], catalog)
     return assignment
 
 
@@ -222,6 +242,7 @@ def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, do
         )
     key = {"user_id": user.id, "track_id": track_id, "item_key": item_key}
     set_row(PlanItemDone, done, key, done_at=utcnow())
+    refresh_progress([user.id], catalog)
 
 
 TEAM_PAGE_SIZE = 50
@@ -291,10 +312,22 @@ def next_item_for(catalog: Catalog, today: date, user_id: int) -> PlanItem | Non
     return min(pressing, key=lambda c: c.due).item
 
 
+@dataclass(frozen=True)
+class PlanLine:
+    """A hire's plan as one line of a list: counts as of a day, not a laid-out plan."""
+
+    user: User
+    assignment: TrackAssignment
+    track: Track
+    counts: PlanCounts
+
+
 def team_plans(
     catalog: Catalog, today: date, *, search: str = "", page: int = 1
-) -> tuple[list[Plan], int]:
-    """One page of everyone's plans (newest start first) and how many plans match."""
+) -> tuple[list[PlanLine], int]:
+    """One page of everyone's plans (newest start first) and how many plans match.
+
+    Read from the stored counts (`PlanProgress`); a plan without a current row is laid out."""
     query = _assignments(catalog)
     if search:
         like = f"%{search.lower()}%"
@@ -302,15 +335,59 @@ def team_plans(
             or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
         )
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page_query = query.limit(TEAM_PAGE_SIZE).offset((page - 1) * TEAM_PAGE_SIZE)
-    return _lay_out(db.session.execute(page_query).all(), catalog, today), total
+    page_query = (
+        query.add_columns(PlanProgress.layout, PlanProgress.done, PlanProgress.open_items)
+        .outerjoin(
+            PlanProgress,
+            and_(
+                PlanProgress.user_id == TrackAssignment.user_id,
+                PlanProgress.track_id == TrackAssignment.track_id,
+            ),
+        )
+        .limit(TEAM_PAGE_SIZE)
+        .offset((page - 1) * TEAM_PAGE_SIZE)
+    )
+    rows = db.session.execute(page_query).all()
+    laid_out = _track_items(catalog)
+    stale = [
+        (assignment, user)
+        for assignment, user, layout, _, _ in rows
+        if layout != laid_out[assignment.track_id][3].fingerprint
+    ]
+    fresh = {
+        (plan.user.id, plan.track.id): (plan.week_plan.done, open_mask(plan.week_plan))
+        for plan in (_lay_out(stale, catalog, today) if stale else [])
+    }
+    lines = []
+    for assignment, user, _, done, open_items in rows:
+        track, _, _, layout = laid_out[assignment.track_id]
+        if (user.id, track.id) in fresh:
+            done, mask = fresh[user.id, track.id]
+        else:
+            mask = int(open_items, 16)
+        counts = plan_counts(layout, assignment.start_date, today, done, mask, titles=True)
+        lines.append(PlanLine(user, assignment, track, counts))
+    return lines, total
 
 
 _laid_out_tracks: tuple[Catalog | None, dict] = (None, {})
 
 
-def _track_items(catalog: Catalog) -> dict[str, tuple[Track, list, frozenset[str]]]:
-    """Each weekly track, its items and the modules they name; once per catalog load."""
+def _fingerprint(track: Track, weeks: list, catalog: Catalog) -> str:
+    """What a stored plan row was counted against: the items, their days, and what completes
+    each module (its sections and quiz). Titles are left out: rows do not store them."""
+    parts = [track.id]
+    for number, _, items in weeks:
+        for item in items:
+            parts.append(f"{item.key}@{number}.{item.day or ''}")
+            if item.kind == "module":
+                module = catalog.modules[item.ref]
+                parts.append(" ".join(sorted(module.section_slugs)) + f"?{module.quiz or ''}")
+    return hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _track_items(catalog: Catalog) -> dict[str, tuple[Track, list, frozenset[str], TrackLayout]]:
+    """Each weekly track, its items, the modules they name and its layout; once per load."""
     global _laid_out_tracks
     loaded, tracks = _laid_out_tracks
     if loaded is not catalog:
@@ -323,9 +400,78 @@ def _track_items(catalog: Catalog) -> dict[str, tuple[Track, list, frozenset[str
                 for item in items
                 if item.key.startswith("module:")
             )
-            tracks[track.id] = (track, weeks, modules)
+            layout = track_layout(weeks, _fingerprint(track, weeks, catalog))
+            tracks[track.id] = (track, weeks, modules, layout)
         _laid_out_tracks = (catalog, tracks)
     return tracks
+
+
+def track_layouts(catalog: Catalog) -> dict[str, TrackLayout]:
+    """Each weekly track's layout (items in plan order with their days), by track id."""
+    return {track_id: parts[3] for track_id, parts in _track_items(catalog).items()}
+
+
+# --- stored counts (PlanProgress), kept in step with what counts ------------------------------
+
+REFRESH_CHUNK = 500  # people per batch: keeps every IN list short on both databases
+_ASSIGNED_TO = (
+    select(TrackAssignment, User)
+    .join(User, User.id == TrackAssignment.user_id)
+    .where(
+        TrackAssignment.track_id.in_(bindparam("tracks", expanding=True)),
+        TrackAssignment.user_id.in_(bindparam("ids", expanding=True)),
+    )
+)
+
+
+def refresh_progress(user_ids, catalog: Catalog, *, connection=None) -> int:
+    """Count again and store every weekly plan of these people (and drop the rows of plans
+    they no longer follow); return the number of plans stored. Idempotent: listeners call it
+    whenever something that counts may have changed. `connection` writes through another
+    connection than the session's (the migration that backfills the rows)."""
+    execute = connection.execute if connection is not None else db.session.execute
+    ids = sorted(set(user_ids))
+    laid_out = _track_items(catalog)
+    stored = 0
+    for first in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[first : first + REFRESH_CHUNK]
+        rows = db.session.execute(_ASSIGNED_TO, {"tracks": list(laid_out), "ids": chunk}).all()
+        plans = _lay_out(rows, catalog, today_here()) if rows else []
+        values = [
+            {
+                "user_id": plan.user.id,
+                "track_id": plan.track.id,
+                "layout": laid_out[plan.track.id][3].fingerprint,
+                "done": plan.week_plan.done,
+                "open_items": format(open_mask(plan.week_plan), "x"),
+                "updated_at": utcnow(),
+            }
+            for plan in plans
+        ]
+        if values:
+            statement = upsert(PlanProgress).values(values)
+            changing = ("layout", "done", "open_items", "updated_at")
+            execute(
+                statement.on_conflict_do_update(
+                    index_elements=["user_id", "track_id"],
+                    set_={name: statement.excluded[name] for name in changing},
+                )
+            )
+        followed = exists().where(
+            TrackAssignment.user_id == PlanProgress.user_id,
+            TrackAssignment.track_id == PlanProgress.track_id,
+        )
+        execute(delete(PlanProgress).where(PlanProgress.user_id.in_(chunk), ~followed))
+        stored += len(values)
+    return stored
+
+
+def refresh_all_progress(catalog: Catalog, *, connection=None) -> int:
+    """Count again and store the plans of everyone on a weekly track."""
+    ids = db.session.scalars(select(TrackAssignment.user_id).distinct()).all()
+    if connection is None:
+        db.session.execute(delete(PlanProgress).where(~PlanProgress.user_id.in_(ids)))
+    return refresh_progress(ids, catalog, connection=connection)
 
 
 def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
@@ -334,8 +480,8 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
     Module progress is worked out for the plans' modules only, not the whole catalogue.
     """
     laid_out = _track_items(catalog)
-    tracks = {track_id: track for track_id, (track, _, _) in laid_out.items()}
-    items = {track_id: weeks for track_id, (_, weeks, _) in laid_out.items()}
+    tracks = {track_id: parts[0] for track_id, parts in laid_out.items()}
+    items = {track_id: parts[1] for track_id, parts in laid_out.items()}
     ids = {user.id for _, user in rows}
     shown = {assignment.track_id for assignment, _ in rows}
     modules = frozenset().union(*(laid_out[t][2] for t in shown if t in laid_out))
@@ -366,9 +512,9 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
 # --- plans summed up in SQL, for reports over everyone ----------------------------------------
 
 
-@dataclass(frozen=True)
-class PlanSummary:
-    """One hire's plan as counts: what a report lists for thousands of people at once."""
+class PlanSummary(NamedTuple):
+    """One hire's plan as counts: what a report lists for thousands of people at once (a
+    named tuple: reports build thousands, and a frozen dataclass costs several times more)."""
 
     user_id: int
     track_id: str
@@ -481,3 +627,63 @@ def plan_summaries(
                         overdue or 0, behind)
         )  # fmt: skip
     return summaries
+
+
+def stored_summaries(
+    catalog: Catalog, today: date, people: Select, track_id: str | None = None, *,
+    person_columns=(User.id,),
+) -> list[tuple[PlanSummary, Row]]:  # fmt: skip
+    """The same counts as `plan_summaries`, read from the stored rows, for the active people
+    `people` (a query of `User`, with its joins and conditions) selects: each with a row of
+    `person_columns` (which must hold `User.id`). One query, then a few integer operations a
+    plan. Plans without a row of the current layout (never counted, or counted before the
+    content changed) are counted by `plan_summaries` instead (two more queries)."""
+    layouts = track_layouts(catalog)
+    tracks = [track_id] if track_id else list(layouts)
+    plan = (
+        TrackAssignment.track_id,
+        TrackAssignment.start_date,
+        PlanProgress.layout,
+        PlanProgress.done,
+        PlanProgress.open_items,
+    )
+    query = (
+        people.with_only_columns(*plan, *person_columns)
+        .join(TrackAssignment, TrackAssignment.user_id == User.id)
+        .outerjoin(
+            PlanProgress,
+            and_(
+                PlanProgress.user_id == TrackAssignment.user_id,
+                PlanProgress.track_id == TrackAssignment.track_id,
+            ),
+        )
+        .where(User.active.is_(True), TrackAssignment.track_id.in_(tracks))
+    )
+    found = []
+    stale = set()
+    for person in db.session.execute(query):  # the plan's columns, then the person's
+        track, start, fingerprint, done, open_items = person[:5]
+        layout = layouts[track]
+        if fingerprint != layout.fingerprint:
+            stale.add(person.id)
+            continue
+        day = (today - start).days
+        weeks = layout.week_count
+        week = 0 if day < 0 else min(day // DAYS_PER_WEEK + 1, weeks)  # as current_week
+        due, overdue, behind = late_counts(layout, day, int(open_items, 16))
+        summary = PlanSummary(person.id, track, start, week, weeks, done, len(layout.keys), due,
+                              overdue, behind)  # fmt: skip
+        found.append((summary, person))
+    if stale:
+        ids = sorted(stale)
+        named = {
+            person.id: person
+            for person in db.session.execute(
+                people.with_only_columns(*person_columns).where(User.id.in_(ids))
+            )
+        }
+        counted = {(s.user_id, s.track_id) for s, _ in found}
+        for summary in plan_summaries(catalog, today, ids, track_id):
+            if (summary.user_id, summary.track_id) not in counted:
+                found.append((summary, named[summary.user_id]))
+    return found
