@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import UTCDateTime, db
@@ -39,14 +39,15 @@ class PlanItemDone(db.Model):
 class PlanProgress(db.Model):
     """A hire's plan on one weekly track as stored counts, for lists of many plans.
 
-    What is done does not depend on the date, so it is stored: the number of items done and
-    the open items (neither done nor waiting for review) as a bitmask over the track's items
-    in plan order, written in hex. Whether an open item is due or overdue depends on the date
-    and is worked out when the row is read (`rules.plan_counts`). `layout` is the fingerprint
-    of the track's layout the row was counted against (items, their days, the modules'
-    sections and quizzes); a row of another layout is not trusted and the plan is counted
-    afresh. Refreshed by `service.refresh_progress` whenever something that counts happens
-    and by `flask --app lms onboarding refresh`.
+    What is done does not depend on the date, so it is stored: the number of items done, the
+    open items (neither done nor waiting for review) as a bitmask over the track's items in
+    plan order, and the date the earliest open item falls due. Whether an open item is due
+    or overdue today is worked out when the row is read, in Python (`rules.plan_counts`) or
+    in SQL (`service.plan_sorts`), so a row never goes stale with the date. `layout` is the
+    fingerprint of the track layout the row was counted against (items, their days, the
+    modules' sections and quizzes); a row of another layout is not trusted and the plan is
+    counted afresh. Refreshed by `service.refresh_progress` whenever something that counts
+    happens, and by `flask --app lms onboarding refresh`.
     """
 
     __tablename__ = "plan_progress"
@@ -57,5 +58,6 @@ class PlanProgress(db.Model):
     track_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     layout: Mapped[str] = mapped_column(String(40))
     done: Mapped[int] = mapped_column(Integer)
-    open_items: Mapped[str] = mapped_column(String(200))
+    open_items: Mapped[int] = mapped_column(BigInteger)  # bit i: item i (of 62 at most)
+    first_due: Mapped[date | None]  # when the earliest open item falls due; None: none open
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 DAYS_PER_WEEK = 7
 WORKING_DAYS = 5
+MAX_STORED_ITEMS = 62  # items of a track whose open ones fit a stored bitmask (a BIGINT)
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,11 @@ class TrackLayout:
         return tuple(
             (day, sum(1 << i for i, due in enumerate(self.due_days) if due == day)) for day in days
         )
+
+    @property
+    def storable(self) -> bool:
+        """Whether a plan's open items fit a stored bitmask."""
+        return len(self.keys) <= MAX_STORED_ITEMS
 
     def first_due(self, items: int) -> int | None:
         """The earliest due day among these items (a bitmask), or None for none."""

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Date,
@@ -24,6 +24,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     union_all,
@@ -364,7 +365,7 @@ def team_plans(
         if (user.id, track.id) in fresh:
             done, mask = fresh[user.id, track.id]
         else:
-            mask = int(open_items, 16)
+            mask = open_items
         counts = plan_counts(layout, assignment.start_date, today, done, mask, titles=True)
         lines.append(PlanLine(user, assignment, track, counts))
     return lines, total
@@ -401,6 +402,8 @@ def _track_items(catalog: Catalog) -> dict[str, tuple[Track, list, frozenset[str
                 if item.key.startswith("module:")
             )
             layout = track_layout(weeks, _fingerprint(track, weeks, catalog))
+            if not layout.storable:
+                layout = track_layout(weeks, "")  # no stored row ever matches it
             tracks[track.id] = (track, weeks, modules, layout)
         _laid_out_tracks = (catalog, tracks)
     return tracks
@@ -437,20 +440,27 @@ def refresh_progress(user_ids, catalog: Catalog, *, connection=None) -> int:
         chunk = ids[first : first + REFRESH_CHUNK]
         rows = db.session.execute(_ASSIGNED_TO, {"tracks": list(laid_out), "ids": chunk}).all()
         plans = _lay_out(rows, catalog, today_here()) if rows else []
-        values = [
-            {
-                "user_id": plan.user.id,
-                "track_id": plan.track.id,
-                "layout": laid_out[plan.track.id][3].fingerprint,
-                "done": plan.week_plan.done,
-                "open_items": format(open_mask(plan.week_plan), "x"),
-                "updated_at": utcnow(),
-            }
-            for plan in plans
-        ]
+        values = []
+        for plan in plans:
+            layout = laid_out[plan.track.id][3]
+            if not layout.storable:
+                continue  # too many items for the bitmask: always counted afresh
+            mask = open_mask(plan.week_plan)
+            first = layout.first_due(mask)
+            values.append(
+                {
+                    "user_id": plan.user.id,
+                    "track_id": plan.track.id,
+                    "layout": layout.fingerprint,
+                    "done": plan.week_plan.done,
+                    "open_items": mask,
+                    "first_due": None if first is None else plan.week_plan.start + timedelta(first),
+                    "updated_at": utcnow(),
+                }
+            )
         if values:
             statement = upsert(PlanProgress).values(values)
-            changing = ("layout", "done", "open_items", "updated_at")
+            changing = ("layout", "done", "open_items", "first_due", "updated_at")
             execute(
                 statement.on_conflict_do_update(
                     index_elements=["user_id", "track_id"],
@@ -639,41 +649,15 @@ def stored_summaries(
     plan. Plans without a row of the current layout (never counted, or counted before the
     content changed) are counted by `plan_summaries` instead (two more queries)."""
     layouts = track_layouts(catalog)
-    tracks = [track_id] if track_id else list(layouts)
-    plan = (
-        TrackAssignment.track_id,
-        TrackAssignment.start_date,
-        PlanProgress.layout,
-        PlanProgress.done,
-        PlanProgress.open_items,
-    )
-    query = (
-        people.with_only_columns(*plan, *person_columns)
-        .join(TrackAssignment, TrackAssignment.user_id == User.id)
-        .outerjoin(
-            PlanProgress,
-            and_(
-                PlanProgress.user_id == TrackAssignment.user_id,
-                PlanProgress.track_id == TrackAssignment.track_id,
-            ),
-        )
-        .where(User.active.is_(True), TrackAssignment.track_id.in_(tracks))
-    )
+    query = stored_plans(catalog, people, track_id).add_columns(*person_columns)
     found = []
     stale = set()
     for person in db.session.execute(query):  # the plan's columns, then the person's
-        track, start, fingerprint, done, open_items = person[:5]
-        layout = layouts[track]
-        if fingerprint != layout.fingerprint:
+        layout = layouts[person.track_id]
+        if person.layout != layout.fingerprint:
             stale.add(person.id)
             continue
-        day = (today - start).days
-        weeks = layout.week_count
-        week = 0 if day < 0 else min(day // DAYS_PER_WEEK + 1, weeks)  # as current_week
-        due, overdue, behind = late_counts(layout, day, int(open_items, 16))
-        summary = PlanSummary(person.id, track, start, week, weeks, done, len(layout.keys), due,
-                              overdue, behind)  # fmt: skip
-        found.append((summary, person))
+        found.append((summary_of(layout, today, person), person))
     if stale:
         ids = sorted(stale)
         named = {
@@ -687,3 +671,101 @@ def stored_summaries(
             if (summary.user_id, summary.track_id) not in counted:
                 found.append((summary, named[summary.user_id]))
     return found
+
+
+# --- stored plans counted and sorted in SQL, for a report that pages thousands of them --------
+
+
+def stored_plans(catalog: Catalog, people: Select, track_id: str | None = None) -> Select:
+    """The weekly plans of the active people `people` (a query of `User`) selects, with their
+    stored rows (outer-joined: a plan may have none yet): add the person's columns, conditions
+    and an order (`plan_sorts`) to it, and turn each row into counts with `summary_of`."""
+    tracks = [track_id] if track_id else list(track_layouts(catalog))
+    return (
+        people.with_only_columns(
+            TrackAssignment.track_id,
+            TrackAssignment.start_date,
+            PlanProgress.layout,
+            PlanProgress.done,
+            PlanProgress.open_items,
+        )
+        .join(TrackAssignment, TrackAssignment.user_id == User.id)
+        .outerjoin(
+            PlanProgress,
+            and_(
+                PlanProgress.user_id == TrackAssignment.user_id,
+                PlanProgress.track_id == TrackAssignment.track_id,
+            ),
+        )
+        .where(User.active.is_(True), TrackAssignment.track_id.in_(tracks))
+    )
+
+
+@dataclass(frozen=True)
+class PlanSorts:
+    """SQL expressions over `stored_plans` rows as of one day: what to filter and sort by."""
+
+    stale: Any  # true for a plan without a stored row of its track's current layout
+    overdue: Any  # the number of overdue items
+    is_behind: Any  # true when any item is overdue
+    behind: Any  # sorts the furthest behind first (ascending): when they fell behind
+    week: Any  # week N of the plan (0 before the start, never past the last week)
+    track_title: Any  # the track's title, lower case
+
+
+_sorts: tuple = (None, None, None, None)  # catalog, today, dialect name, PlanSorts
+
+
+def plan_sorts(catalog: Catalog, today: date) -> PlanSorts:
+    """The SQL that counts and sorts stored plans as of `today` with the same states as
+    `build_week_plan`: an item is overdue when the plan started before (today - its due day)
+    and its bit is set. Literal dates only, so SQLite and PostgreSQL read it alike; its size
+    grows with the weekly tracks' items (tens), never with the people. Built and compiled
+    once a day (per content load): the per-item terms are many, and building them, or
+    keying a statement made of them, would cost more than running it."""
+    global _sorts
+    dialect = db.session.get_bind().dialect
+    if _sorts[:3] == (catalog, today, dialect.name):
+        return _sorts[3]
+    layouts = track_layouts(catalog)
+    start, track = TrackAssignment.start_date, TrackAssignment.track_id
+    mask = PlanProgress.open_items
+    overdue, week, title = {}, {}, {}
+    for track_id, layout in layouts.items():
+        terms = [
+            case((and_(start < today - timedelta(due), mask.op("&")(1 << i) != 0), 1), else_=0)
+            for i, due in enumerate(layout.due_days)
+        ]
+        overdue[track_id] = sum(terms[1:], terms[0]) if terms else literal(0)
+        steps = [(start > today, 0)] + [
+            (start > today - timedelta(DAYS_PER_WEEK * n), n) for n in range(1, layout.week_count)
+        ]
+        week[track_id] = case(*steps, else_=layout.week_count)
+        title[track_id] = literal(_track_items(catalog)[track_id][0].title.lower())
+
+    def compiled(expression, type_):
+        sql = expression.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        return literal_column(f"({sql})", type_)
+
+    fingerprints = [layout.fingerprint for layout in layouts.values()]
+    is_behind = PlanProgress.first_due < today
+    sorts = PlanSorts(
+        stale=or_(PlanProgress.layout.is_(None), PlanProgress.layout.not_in(fingerprints)),
+        overdue=compiled(case(overdue, value=track, else_=0), Integer),
+        is_behind=is_behind,
+        behind=case((is_behind, PlanProgress.first_due), else_=today),
+        week=compiled(case(week, value=track, else_=0), Integer),
+        track_title=compiled(case(title, value=track, else_=""), String),
+    )
+    _sorts = (catalog, today, dialect.name, sorts)
+    return sorts
+
+
+def summary_of(layout: TrackLayout, today: date, row) -> PlanSummary:
+    """Counts of one `stored_plans` row (with `User.id` among its columns) as of `today`."""
+    day = (today - row.start_date).days
+    weeks = layout.week_count
+    week = 0 if day < 0 else min(day // DAYS_PER_WEEK + 1, weeks)  # as current_week
+    due, overdue, behind = late_counts(layout, day, row.open_items)
+    return PlanSummary(row.id, row.track_id, row.start_date, week, weeks, row.done,
+                       len(layout.keys), due, overdue, behind)  # fmt: skip

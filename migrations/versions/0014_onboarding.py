@@ -1,6 +1,6 @@
-"""plan progress: each hire's weekly plan as stored counts (done, and the open items as a
-bitmask in plan order), for Team plans and the onboarding report; filled from the plans as
-they stand (`flask --app lms onboarding refresh` counts them again)
+"""plan progress: each hire's weekly plan as stored counts (done, the open items as a bitmask
+in plan order, when the earliest open item falls due), for Team plans and the onboarding
+report; filled from the plans as they stand (`flask --app lms onboarding refresh` recounts)
 
 Revision ID: 0014_onboarding
 Revises: 0013
@@ -23,7 +23,8 @@ def upgrade():
         sa.Column("track_id", sa.String(length=100), nullable=False),
         sa.Column("layout", sa.String(length=40), nullable=False),
         sa.Column("done", sa.Integer(), nullable=False),
-        sa.Column("open_items", sa.String(length=200), nullable=False),
+        sa.Column("open_items", sa.BigInteger(), nullable=False),
+        sa.Column("first_due", sa.Date(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user.id"], name=op.f("fk_plan_progress_user_id_user"),
