@@ -427,12 +427,11 @@ _ASSIGNED_TO = (
 )
 
 
-def refresh_progress(user_ids, catalog: Catalog, *, connection=None) -> int:
+def refresh_progress(user_ids, catalog: Catalog) -> int:
     """Count again and store every weekly plan of these people (and drop the rows of plans
     they no longer follow); return the number of plans stored. Idempotent: listeners call it
-    whenever something that counts may have changed. `connection` writes through another
-    connection than the session's (the migration that backfills the rows)."""
-    execute = connection.execute if connection is not None else db.session.execute
+    whenever something that counts may have changed."""
+    execute = db.session.execute
     ids = sorted(set(user_ids))
     laid_out = _track_items(catalog)
     stored = 0
@@ -476,12 +475,12 @@ def refresh_progress(user_ids, catalog: Catalog, *, connection=None) -> int:
     return stored
 
 
-def refresh_all_progress(catalog: Catalog, *, connection=None) -> int:
-    """Count again and store the plans of everyone on a weekly track."""
+def refresh_all_progress(catalog: Catalog) -> int:
+    """Count again and store the plans of everyone on a weekly track (and drop other rows)."""
+    followed = select(TrackAssignment.user_id)
+    db.session.execute(delete(PlanProgress).where(PlanProgress.user_id.not_in(followed)))
     ids = db.session.scalars(select(TrackAssignment.user_id).distinct()).all()
-    if connection is None:
-        db.session.execute(delete(PlanProgress).where(~PlanProgress.user_id.in_(ids)))
-    return refresh_progress(ids, catalog, connection=connection)
+    return refresh_progress(ids, catalog)
 
 
 def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:

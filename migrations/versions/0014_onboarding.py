@@ -53,12 +53,23 @@ def _backfill():
         return
     if catalog is None:
         return
+    # the service works through the app's session: for the time of the backfill, make it a
+    # session on the migration's own connection, which sees the tables this run created
+    from sqlalchemy.orm import Session
+
+    registry = db.session.registry
+    previous = registry() if registry.has() else None
+    session = Session(bind=op.get_bind())
+    registry.set(session)
     try:
-        # reads go through the app's session (tables committed before this migration),
-        # writes through the migration's connection (the table exists only there so far)
-        service.refresh_all_progress(catalog, connection=op.get_bind())
+        service.refresh_all_progress(catalog)
+        session.flush()
     finally:
-        db.session.remove()  # end its read transaction before the migration commits
+        session.close()  # leaves the migration's transaction to the migration
+        if previous is None:
+            registry.clear()
+        else:
+            registry.set(previous)
 
 
 def downgrade():
