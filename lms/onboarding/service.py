@@ -317,8 +317,7 @@ def next_item_for(catalog: Catalog, today: date, user_id: int) -> PlanItem | Non
 class PlanLine:
     """A hire's plan as one line of a list: counts as of a day, not a laid-out plan."""
 
-    user: User
-    assignment: TrackAssignment
+    user: Row  # id, name, email
     track: Track
     counts: PlanCounts
 
@@ -328,16 +327,26 @@ def team_plans(
 ) -> tuple[list[PlanLine], int]:
     """One page of everyone's plans (newest start first) and how many plans match.
 
-    Read from the stored counts (`PlanProgress`); a plan without a current row is laid out."""
+    Read from the stored counts (`PlanProgress`) in light rows; a plan without a current row
+    is laid out item by item."""
     query = _assignments(catalog)
     if search:
         like = f"%{search.lower()}%"
         query = query.where(
             or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
         )
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
     page_query = (
-        query.add_columns(PlanProgress.layout, PlanProgress.done, PlanProgress.open_items)
+        query.with_only_columns(
+            User.id,
+            User.name,
+            User.email,
+            TrackAssignment.track_id,
+            TrackAssignment.start_date,
+            PlanProgress.layout,
+            PlanProgress.done,
+            PlanProgress.open_items,
+        )
         .outerjoin(
             PlanProgress,
             and_(
@@ -350,24 +359,18 @@ def team_plans(
     )
     rows = db.session.execute(page_query).all()
     laid_out = _track_items(catalog)
-    stale = [
-        (assignment, user)
-        for assignment, user, layout, _, _ in rows
-        if layout != laid_out[assignment.track_id][3].fingerprint
-    ]
+    # a row has what laying a plan out reads of the assignment and of the user
+    stale = [(row, row) for row in rows if row.layout != laid_out[row.track_id][3].fingerprint]
     fresh = {
         (plan.user.id, plan.track.id): (plan.week_plan.done, open_mask(plan.week_plan))
         for plan in (_lay_out(stale, catalog, today) if stale else [])
     }
     lines = []
-    for assignment, user, _, done, open_items in rows:
-        track, _, _, layout = laid_out[assignment.track_id]
-        if (user.id, track.id) in fresh:
-            done, mask = fresh[user.id, track.id]
-        else:
-            mask = open_items
-        counts = plan_counts(layout, assignment.start_date, today, done, mask, titles=True)
-        lines.append(PlanLine(user, assignment, track, counts))
+    for row in rows:
+        track, _, _, layout = laid_out[row.track_id]
+        done, mask = fresh.get((row.id, row.track_id), (row.done, row.open_items))
+        counts = plan_counts(layout, row.start_date, today, done, mask, titles=True)
+        lines.append(PlanLine(row, track, counts))
     return lines, total
 
 
