@@ -104,9 +104,12 @@ def plan_items(track: Track, catalog: Catalog) -> list[tuple[int, str, list[Plan
 
 
 def assign_track(
-    user: User, track_id: str, start: date, catalog: Catalog, *, actor: User | None = None
-) -> TrackAssignment:
-    """Assign a weekly track to a person from a start date (or move the start date)."""
+    user: User, track_id: str, start: date, catalog: Catalog, *, actor: User | None = None,
+    recount: bool = True,
+) -> TrackAssignment:  # fmt: skip
+    """Assign a weekly track to a person from a start date (or move the start date). With
+    `recount=False` the caller counts the plan (`refresh_progress`) itself: an import, for
+    many people at once."""
     track = next((t for t in weekly_tracks(catalog) if t.id == track_id), None)
     if track is None:
         ids = ", ".join(t.id for t in weekly_tracks(catalog))
@@ -139,7 +142,8 @@ def assign_track(
         detail=f"{track_id} from {start}",
         payload={"track": track_id, "start_date": start.isoformat()},
     )
-    refresh_progress([user.id], catalog)
+    if recount:
+        refresh_progress([user.id], catalog)
     return assignment
 
 
