@@ -41,7 +41,8 @@ class PlanProgress(db.Model):
 
     What is done does not depend on the date, so it is stored: the number of items done, the
     open items (neither done nor waiting for review) as a bitmask over the track's items in
-    plan order, and the date the earliest open item falls due. Whether an open item is due
+    plan order, the date the earliest open item falls due, and how many open items fall due
+    by each of the track's due days. Whether an open item is due
     or overdue today is worked out when the row is read, in Python (`rules.plan_counts`) or
     in SQL (`service.plan_sorts`), so a row never goes stale with the date. `layout` is the
     fingerprint of the track layout the row was counted against (items, their days, the
@@ -60,4 +61,5 @@ class PlanProgress(db.Model):
     done: Mapped[int] = mapped_column(Integer)
     open_items: Mapped[int] = mapped_column(BigInteger)  # bit i: item i (of 62 at most)
     first_due: Mapped[date | None]  # when the earliest open item falls due; None: none open
+    open_tally: Mapped[str] = mapped_column(String(130))  # rules.TrackLayout.open_tally
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -227,6 +227,20 @@ class TrackLayout:
         """Whether a plan's open items fit a stored bitmask."""
         return len(self.keys) <= MAX_STORED_ITEMS
 
+    @property
+    def due_steps(self) -> tuple[int, ...]:
+        """The track's distinct due days, earliest first."""
+        return tuple(day for day, _ in self._by_due)
+
+    def open_tally(self, items: int) -> str:
+        """How many of these items (a bitmask) fall due by each of `due_steps`, two digits
+        each: what SQL reads the overdue count from with one substring (`service.plan_sorts`)."""
+        tally, total = [], 0
+        for _, due in self._by_due:
+            total += (items & due).bit_count()
+            tally.append(f"{total:02d}")
+        return "".join(tally)
+
     def first_due(self, items: int) -> int | None:
         """The earliest due day among these items (a bitmask), or None for none."""
         for day, due in self._by_due:

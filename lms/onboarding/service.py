@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     delete,
     exists,
     func,
@@ -461,12 +462,13 @@ def refresh_progress(user_ids, catalog: Catalog) -> int:
                     "done": plan.week_plan.done,
                     "open_items": mask,
                     "first_due": None if first is None else plan.week_plan.start + timedelta(first),
+                    "open_tally": layout.open_tally(mask),
                     "updated_at": utcnow(),
                 }
             )
         if values:
             statement = upsert(PlanProgress).values(values)
-            changing = ("layout", "done", "open_items", "first_due", "updated_at")
+            changing = ("layout", "done", "open_items", "first_due", "open_tally", "updated_at")
             execute(
                 statement.on_conflict_do_update(
                     index_elements=["user_id", "track_id"],
@@ -725,7 +727,7 @@ _sorts: tuple = (None, None, None, None)  # catalog, today, dialect name, PlanSo
 def plan_sorts(catalog: Catalog, today: date) -> PlanSorts:
     """The SQL that counts and sorts stored plans as of `today` with the same states as
     `build_week_plan`: an item is overdue when the plan started before (today - its due day)
-    and its bit is set. Literal dates only, so SQLite and PostgreSQL read it alike; its size
+    and it is open. Literal dates only, so SQLite and PostgreSQL read it alike; its size
     grows with the weekly tracks' items (tens), never with the people. Built and compiled
     once a day (per content load): the per-item terms are many, and building them, or
     keying a statement made of them, would cost more than running it."""
@@ -735,14 +737,16 @@ def plan_sorts(catalog: Catalog, today: date) -> PlanSorts:
         return _sorts[3]
     layouts = track_layouts(catalog)
     start, track = TrackAssignment.start_date, TrackAssignment.track_id
-    mask = PlanProgress.open_items
+    tally = PlanProgress.open_tally
     overdue, week, title = {}, {}, {}
     for track_id, layout in layouts.items():
-        terms = [
-            case((and_(start < today - timedelta(due), mask.op("&")(1 << i) != 0), 1), else_=0)
-            for i, due in enumerate(layout.due_days)
+        # overdue: the open items due by the last due day the plan is past (start + day <
+        # today), read from the stored tally; the latest due day first
+        steps = [
+            (start < today - timedelta(due), cast(func.substr(tally, 2 * n + 1, 2), Integer))
+            for n, due in reversed(list(enumerate(layout.due_steps)))
         ]
-        overdue[track_id] = sum(terms[1:], terms[0]) if terms else literal(0)
+        overdue[track_id] = case(*steps, else_=0) if steps else literal(0)
         steps = [(start > today, 0)] + [
             (start > today - timedelta(DAYS_PER_WEEK * n), n) for n in range(1, layout.week_count)
         ]

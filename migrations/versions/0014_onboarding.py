@@ -25,6 +25,7 @@ def upgrade():
         sa.Column("done", sa.Integer(), nullable=False),
         sa.Column("open_items", sa.BigInteger(), nullable=False),
         sa.Column("first_due", sa.Date(), nullable=True),
+        sa.Column("open_tally", sa.String(length=130), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user.id"], name=op.f("fk_plan_progress_user_id_user"),
