@@ -41,6 +41,12 @@ def _plans_may_change(sender, *, user_id: int, **extra) -> None:
     onboarding.refresh_progress([user_id], current_catalog())
 
 
+def _plans_may_change_on_pass(sender, *, user_id: int, attempt, **extra) -> None:
+    """Only a passed quiz completes a module (a failed one never undoes a pass)."""
+    if attempt.passed:
+        _plans_may_change(sender, user_id=user_id)
+
+
 def _exam_prerequisites(sender, *, user, quiz_id: str, **extra) -> list[events.Blocker]:
     """A certification exam starts only once the requirements marked before_exam are met."""
     from flask import url_for
@@ -139,11 +145,11 @@ def register() -> None:
         events.section_read,
         events.section_unread,
         events.document_marked,
-        events.quiz_graded,
         events.lab_submitted,
         events.lab_reviewed,
     ):
         counted.connect(_plans_may_change, weak=False)
+    events.quiz_graded.connect(_plans_may_change_on_pass, weak=False)
     events.quiz_start_blockers.connect(_exam_prerequisites, weak=False)
     # Every learning event also becomes an xAPI statement, queued in the same transaction.
     for signal, listener in XAPI_LISTENERS:

@@ -195,6 +195,11 @@ def replace_track(
     ):
         raise ServiceError(f"{user.name} already follows {new_track_id}; remove one of them.")
     before = {"track": track_id, "start_date": assignment.start_date.isoformat()}
+    db.session.execute(
+        delete(PlanProgress).where(
+            PlanProgress.user_id == user.id, PlanProgress.track_id == track_id
+        )
+    )
     assignment.track_id, assignment.start_date = new_track_id, start
     assignment.assigned_by_id = actor.id if actor else None
     assignment.assigned_at = utcnow()
@@ -436,9 +441,9 @@ _ASSIGNED_TO = (
 
 
 def refresh_progress(user_ids, catalog: Catalog) -> int:
-    """Count again and store every weekly plan of these people (and drop the rows of plans
-    they no longer follow); return the number of plans stored. Idempotent: listeners call it
-    whenever something that counts may have changed."""
+    """Count again and store every weekly plan of these people; return the number of plans
+    stored. Idempotent: listeners call it whenever something that counts may have changed
+    (one query for a person without a plan). Taking a track off a plan drops its row."""
     execute = db.session.execute
     ids = sorted(set(user_ids))
     laid_out = _track_items(catalog)
@@ -475,19 +480,18 @@ def refresh_progress(user_ids, catalog: Catalog) -> int:
                     set_={name: statement.excluded[name] for name in changing},
                 )
             )
-        followed = exists().where(
-            TrackAssignment.user_id == PlanProgress.user_id,
-            TrackAssignment.track_id == PlanProgress.track_id,
-        )
-        execute(delete(PlanProgress).where(PlanProgress.user_id.in_(chunk), ~followed))
         stored += len(values)
     return stored
 
 
 def refresh_all_progress(catalog: Catalog) -> int:
-    """Count again and store the plans of everyone on a weekly track (and drop other rows)."""
-    followed = select(TrackAssignment.user_id)
-    db.session.execute(delete(PlanProgress).where(PlanProgress.user_id.not_in(followed)))
+    """Count again and store the plans of everyone on a weekly track (and drop the rows of
+    plans nobody follows any more)."""
+    followed = exists().where(
+        TrackAssignment.user_id == PlanProgress.user_id,
+        TrackAssignment.track_id == PlanProgress.track_id,
+    )
+    db.session.execute(delete(PlanProgress).where(~followed))
     ids = db.session.scalars(select(TrackAssignment.user_id).distinct()).all()
     return refresh_progress(ids, catalog)
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
+from lms import events
 from lms.accounts.models import Role, User
 from lms.assessment.models import AttemptStatus, QuizAttempt
 from lms.catalog import current_catalog
@@ -236,6 +237,12 @@ def test_report_sorted_in_sql_as_in_python(app, make_user, overdue_only):
             assert page.rows == rows, (sort, descending)
             behind = sorted((r for r in rows if r.overdue), key=reports.ONBOARDING_SORTS["behind"])
             assert (page.behind, page.behind_count) == (behind[:5], len(behind))
+    # a plan counted against other content: the page counts every plan afresh, as before
+    db.session.execute(
+        update(PlanProgress).where(PlanProgress.user_id == people[5].id).values(layout="before")
+    )
+    rows = reports.onboarding_status(viewer, catalog, TODAY, filters)
+    assert reports.onboarding_page(viewer, catalog, TODAY, filters, 1).rows == rows
 
 
 def test_events_keep_the_stored_rows_in_step(app, make_user):
@@ -272,6 +279,29 @@ def test_events_keep_the_stored_rows_in_step(app, make_user):
     assert fresh() == _stored_rows()
     (after,) = _stored_rows().values()
     assert after[1] == before[1] - 1 + (task is not None)
+    # a passed quiz completes a module; a lab waits for review, then passes
+    quizzed = [i for i in items if i.kind == "module" and catalog.modules[i.ref].quiz]
+    labs = [i for i in items if i.kind == "lab"]
+    assert quizzed and labs  # the shipped track has both
+    module = catalog.modules[quizzed[0].ref]
+    for section in module.sections:
+        learning.set_section_read(person, catalog, module.id, section.slug, True)
+    attempt = _attempt(person.id, module.quiz, 1, passed=True)
+    db.session.add(attempt)
+    db.session.flush()
+    events.quiz_graded.send(user_id=person.id, attempt=attempt)
+    assert fresh() == _stored_rows()
+    submission = _lab(person.id, labs[0].ref, 1, SubmissionStatus.SUBMITTED)
+    db.session.add(submission)
+    db.session.flush()
+    events.lab_submitted.send(user_id=person.id, submission=submission)
+    assert fresh() == _stored_rows()
+    submission.status = SubmissionStatus.PASSED
+    db.session.flush()
+    events.lab_reviewed.send(user_id=person.id, submission=submission)
+    assert fresh() == _stored_rows()
+    (latest,) = _stored_rows().values()
+    assert latest[1] == after[1] + 2
     onboarding.replace_track(person, track.id, other.id, TODAY, catalog)
     assert set(_stored_rows()) == {(person.id, other.id)}
     assert fresh() == _stored_rows()
