@@ -17,7 +17,10 @@ _events = Namespace()
 
 quiz_graded = _events.signal("quiz-graded")  # attempt=QuizAttempt
 section_read = _events.signal("section-read")  # module_id=str, slug=str
+section_unread = _events.signal("section-unread")  # module_id=str, slug=str
+document_marked = _events.signal("document-marked")  # doc_id=str, read=bool (read or unread)
 module_completed = _events.signal("module-completed")  # module_id=str
+lab_submitted = _events.signal("lab-submitted")  # submission=LabSubmission (for review)
 lab_reviewed = _events.signal("lab-reviewed")  # submission=LabSubmission
 evidence_verified = _events.signal("evidence-verified")  # evidence=Evidence
 approval_decided = _events.signal("approval-decided")  # approval=Approval

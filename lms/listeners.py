@@ -33,6 +33,20 @@ def _certifications_may_be_due(sender, *, user_id: int, **extra) -> None:
         certification.refresh([learner], current_catalog(), today())
 
 
+def _plans_may_change(sender, *, user_id: int, **extra) -> None:
+    """Reading, a graded quiz or a lab moving on may change a hire's onboarding plans:
+    count the person's plans again (their stored counts feed Team plans and the report)."""
+    from lms.onboarding import service as onboarding
+
+    onboarding.refresh_progress([user_id], current_catalog())
+
+
+def _plans_may_change_on_pass(sender, *, user_id: int, attempt, **extra) -> None:
+    """Only a passed quiz completes a module (a failed one never undoes a pass)."""
+    if attempt.passed:
+        _plans_may_change(sender, user_id=user_id)
+
+
 def _exam_prerequisites(sender, *, user, quiz_id: str, **extra) -> list[events.Blocker]:
     """A certification exam starts only once the requirements marked before_exam are met."""
     from flask import url_for
@@ -125,6 +139,17 @@ def register() -> None:
         events.approval_decided,
     ):
         counted.connect(_certifications_may_be_due, weak=False)
+    # Whatever ticks (or unticks) a plan item by itself; module_completed always follows
+    # a section read or a graded quiz, so it needs no listener of its own.
+    for counted in (
+        events.section_read,
+        events.section_unread,
+        events.document_marked,
+        events.lab_submitted,
+        events.lab_reviewed,
+    ):
+        counted.connect(_plans_may_change, weak=False)
+    events.quiz_graded.connect(_plans_may_change_on_pass, weak=False)
     events.quiz_start_blockers.connect(_exam_prerequisites, weak=False)
     # Every learning event also becomes an xAPI statement, queued in the same transaction.
     for signal, listener in XAPI_LISTENERS:

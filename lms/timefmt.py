@@ -8,6 +8,7 @@ to LMS_TIMEZONE and the app's clock as the Jinja filters every template uses:
     {{ day|day }}            Mon 30 Nov 2026              a calendar date
     {{ day|day_short }}      Mon 30 Nov                   within the year
     {{ day|day_hint }}       today, tomorrow, Mon 7 Dec   relative when near
+    {{ day|day_hint(today) }}                             the same, for a page that knows today
     {{ minutes|duration }}   24 hours, 1 hour 30 minutes, 45 minutes
 """
 
@@ -79,6 +80,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda m: when_hint(m, utcnow(), zone()) if m else "", "when_hint")
     app.add_template_filter(lambda d: format_day(d) if d else "", "day")
     app.add_template_filter(lambda d: format_day(d, year=False) if d else "", "day_short")
-    app.add_template_filter(lambda d: day_hint(d, today()) if d else "", "day_hint")
+    # a page listing many dates passes the day it was laid out for (no clock read per date)
+    app.add_template_filter(lambda d, on=None: day_hint(d, on or today()) if d else "", "day_hint")
     app.add_template_filter(duration, "duration")
     app.jinja_env.globals["time_zone_name"] = lambda: str(zone())

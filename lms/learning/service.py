@@ -180,6 +180,8 @@ def set_section_read(user, catalog: Catalog, module_id: str, slug: str, read: bo
     set_row(SectionRead, read, key, read_at=utcnow())
     if read:
         events.section_read.send(user_id=user.id, module_id=module_id, slug=slug)
+    else:
+        events.section_unread.send(user_id=user.id, module_id=module_id, slug=slug)
     return bool(read and announce_completed_modules(user.id, catalog, [module_id]))
 
 
@@ -202,3 +204,4 @@ def set_document_read(user, catalog: Catalog, doc_id: str, read: bool) -> None:
     if doc_id not in catalog.documents:
         raise ServiceError("That document does not exist.")
     set_row(DocumentRead, read, {"user_id": user.id, "doc_id": doc_id}, read_at=utcnow())
+    events.document_marked.send(user_id=user.id, doc_id=doc_id, read=read)

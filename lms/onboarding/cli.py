@@ -7,7 +7,9 @@ from lms.catalog import current_catalog
 from lms.onboarding import service
 from lms.transaction import transactional
 
-onboarding_cli = AppGroup("onboarding", help="Onboarding plans: assign tracks to people.")
+onboarding_cli = AppGroup(
+    "onboarding", help="Onboarding plans: assign tracks to people, count plans again."
+)
 
 
 @onboarding_cli.command("assign")
@@ -20,3 +22,12 @@ def assign(email: str, track: str, start):
     """Assign TRACK (an id from curriculum.yml) to the person with EMAIL from --start."""
     person = service.assign_track_by_email(email, track, start.date(), current_catalog())
     click.echo(f"Assigned {track} to {person.email} from {start.date()}.")
+
+
+@onboarding_cli.command("refresh")
+@transactional
+def refresh():
+    """Count every onboarding plan again and store the counts (after new content is deployed:
+    until then, plans counted against the old content are counted afresh on every read)."""
+    stored = service.refresh_all_progress(current_catalog())
+    click.echo(f"Counted {stored} plan{'' if stored == 1 else 's'}.")

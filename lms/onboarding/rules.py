@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 DAYS_PER_WEEK = 7
 WORKING_DAYS = 5
+MAX_STORED_ITEMS = 62  # items of a track whose open ones fit a stored bitmask (a BIGINT)
 
 
 @dataclass(frozen=True)
@@ -173,3 +174,176 @@ def build_week_plan(
     if next_item is None and open_items:
         next_item = open_items[0]
     return WeekPlan(start, week_count, this_week, tuple(laid_out), next_item)
+
+
+# --- a plan as stored counts: what lists of many plans read instead of laying each out ---------
+
+
+@dataclass(frozen=True)
+class TrackLayout:
+    """A weekly track's items in plan order with when each opens and falls due, in days from
+    the plan's start date. A plan's open items are a bitmask over this order (bit i: item i),
+    so a list of plans counts what is due or overdue on any day with a few integer operations."""
+
+    keys: tuple[str, ...]
+    titles: tuple[str, ...]
+    due_days: tuple[int, ...]  # item i is due at the end of start + due_days[i]
+    opens_days: tuple[int, ...]  # its week begins on start + opens_days[i]
+    week_count: int
+    fingerprint: str  # changes whenever what a stored plan row means changes
+
+    @cached_property
+    def _late(self) -> tuple[int, ...]:
+        # _late[d]: items overdue on day d of the plan (due before it)
+        last = max(self.due_days, default=0) + 1
+        return tuple(
+            sum(1 << i for i, due in enumerate(self.due_days) if due < day)
+            for day in range(last + 1)
+        )
+
+    @cached_property
+    def _pending(self) -> tuple[int, ...]:
+        # _pending[d]: items whose week has begun and that are not yet late on day d
+        last = max(self.due_days, default=0) + 1
+        return tuple(
+            sum(
+                1 << i
+                for i, (due, opens) in enumerate(zip(self.due_days, self.opens_days, strict=True))
+                if opens <= day <= due
+            )
+            for day in range(last + 1)
+        )
+
+    @cached_property
+    def _by_due(self) -> tuple[tuple[int, int], ...]:
+        # (due day, bitmask of the items due that day), earliest first
+        days = sorted(set(self.due_days))
+        return tuple(
+            (day, sum(1 << i for i, due in enumerate(self.due_days) if due == day)) for day in days
+        )
+
+    @property
+    def storable(self) -> bool:
+        """Whether a plan's open items fit a stored bitmask."""
+        return len(self.keys) <= MAX_STORED_ITEMS
+
+    @property
+    def due_steps(self) -> tuple[int, ...]:
+        """The track's distinct due days, earliest first."""
+        return tuple(day for day, _ in self._by_due)
+
+    def open_tally(self, items: int) -> str:
+        """How many of these items (a bitmask) fall due by each of `due_steps`, two digits
+        each: what SQL reads the overdue count from with one substring (`service.plan_sorts`)."""
+        tally, total = [], 0
+        for _, due in self._by_due:
+            total += (items & due).bit_count()
+            tally.append(f"{total:02d}")
+        return "".join(tally)
+
+    def first_due(self, items: int) -> int | None:
+        """The earliest due day among these items (a bitmask), or None for none."""
+        for day, due in self._by_due:
+            if items & due:
+                return day
+        return None
+
+    def late(self, day: int) -> int:
+        """Bitmask of the items past due on day `day` of a plan (day 0: the start date)."""
+        if day <= 0:
+            return 0
+        return self._late[min(day, len(self._late) - 1)]
+
+    def pending(self, day: int) -> int:
+        """Bitmask of the items open for work and not yet past due on day `day`."""
+        if day < 0:
+            return 0
+        return self._pending[min(day, len(self._pending) - 1)]
+
+
+def track_layout(weeks: list[tuple[int, str, list[PlanItem]]], fingerprint: str) -> TrackLayout:
+    """The layout of a track's weeks (as `build_week_plan` takes them)."""
+    keys, titles, due_days, opens_days = [], [], [], []
+    for number, _, items in sorted(weeks, key=lambda week: week[0]):
+        for item in items:
+            keys.append(item.key)
+            titles.append(item.title)
+            opens_days.append(DAYS_PER_WEEK * (number - 1))
+            due_days.append(DAYS_PER_WEEK * (number - 1) + (item.day or WORKING_DAYS) - 1)
+    week_count = max((number for number, _, _ in weeks), default=0)
+    return TrackLayout(
+        tuple(keys), tuple(titles), tuple(due_days), tuple(opens_days), week_count, fingerprint
+    )
+
+
+def open_mask(week_plan: WeekPlan) -> int:
+    """The plan's open items (neither done nor waiting for review) as a bitmask in plan order."""
+    return sum(
+        1 << i for i, s in enumerate(week_plan.items) if s.state not in ("done", "in_review")
+    )
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    """A plan as of one day, from its stored done count and open items: what lists show."""
+
+    start: date
+    week_count: int
+    current_week: int  # as WeekPlan.current_week: 0 before the start, week_count + 1 after
+    done: int
+    total: int
+    due: int
+    overdue: int
+    days_behind: int  # since the oldest overdue item's due date
+    overdue_titles: tuple[str, ...]
+    next_title: str | None
+
+    @property
+    def percent(self) -> int:
+        """Share of items done, rounded down."""
+        return self.done * 100 // self.total if self.total else 100
+
+
+def plan_counts(
+    layout: TrackLayout, start: date, today: date, done: int, open_items: int, *, titles=False
+) -> PlanCounts:
+    """Count a stored plan as of `today` (the same states as `build_week_plan`); with `titles`,
+    also name the overdue items and the next one."""
+    day = (today - start).days
+    due, overdue, behind = late_counts(layout, day, open_items)
+    late = open_items & layout.late(day)
+    pending = open_items & layout.pending(day)
+    overdue_titles: tuple[str, ...] = ()
+    next_title = None
+    if titles:
+        overdue_titles = tuple(layout.titles[i] for i in _bits(late))
+        pressing = late | pending
+        if pressing:
+            # the earliest due of the pressing items, the first in plan order on a tie
+            index = min(_bits(pressing), key=lambda i: layout.due_days[i])
+            next_title = layout.titles[index]
+        elif open_items:
+            next_title = layout.titles[(open_items & -open_items).bit_length() - 1]
+    week = current_week(start, today, layout.week_count)
+    return PlanCounts(
+        start, layout.week_count, week, done, len(layout.keys), due, overdue, behind,
+        overdue_titles, next_title,
+    )  # fmt: skip
+
+
+def late_counts(layout: TrackLayout, day: int, open_items: int) -> tuple[int, int, int]:
+    """(due, overdue, days behind) of a plan's open items on day `day` of the plan (day 0: the
+    start date): what a report counts for thousands of plans, so integer operations only."""
+    late = open_items & layout.late(day)
+    if not late:
+        return (open_items & layout.pending(day)).bit_count(), 0, 0
+    behind = day - layout.first_due(late)
+    return (open_items & layout.pending(day)).bit_count(), late.bit_count(), behind
+
+
+def _bits(mask: int):
+    """Indexes of the set bits, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low

@@ -4,20 +4,28 @@ Plans for any number of hires cost a fixed number of queries: assignments with t
 users, then reading progress (lms.learning.service) and ticked items for all at once.
 """
 
+import hashlib
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Date,
     Integer,
+    Row,
+    Select,
     String,
     and_,
     bindparam,
     case,
+    cast,
+    delete,
+    exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     union_all,
@@ -30,19 +38,26 @@ from lms.accounts.models import User
 from lms.content import Catalog
 from lms.content.schema import Track
 from lms.errors import ServiceError
-from lms.extensions import db, set_row
+from lms.extensions import db, set_row, upsert
 from lms.learning import service as learning
-from lms.onboarding.models import PlanItemDone, TrackAssignment
+from lms.onboarding.models import PlanItemDone, PlanProgress, TrackAssignment
 from lms.onboarding.rules import (
     DAYS_PER_WEEK,
+    PlanCounts,
     PlanItem,
+    TrackLayout,
     WeekPlan,
     build_week_plan,
     current_week,
     due_date,
+    late_counts,
+    open_mask,
+    plan_counts,
+    track_layout,
 )
 from lms.practice import service as practice
 from lms.practice.models import SubmissionStatus
+from lms.timeutil import today as today_here
 from lms.timeutil import utcnow
 
 SELF_TICKED_KINDS = ("task",)  # labs are done when passed (lms.practice)
@@ -90,9 +105,12 @@ def plan_items(track: Track, catalog: Catalog) -> list[tuple[int, str, list[Plan
 
 
 def assign_track(
-    user: User, track_id: str, start: date, catalog: Catalog, *, actor: User | None = None
-) -> TrackAssignment:
-    """Assign a weekly track to a person from a start date (or move the start date)."""
+    user: User, track_id: str, start: date, catalog: Catalog, *, actor: User | None = None,
+    recount: bool = True,
+) -> TrackAssignment:  # fmt: skip
+    """Assign a weekly track to a person from a start date (or move the start date). With
+    `recount=False` the caller counts the plan (`refresh_progress`) itself: an import, for
+    many people at once."""
     track = next((t for t in weekly_tracks(catalog) if t.id == track_id), None)
     if track is None:
         ids = ", ".join(t.id for t in weekly_tracks(catalog))
@@ -125,6 +143,8 @@ def assign_track(
         detail=f"{track_id} from {start}",
         payload={"track": track_id, "start_date": start.isoformat()},
     )
+    if recount:
+        refresh_progress([user.id], catalog)
     return assignment
 
 
@@ -151,6 +171,11 @@ def remove_track(user: User, track_id: str, *, actor: User | None = None) -> Non
         payload={"track": track_id, "start_date": assignment.start_date.isoformat()},
     )
     db.session.delete(assignment)
+    db.session.execute(
+        delete(PlanProgress).where(
+            PlanProgress.user_id == user.id, PlanProgress.track_id == track_id
+        )
+    )
     db.session.flush()
 
 
@@ -170,6 +195,11 @@ def replace_track(
     ):
         raise ServiceError(f"{user.name} already follows {new_track_id}; remove one of them.")
     before = {"track": track_id, "start_date": assignment.start_date.isoformat()}
+    db.session.execute(
+        delete(PlanProgress).where(
+            PlanProgress.user_id == user.id, PlanProgress.track_id == track_id
+        )
+    )
     assignment.track_id, assignment.start_date = new_track_id, start
     assignment.assigned_by_id = actor.id if actor else None
     assignment.assigned_at = utcnow()
@@ -182,6 +212,7 @@ def replace_track(
         detail=f"{track_id} replaced by {new_track_id} from {start}",
         payload={"from": before, "to": {"track": new_track_id, "start_date": start.isoformat()}},
     )
+    refresh_progress([user.id], catalog)
     return assignment
 
 
@@ -222,6 +253,7 @@ def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, do
         )
     key = {"user_id": user.id, "track_id": track_id, "item_key": item_key}
     set_row(PlanItemDone, done, key, done_at=utcnow())
+    refresh_progress([user.id], catalog)
 
 
 TEAM_PAGE_SIZE = 50
@@ -291,26 +323,85 @@ def next_item_for(catalog: Catalog, today: date, user_id: int) -> PlanItem | Non
     return min(pressing, key=lambda c: c.due).item
 
 
+@dataclass(frozen=True)
+class PlanLine:
+    """A hire's plan as one line of a list: counts as of a day, not a laid-out plan."""
+
+    user: Row  # id, name, email
+    track: Track
+    counts: PlanCounts
+
+
 def team_plans(
     catalog: Catalog, today: date, *, search: str = "", page: int = 1
-) -> tuple[list[Plan], int]:
-    """One page of everyone's plans (newest start first) and how many plans match."""
+) -> tuple[list[PlanLine], int]:
+    """One page of everyone's plans (newest start first) and how many plans match.
+
+    Read from the stored counts (`PlanProgress`) in light rows; a plan without a current row
+    is laid out item by item."""
     query = _assignments(catalog)
     if search:
         like = f"%{search.lower()}%"
         query = query.where(
             or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
         )
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page_query = query.limit(TEAM_PAGE_SIZE).offset((page - 1) * TEAM_PAGE_SIZE)
-    return _lay_out(db.session.execute(page_query).all(), catalog, today), total
+    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    page_query = (
+        query.with_only_columns(
+            User.id,
+            User.name,
+            User.email,
+            TrackAssignment.track_id,
+            TrackAssignment.start_date,
+            PlanProgress.layout,
+            PlanProgress.done,
+            PlanProgress.open_items,
+        )
+        .outerjoin(
+            PlanProgress,
+            and_(
+                PlanProgress.user_id == TrackAssignment.user_id,
+                PlanProgress.track_id == TrackAssignment.track_id,
+            ),
+        )
+        .limit(TEAM_PAGE_SIZE)
+        .offset((page - 1) * TEAM_PAGE_SIZE)
+    )
+    rows = db.session.execute(page_query).all()
+    laid_out = _track_items(catalog)
+    # a row has what laying a plan out reads of the assignment and of the user
+    stale = [(row, row) for row in rows if row.layout != laid_out[row.track_id][3].fingerprint]
+    fresh = {
+        (plan.user.id, plan.track.id): (plan.week_plan.done, open_mask(plan.week_plan))
+        for plan in (_lay_out(stale, catalog, today) if stale else [])
+    }
+    lines = []
+    for row in rows:
+        track, _, _, layout = laid_out[row.track_id]
+        done, mask = fresh.get((row.id, row.track_id), (row.done, row.open_items))
+        counts = plan_counts(layout, row.start_date, today, done, mask, titles=True)
+        lines.append(PlanLine(row, track, counts))
+    return lines, total
 
 
 _laid_out_tracks: tuple[Catalog | None, dict] = (None, {})
 
 
-def _track_items(catalog: Catalog) -> dict[str, tuple[Track, list, frozenset[str]]]:
-    """Each weekly track, its items and the modules they name; once per catalog load."""
+def _fingerprint(track: Track, weeks: list, catalog: Catalog) -> str:
+    """What a stored plan row was counted against: the items, their days, and what completes
+    each module (its sections and quiz). Titles are left out: rows do not store them."""
+    parts = [track.id]
+    for number, _, items in weeks:
+        for item in items:
+            parts.append(f"{item.key}@{number}.{item.day or ''}")
+            if item.kind == "module":
+                module = catalog.modules[item.ref]
+                parts.append(" ".join(sorted(module.section_slugs)) + f"?{module.quiz or ''}")
+    return hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _track_items(catalog: Catalog) -> dict[str, tuple[Track, list, frozenset[str], TrackLayout]]:
+    """Each weekly track, its items, the modules they name and its layout; once per load."""
     global _laid_out_tracks
     loaded, tracks = _laid_out_tracks
     if loaded is not catalog:
@@ -323,9 +414,86 @@ def _track_items(catalog: Catalog) -> dict[str, tuple[Track, list, frozenset[str
                 for item in items
                 if item.key.startswith("module:")
             )
-            tracks[track.id] = (track, weeks, modules)
+            layout = track_layout(weeks, _fingerprint(track, weeks, catalog))
+            if not layout.storable:
+                layout = track_layout(weeks, "")  # no stored row ever matches it
+            tracks[track.id] = (track, weeks, modules, layout)
         _laid_out_tracks = (catalog, tracks)
     return tracks
+
+
+def track_layouts(catalog: Catalog) -> dict[str, TrackLayout]:
+    """Each weekly track's layout (items in plan order with their days), by track id."""
+    return {track_id: parts[3] for track_id, parts in _track_items(catalog).items()}
+
+
+# --- stored counts (PlanProgress), kept in step with what counts ------------------------------
+
+REFRESH_CHUNK = 500  # people per batch: keeps every IN list short on both databases
+_ASSIGNED_TO = (
+    select(TrackAssignment, User)
+    .join(User, User.id == TrackAssignment.user_id)
+    .where(
+        TrackAssignment.track_id.in_(bindparam("tracks", expanding=True)),
+        TrackAssignment.user_id.in_(bindparam("ids", expanding=True)),
+    )
+)
+
+
+def refresh_progress(user_ids, catalog: Catalog) -> int:
+    """Count again and store every weekly plan of these people; return the number of plans
+    stored. Idempotent: listeners call it whenever something that counts may have changed
+    (one query for a person without a plan). Taking a track off a plan drops its row."""
+    execute = db.session.execute
+    ids = sorted(set(user_ids))
+    laid_out = _track_items(catalog)
+    stored = 0
+    for first in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[first : first + REFRESH_CHUNK]
+        rows = db.session.execute(_ASSIGNED_TO, {"tracks": list(laid_out), "ids": chunk}).all()
+        plans = _lay_out(rows, catalog, today_here()) if rows else []
+        values = []
+        for plan in plans:
+            layout = laid_out[plan.track.id][3]
+            if not layout.storable:
+                continue  # too many items for the bitmask: always counted afresh
+            mask = open_mask(plan.week_plan)
+            first = layout.first_due(mask)
+            values.append(
+                {
+                    "user_id": plan.user.id,
+                    "track_id": plan.track.id,
+                    "layout": layout.fingerprint,
+                    "done": plan.week_plan.done,
+                    "open_items": mask,
+                    "first_due": None if first is None else plan.week_plan.start + timedelta(first),
+                    "open_tally": layout.open_tally(mask),
+                    "updated_at": utcnow(),
+                }
+            )
+        if values:
+            statement = upsert(PlanProgress).values(values)
+            changing = ("layout", "done", "open_items", "first_due", "open_tally", "updated_at")
+            execute(
+                statement.on_conflict_do_update(
+                    index_elements=["user_id", "track_id"],
+                    set_={name: statement.excluded[name] for name in changing},
+                )
+            )
+        stored += len(values)
+    return stored
+
+
+def refresh_all_progress(catalog: Catalog) -> int:
+    """Count again and store the plans of everyone on a weekly track (and drop the rows of
+    plans nobody follows any more)."""
+    followed = exists().where(
+        TrackAssignment.user_id == PlanProgress.user_id,
+        TrackAssignment.track_id == PlanProgress.track_id,
+    )
+    db.session.execute(delete(PlanProgress).where(~followed))
+    ids = db.session.scalars(select(TrackAssignment.user_id).distinct()).all()
+    return refresh_progress(ids, catalog)
 
 
 def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
@@ -334,8 +502,8 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
     Module progress is worked out for the plans' modules only, not the whole catalogue.
     """
     laid_out = _track_items(catalog)
-    tracks = {track_id: track for track_id, (track, _, _) in laid_out.items()}
-    items = {track_id: weeks for track_id, (_, weeks, _) in laid_out.items()}
+    tracks = {track_id: parts[0] for track_id, parts in laid_out.items()}
+    items = {track_id: parts[1] for track_id, parts in laid_out.items()}
     ids = {user.id for _, user in rows}
     shown = {assignment.track_id for assignment, _ in rows}
     modules = frozenset().union(*(laid_out[t][2] for t in shown if t in laid_out))
@@ -366,9 +534,9 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
 # --- plans summed up in SQL, for reports over everyone ----------------------------------------
 
 
-@dataclass(frozen=True)
-class PlanSummary:
-    """One hire's plan as counts: what a report lists for thousands of people at once."""
+class PlanSummary(NamedTuple):
+    """One hire's plan as counts: what a report lists for thousands of people at once (a
+    named tuple: reports build thousands, and a frozen dataclass costs several times more)."""
 
     user_id: int
     track_id: str
@@ -481,3 +649,137 @@ def plan_summaries(
                         overdue or 0, behind)
         )  # fmt: skip
     return summaries
+
+
+def stored_summaries(
+    catalog: Catalog, today: date, people: Select, track_id: str | None = None, *,
+    person_columns=(User.id,),
+) -> list[tuple[PlanSummary, Row]]:  # fmt: skip
+    """The same counts as `plan_summaries`, read from the stored rows, for the active people
+    `people` (a query of `User`, with its joins and conditions) selects: each with a row of
+    `person_columns` (which must hold `User.id`). One query, then a few integer operations a
+    plan. Plans without a row of the current layout (never counted, or counted before the
+    content changed) are counted by `plan_summaries` instead (two more queries)."""
+    layouts = track_layouts(catalog)
+    query = stored_plans(catalog, people, track_id).add_columns(*person_columns)
+    found = []
+    stale = set()
+    for person in db.session.execute(query):  # the plan's columns, then the person's
+        layout = layouts[person.track_id]
+        if person.layout != layout.fingerprint:
+            stale.add(person.id)
+            continue
+        found.append((summary_of(layout, today, person), person))
+    if stale:
+        ids = sorted(stale)
+        named = {
+            person.id: person
+            for person in db.session.execute(
+                people.with_only_columns(*person_columns).where(User.id.in_(ids))
+            )
+        }
+        counted = {(s.user_id, s.track_id) for s, _ in found}
+        for summary in plan_summaries(catalog, today, ids, track_id):
+            if (summary.user_id, summary.track_id) not in counted:
+                found.append((summary, named[summary.user_id]))
+    return found
+
+
+# --- stored plans counted and sorted in SQL, for a report that pages thousands of them --------
+
+
+def stored_plans(catalog: Catalog, people: Select, track_id: str | None = None) -> Select:
+    """The weekly plans of the active people `people` (a query of `User`) selects, with their
+    stored rows (outer-joined: a plan may have none yet): add the person's columns, conditions
+    and an order (`plan_sorts`) to it, and turn each row into counts with `summary_of`."""
+    tracks = [track_id] if track_id else list(track_layouts(catalog))
+    return (
+        people.with_only_columns(
+            TrackAssignment.track_id,
+            TrackAssignment.start_date,
+            PlanProgress.layout,
+            PlanProgress.done,
+            PlanProgress.open_items,
+        )
+        .join(TrackAssignment, TrackAssignment.user_id == User.id)
+        .outerjoin(
+            PlanProgress,
+            and_(
+                PlanProgress.user_id == TrackAssignment.user_id,
+                PlanProgress.track_id == TrackAssignment.track_id,
+            ),
+        )
+        .where(User.active.is_(True), TrackAssignment.track_id.in_(tracks))
+    )
+
+
+@dataclass(frozen=True)
+class PlanSorts:
+    """SQL expressions over `stored_plans` rows as of one day: what to filter and sort by."""
+
+    stale: Any  # true for a plan without a stored row of its track's current layout
+    overdue: Any  # the number of overdue items
+    is_behind: Any  # true when any item is overdue
+    behind: Any  # sorts the furthest behind first (ascending): when they fell behind
+    week: Any  # week N of the plan (0 before the start, never past the last week)
+    track_title: Any  # the track's title, lower case
+
+
+_sorts: tuple = (None, None, None, None)  # catalog, today, dialect name, PlanSorts
+
+
+def plan_sorts(catalog: Catalog, today: date) -> PlanSorts:
+    """The SQL that counts and sorts stored plans as of `today` with the same states as
+    `build_week_plan`: an item is overdue when the plan started before (today - its due day)
+    and it is open. Literal dates only, so SQLite and PostgreSQL read it alike; its size
+    grows with the weekly tracks' items (tens), never with the people. Built and compiled
+    once a day (per content load): the per-item terms are many, and building them, or
+    keying a statement made of them, would cost more than running it."""
+    global _sorts
+    dialect = db.session.get_bind().dialect
+    if _sorts[:3] == (catalog, today, dialect.name):
+        return _sorts[3]
+    layouts = track_layouts(catalog)
+    start, track = TrackAssignment.start_date, TrackAssignment.track_id
+    tally = PlanProgress.open_tally
+    overdue, week, title = {}, {}, {}
+    for track_id, layout in layouts.items():
+        # overdue: the open items due by the last due day the plan is past (start + day <
+        # today), read from the stored tally; the latest due day first
+        steps = [
+            (start < today - timedelta(due), cast(func.substr(tally, 2 * n + 1, 2), Integer))
+            for n, due in reversed(list(enumerate(layout.due_steps)))
+        ]
+        overdue[track_id] = case(*steps, else_=0) if steps else literal(0)
+        steps = [(start > today, 0)] + [
+            (start > today - timedelta(DAYS_PER_WEEK * n), n) for n in range(1, layout.week_count)
+        ]
+        week[track_id] = case(*steps, else_=layout.week_count)
+        title[track_id] = literal(_track_items(catalog)[track_id][0].title.lower())
+
+    def compiled(expression, type_):
+        sql = expression.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        return literal_column(f"({sql})", type_)
+
+    fingerprints = [layout.fingerprint for layout in layouts.values()]
+    is_behind = PlanProgress.first_due < today
+    sorts = PlanSorts(
+        stale=or_(PlanProgress.layout.is_(None), PlanProgress.layout.not_in(fingerprints)),
+        overdue=compiled(case(overdue, value=track, else_=0), Integer),
+        is_behind=is_behind,
+        behind=case((is_behind, PlanProgress.first_due), else_=today),
+        week=compiled(case(week, value=track, else_=0), Integer),
+        track_title=compiled(case(title, value=track, else_=""), String),
+    )
+    _sorts = (catalog, today, dialect.name, sorts)
+    return sorts
+
+
+def summary_of(layout: TrackLayout, today: date, row) -> PlanSummary:
+    """Counts of one `stored_plans` row (with `User.id` among its columns) as of `today`."""
+    day = (today - row.start_date).days
+    weeks = layout.week_count
+    week = 0 if day < 0 else min(day // DAYS_PER_WEEK + 1, weeks)  # as current_week
+    due, overdue, behind = late_counts(layout, day, row.open_items)
+    return PlanSummary(row.id, row.track_id, row.start_date, week, weeks, row.done,
+                       len(layout.keys), due, overdue, behind)  # fmt: skip

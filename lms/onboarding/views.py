@@ -19,10 +19,10 @@ onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 @login_required
 def my_plan():
     """The learner's whole plan, week by week."""
-    catalog = current_catalog()
-    plans = service.plans_for(catalog, today(), [current_user.id])
+    catalog, day = current_catalog(), today()
+    plans = service.plans_for(catalog, day, [current_user.id])
     return render_template("onboarding/plan.html", plans=plans, person=current_user, own=True,
-                           ongoing=service.recurring_tracks(catalog))  # fmt: skip
+                           ongoing=service.recurring_tracks(catalog), today=day)  # fmt: skip
 
 
 @onboarding_bp.route("/<track_id>/items", methods=["POST"])
@@ -49,7 +49,8 @@ def tick(track_id: str):
 def person_plan(user_id: int):
     """One hire's plan, for them, their mentor, their manager and the training team."""
     person = require_learner_access(current_user, accounts.get_user(user_id))
-    plans = service.plans_for(current_catalog(), today(), [person.id])
+    day = today()
+    plans = service.plans_for(current_catalog(), day, [person.id])
     change_forms = {}
     if allowed(current_user, "assign_tracks"):
         change_forms = {
@@ -58,7 +59,8 @@ def person_plan(user_id: int):
             for plan in plans
         }  # fmt: skip
     return render_template("onboarding/plan.html", plans=plans, person=person,
-                           own=person.id == current_user.id, change_forms=change_forms)  # fmt: skip
+                           own=person.id == current_user.id, change_forms=change_forms,
+                           today=day)  # fmt: skip
 
 
 def _replace_form(track_id: str, start=None) -> ReplaceTrackForm:

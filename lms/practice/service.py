@@ -268,6 +268,7 @@ def submit(submission: LabSubmission, now=None) -> LabSubmission:
     if rules.needs_review(submission.checkpoints) and all(results.values()):
         submission.status = SubmissionStatus.SUBMITTED
         db.session.flush()
+        events.lab_submitted.send(user_id=submission.user_id, submission=submission)
         return submission
     # Nothing for a trainer to score, or a machine check failed: decided at once.
     verdict = rules.outcome(submission.checkpoints, results, None)

@@ -29,7 +29,7 @@ from lms.content.schema import Track
 from lms.extensions import db
 from lms.learning import service as learning
 from lms.onboarding import service as onboarding
-from lms.onboarding.models import TrackAssignment
+from lms.onboarding.models import PlanProgress, TrackAssignment
 from lms.permissions import allowed
 from lms.practice.models import Evidence, LabSubmission
 from lms.practice.service import lab_summaries
@@ -735,9 +735,9 @@ def _spans_query(staff: bool, filters: Filters):
 # --- 3. onboarding status ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OnboardingRow:
-    """One hire on a weekly track: where they are and how far behind."""
+class OnboardingRow(NamedTuple):
+    """One hire on a weekly track: where they are and how far behind (a named tuple: the
+    report builds one per hire, and a frozen dataclass costs several times more)."""
 
     person: Any  # id, name, email, team
     track: Track
@@ -776,29 +776,115 @@ def onboarding_status(
 ) -> list[OnboardingRow]:
     """Everyone on a weekly track the viewer sees, sorted (who is behind first by default).
 
-    Plans are counted in SQL (`onboarding.plan_summaries`) and joined here with the people's
-    names and mentors: three queries and light rows at any number of people.
+    Plans are read from their stored counts (`onboarding.stored_summaries`) and joined here
+    with the people's names and mentors in one query: light rows at any number of people.
     """
-    people = _people_query(viewer, filters).with_only_columns(User.id)
-    summaries = onboarding.plan_summaries(catalog, today, people, filters.track or None)
-    if filters.overdue_only:
-        summaries = [s for s in summaries if s.overdue]
-    named = {
-        row.id: row
-        for row in db.session.execute(
-            select(User.id, User.name, User.email, User.team, Mentor.name.label("mentor"))
-            .outerjoin(Mentor, Mentor.id == User.mentor_id)
-            .where(User.id.in_(people))
-        )
-    }
+    people = _people_query(viewer, filters).outerjoin(Mentor, Mentor.id == User.mentor_id)
+    columns = (User.id, User.name, User.email, User.team, Mentor.name.label("mentor"))
+    plans = onboarding.stored_summaries(
+        catalog, today, people, filters.track or None, person_columns=columns
+    )
     tracks = {t.id: t for t in onboarding.weekly_tracks(catalog)}
-    rows = []
-    for s in summaries:
-        person = named[s.user_id]
-        counts = (s.week, s.weeks, s.done, s.total, s.due, s.overdue, s.days_behind)
-        rows.append(OnboardingRow(person, tracks[s.track_id], person.mentor, s.start, *counts))
+    overdue_only = filters.overdue_only
+    rows = [
+        OnboardingRow(person, tracks[s.track_id], person.mentor, s.start, s.week, s.weeks,
+                      s.done, s.total, s.due, s.overdue, s.days_behind)
+        for s, person in plans
+        if s.overdue or not overdue_only
+    ]  # fmt: skip
     rows.sort(key=ONBOARDING_SORTS.get(sort, ONBOARDING_SORTS["behind"]), reverse=descending)
     return rows
+
+
+@dataclass(frozen=True)
+class OnboardingPage:
+    """One page of the onboarding report, with who is furthest behind."""
+
+    rows: list[OnboardingRow]
+    page: Page
+    behind: list[OnboardingRow]  # the five furthest behind
+    behind_count: int  # people with overdue items
+
+
+def _onboarding_order(sort: str, descending: bool, sorts) -> list:
+    """ORDER BY terms for a sort of `ONBOARDING_SORTS` (the same keys, in SQL)."""
+    name = func.lower(User.name)
+    keys = {  # (expression, descending when the sort is ascending)
+        "behind": [(sorts.behind, False), (sorts.overdue, True), (name, False)],
+        "overdue": [(sorts.overdue, True), (sorts.behind, False), (name, False)],
+        "name": [(name, False), (User.id, False)],
+        "team": [(func.lower(func.coalesce(User.team, "")), False), (name, False)],
+        "track": [(sorts.track_title, False), (name, False)],
+        "mentor": [(func.lower(func.coalesce(Mentor.name, "")), False), (name, False)],
+        "week": [(sorts.week, False), (name, False)],
+        "done": [(PlanProgress.done, False), (name, False)],
+        "start": [(TrackAssignment.start_date, False), (name, False)],
+    }
+    chosen = keys.get(sort, keys["behind"])
+    terms = [expr.desc() if desc != descending else expr.asc() for expr, desc in chosen]
+    return [*terms, User.id, TrackAssignment.track_id]
+
+
+def onboarding_page(
+    viewer: User,
+    catalog: Catalog,
+    today: date,
+    filters: Filters,
+    number: int,
+    *,
+    sort: str = "behind",
+    descending: bool = False,
+) -> OnboardingPage:
+    """One page of `onboarding_status`, counted, sorted and paged in SQL from the stored plan
+    rows: three queries whatever the number of people. Plans without a current stored row
+    (content changed since they were counted) are counted afresh, every plan in Python."""
+    people = _people_query(viewer, filters).outerjoin(Mentor, Mentor.id == User.mentor_id)
+    plans = onboarding.stored_plans(catalog, people, filters.track or None)
+    sorts = onboarding.plan_sorts(catalog, today)
+    if filters.overdue_only:
+        plans = plans.where(sorts.is_behind)
+    flags = plans.add_columns(
+        case((sorts.stale, 1), else_=0).label("stale"),
+        case((sorts.is_behind, 1), else_=0).label("late"),
+    ).subquery()
+    total, stale, behind_count = db.session.execute(
+        select(func.count(), func.sum(flags.c.stale), func.sum(flags.c.late))
+    ).one()
+    if stale:
+        rows = onboarding_status(viewer, catalog, today, filters, sort=sort, descending=descending)
+        page = page_of(number, len(rows))
+        behind = sorted((r for r in rows if r.overdue), key=ONBOARDING_SORTS["behind"])
+        return OnboardingPage(
+            rows[page.offset : page.offset + page.size], page, behind[:5], len(behind)
+        )
+    page = page_of(number, total)
+    layouts = onboarding.track_layouts(catalog)
+    tracks = {t.id: t for t in onboarding.weekly_tracks(catalog)}
+    listed = plans.add_columns(
+        User.id, User.name, User.email, User.team, Mentor.name.label("mentor")
+    )
+
+    def lines(query) -> list[OnboardingRow]:
+        found = []
+        for person in db.session.execute(query):
+            s = onboarding.summary_of(layouts[person.track_id], today, person)
+            found.append(
+                OnboardingRow(person, tracks[s.track_id], person.mentor, s.start, s.week,
+                              s.weeks, s.done, s.total, s.due, s.overdue, s.days_behind)
+            )  # fmt: skip
+        return found
+
+    ordered = listed.order_by(*_onboarding_order(sort, descending, sorts))
+    rows = lines(ordered.limit(page.size).offset(page.offset))
+    behind = []
+    if sort == "behind" and not descending and page.number == 1:
+        behind = [r for r in rows[:5] if r.overdue]  # the same order: no need to ask again
+    elif behind_count:
+        furthest = listed.where(sorts.is_behind).order_by(
+            *_onboarding_order("behind", False, sorts)
+        )
+        behind = lines(furthest.limit(5))
+    return OnboardingPage(rows, page, behind, behind_count or 0)
 
 
 # --- 4. expirations ------------------------------------------------------------------------------

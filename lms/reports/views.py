@@ -259,16 +259,13 @@ def onboarding_status():
     viewer = _team_viewer()
     filters = service.parse_filters(request.args)
     sort, descending = _sort("behind")
-    rows = service.onboarding_status(
-        viewer, current_catalog(), today(), filters, sort=sort, descending=descending
+    found = service.onboarding_page(
+        viewer, current_catalog(), today(), filters, _page(), sort=sort, descending=descending
     )
-    page = service.page_of(_page(), len(rows))
-    behind = [r for r in rows if r.overdue]
-    behind.sort(key=service.ONBOARDING_SORTS["behind"])
     return render_template(
-        "reports/onboarding.html", rows=rows[page.offset : page.offset + page.size],
-        page=page, behind=behind[:5], behind_count=len(behind), filters=filters, sort=sort,
-        descending=descending, **_choices(viewer),
+        "reports/onboarding.html", rows=found.rows, page=found.page, behind=found.behind,
+        behind_count=found.behind_count, filters=filters, sort=sort, descending=descending,
+        **_choices(viewer),
     )  # fmt: skip
 
 

@@ -317,7 +317,10 @@ def apply_roster(
         )  # fmt: skip
     tracked = [row for row in preview.rows if row.track and row.start_date]
     for row in tracked:
-        onboarding.assign_track(users[row.email], row.track, row.start_date, catalog, actor=actor)
+        onboarding.assign_track(
+            users[row.email], row.track, row.start_date, catalog, actor=actor, recount=False
+        )
+    onboarding.refresh_progress([users[row.email].id for row in tracked], catalog)  # at once
     counts = {action: preview.count(action) for action in ("create", "update", "unchanged")}
     if counts["create"] or counts["update"]:
         audit.record(

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Role
 from lms.extensions import db
-from lms.onboarding.models import PlanItemDone, TrackAssignment
+from lms.onboarding.models import PlanItemDone, PlanProgress, TrackAssignment
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 MONDAY = date(2026, 11, 23)
@@ -93,6 +93,8 @@ def test_roster_track_column_assigns_plans(client, login, make_user):
     )
     client.post("/admin/roster/import", data={"content": csv})
     assert assignments() == [("new-hire", MONDAY)]
+    # the import counts the new plans at once (Team plans and the report read the counts)
+    assert db.session.scalars(select(PlanProgress.track_id)).all() == ["new-hire"]
     client.post("/admin/roster/import", data={"content": csv})  # again: nothing changes
     assert db.session.scalar(select(func.count(TrackAssignment.id))) == 1
     bad = csv.replace(",new-hire", ",no-such-track")

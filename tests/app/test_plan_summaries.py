@@ -5,16 +5,20 @@ what the hire's own plan page shows), on varied progress and on both databases."
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select, update
 
-from lms.accounts.models import User
+from lms import events
+from lms.accounts.models import Role, User
 from lms.assessment.models import AttemptStatus, QuizAttempt
 from lms.catalog import current_catalog
 from lms.extensions import db
+from lms.learning import service as learning
 from lms.learning.models import DocumentRead, SectionRead
 from lms.onboarding import service as onboarding
-from lms.onboarding.models import PlanItemDone, TrackAssignment
+from lms.onboarding.models import PlanItemDone, PlanProgress, TrackAssignment
 from lms.practice.models import LabSubmission, SubmissionStatus
+from lms.reports import service as reports
 
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -63,7 +67,8 @@ def _progress(rng: random.Random, user: User, track, catalog) -> None:
             db.session.add(PlanItemDone(user_id=user.id, track_id=track.id, item_key=item.key))
 
 
-def test_counts_in_sql_match_the_plans_laid_out(app, make_user):
+def _varied_plans(make_user) -> list[User]:
+    """24 hires on the weekly tracks with varied progress, one inactive; committed."""
     catalog = current_catalog()
     tracks = onboarding.weekly_tracks(catalog)
     rng = random.Random(7)
@@ -82,11 +87,11 @@ def test_counts_in_sql_match_the_plans_laid_out(app, make_user):
     )
     people[1].active = False  # inactive people have no plan in reports
     db.session.commit()
+    return people
 
-    ids = [p.id for p in people]
-    summaries = onboarding.plan_summaries(catalog, TODAY, select(User.id).where(User.id.in_(ids)))
-    plans = onboarding.plans_for(catalog, TODAY, ids)
-    assert len(summaries) == len(plans) == len(people) - 1
+
+def _expected(plans) -> dict:
+    """What each plan laid out item by item counts, as the summaries count it."""
     expected = {}
     for plan in plans:
         wp = plan.week_plan
@@ -101,20 +106,26 @@ def test_counts_in_sql_match_the_plans_laid_out(app, make_user):
             len(overdue),
             max(((TODAY - s.due).days for s in overdue), default=0),
         )
-    got = {
-        (s.user_id, s.track_id): (
-            s.start,
-            s.week,
-            s.weeks,
-            s.done,
-            s.total,
-            s.due,
-            s.overdue,
-            s.days_behind,
-        )  # fmt: skip
+    return expected
+
+
+def _counted(summaries) -> dict:
+    return {
+        (s.user_id, s.track_id): (s.start, s.week, s.weeks, s.done, s.total, s.due, s.overdue,
+                                  s.days_behind)
         for s in summaries
-    }
-    assert got == expected
+    }  # fmt: skip
+
+
+def test_counts_in_sql_match_the_plans_laid_out(app, make_user):
+    catalog = current_catalog()
+    people = _varied_plans(make_user)
+    ids = [p.id for p in people]
+    summaries = onboarding.plan_summaries(catalog, TODAY, select(User.id).where(User.id.in_(ids)))
+    plans = onboarding.plans_for(catalog, TODAY, ids)
+    assert len(summaries) == len(plans) == len(people) - 1
+    got = _counted(summaries)
+    assert got == _expected(plans)
     # the data is varied enough to mean something
     assert {v[3] > 0 for v in got.values()} == {True, False}
     assert {v[6] > 0 for v in got.values()} == {True, False}
@@ -136,3 +147,243 @@ def test_one_track_only(app, make_user):
     assert [s.track_id for s in onboarding.plan_summaries(catalog, TODAY, people, second.id)] == [
         second.id
     ]
+
+
+# --- the stored rows (PlanProgress) --------------------------------------------------------------
+
+
+def _stored_rows() -> dict:
+    return {
+        (row.user_id, row.track_id): (row.layout, row.done, row.open_items, row.first_due)
+        for row in db.session.scalars(select(PlanProgress))
+    }
+
+
+def test_stored_counts_match_the_plans_laid_out(app, make_user):
+    """Rows written by a refresh count the same as the plans laid out item by item; a plan
+    without a current row (never counted, or counted against other content) is counted
+    afresh, so the answer stays right."""
+    catalog = current_catalog()
+    people = _varied_plans(make_user)
+    ids = [p.id for p in people]
+    plans = onboarding.plans_for(catalog, TODAY, ids)
+    assert onboarding.refresh_all_progress(catalog) == len(people)  # the inactive one too
+    db.session.commit()
+    in_sql = select(User).where(User.id.in_(ids))
+
+    def stored():
+        return _counted(s for s, _ in onboarding.stored_summaries(catalog, TODAY, in_sql))
+
+    assert stored() == _expected(plans)
+    # other content, or no row at all: counted afresh
+    db.session.execute(
+        update(PlanProgress).where(PlanProgress.user_id == ids[2]).values(layout="before")
+    )
+    db.session.execute(delete(PlanProgress).where(PlanProgress.user_id == ids[3]))
+    assert stored() == _expected(plans)
+    # and only the plans of one track when asked
+    track = plans[0].track.id
+    only = onboarding.stored_summaries(catalog, TODAY, in_sql, track)
+    assert {s.track_id for s, _ in only} == {track}
+
+
+def test_team_lines_match_the_plans_laid_out(app, make_user):
+    """Team plans reads stored rows: the same overdue items, week, done and next item as the
+    plan laid out item by item (and the same again for a plan without a current row)."""
+    catalog = current_catalog()
+    people = _varied_plans(make_user)
+    onboarding.refresh_all_progress(catalog)
+    db.session.execute(delete(PlanProgress).where(PlanProgress.user_id == people[4].id))
+    db.session.commit()
+    plans = {
+        (p.user.id, p.track.id): p.week_plan
+        for p in onboarding.plans_for(catalog, TODAY, [p.id for p in people])
+    }
+    lines, total = onboarding.team_plans(catalog, TODAY)
+    assert total == len(lines) == len(plans)
+    for line in lines:
+        wp, c = plans[line.user.id, line.track.id], line.counts
+        assert c.overdue_titles == tuple(s.item.title for s in wp.overdue)
+        assert c.overdue == len(wp.overdue)
+        assert c.next_title == (wp.next_item.item.title if wp.next_item else None)
+        assert (c.current_week, c.week_count, c.start) == (wp.current_week, wp.week_count, wp.start)
+        assert (c.done, c.total, c.percent) == (wp.done, wp.total, wp.percent)
+    assert {bool(line.counts.overdue) for line in lines} == {True, False}
+
+
+@pytest.mark.parametrize("overdue_only", [False, True])
+def test_report_sorted_in_sql_as_in_python(app, make_user, overdue_only):
+    """The report page sorts and pages in SQL; every sort gives the order the rows sorted in
+    Python give, and the same people behind."""
+    catalog = current_catalog()
+    people = _varied_plans(make_user)
+    teams = ["Ops", "dev", None]
+    for n, person in enumerate(people):
+        person.team = teams[n % 3]
+        person.mentor_id = people[(n * 7) % len(people)].id if n % 4 else None
+    db.session.commit()
+    onboarding.refresh_all_progress(catalog)
+    db.session.commit()
+    viewer = make_user(role=Role.TRAINER)
+    filters = reports.Filters(overdue_only=overdue_only)
+    for sort in reports.ONBOARDING_SORTS:
+        for descending in (False, True):
+            rows = reports.onboarding_status(
+                viewer, catalog, TODAY, filters, sort=sort, descending=descending
+            )
+            page = reports.onboarding_page(
+                viewer, catalog, TODAY, filters, 1, sort=sort, descending=descending
+            )
+            assert page.rows == rows, (sort, descending)
+            behind = sorted((r for r in rows if r.overdue), key=reports.ONBOARDING_SORTS["behind"])
+            assert (page.behind, page.behind_count) == (behind[:5], len(behind))
+    # a plan counted against other content: the page counts every plan afresh, as before
+    db.session.execute(
+        update(PlanProgress).where(PlanProgress.user_id == people[5].id).values(layout="before")
+    )
+    rows = reports.onboarding_status(viewer, catalog, TODAY, filters)
+    assert reports.onboarding_page(viewer, catalog, TODAY, filters, 1).rows == rows
+
+
+def test_events_keep_the_stored_rows_in_step(app, make_user):
+    """Whatever changes a plan refreshes its stored row: assigning, reading (and unreading),
+    ticking, replacing and removing a track."""
+    catalog = current_catalog()
+    person = make_user()
+    track = onboarding.weekly_tracks(catalog)[0]
+    other = onboarding.weekly_tracks(catalog)[1]
+    items = [i for _, _, week in onboarding.plan_items(track, catalog) for i in week]
+
+    def fresh() -> dict:
+        stored = _stored_rows()
+        onboarding.refresh_progress([person.id], catalog)
+        return stored
+
+    onboarding.assign_track(person, track.id, TODAY - timedelta(days=9), catalog)
+    assert fresh() == _stored_rows() and len(_stored_rows()) == 1
+    doc = next(i for i in items if i.kind == "doc")
+    learning.set_document_read(person, catalog, doc.ref, True)
+    assert fresh() == _stored_rows()
+    (before,) = _stored_rows().values()
+    module = next(i for i in items if i.kind == "module")
+    for section in catalog.modules[module.ref].sections:
+        learning.set_section_read(person, catalog, module.ref, section.slug, True)
+    assert fresh() == _stored_rows()
+    learning.set_section_read(person, catalog, module.ref, section.slug, False)
+    assert fresh() == _stored_rows()
+    task = next((i for i in items if i.kind == "task"), None)
+    if task is not None:
+        onboarding.set_item_done(person, track.id, task.key, catalog, True)
+        assert fresh() == _stored_rows()
+    learning.set_document_read(person, catalog, doc.ref, False)
+    assert fresh() == _stored_rows()
+    (after,) = _stored_rows().values()
+    assert after[1] == before[1] - 1 + (task is not None)
+    # a passed quiz completes a module; a lab waits for review, then passes
+    quizzed = [i for i in items if i.kind == "module" and catalog.modules[i.ref].quiz]
+    labs = [i for i in items if i.kind == "lab"]
+    assert quizzed and labs  # the shipped track has both
+    module = catalog.modules[quizzed[0].ref]
+    for section in module.sections:
+        learning.set_section_read(person, catalog, module.id, section.slug, True)
+    attempt = _attempt(person.id, module.quiz, 1, passed=True)
+    db.session.add(attempt)
+    db.session.flush()
+    events.quiz_graded.send(user_id=person.id, attempt=attempt)
+    assert fresh() == _stored_rows()
+    submission = _lab(person.id, labs[0].ref, 1, SubmissionStatus.SUBMITTED)
+    db.session.add(submission)
+    db.session.flush()
+    events.lab_submitted.send(user_id=person.id, submission=submission)
+    assert fresh() == _stored_rows()
+    submission.status = SubmissionStatus.PASSED
+    db.session.flush()
+    events.lab_reviewed.send(user_id=person.id, submission=submission)
+    assert fresh() == _stored_rows()
+    (latest,) = _stored_rows().values()
+    assert latest[1] == after[1] + 2
+    onboarding.replace_track(person, track.id, other.id, TODAY, catalog)
+    assert set(_stored_rows()) == {(person.id, other.id)}
+    assert fresh() == _stored_rows()
+    onboarding.remove_track(person, other.id)
+    assert _stored_rows() == {}
+
+
+def test_report_and_team_queries_do_not_grow(app, client, login, make_user, count_queries):
+    """With stored rows, the report and Team plans ask a fixed number of questions."""
+    catalog = current_catalog()
+    trainer = make_user(role=Role.TRAINER)
+    login(trainer)
+    track = onboarding.weekly_tracks(catalog)[0]
+
+    def hires(n: int) -> None:
+        for _ in range(n):
+            person = make_user()
+            onboarding.assign_track(person, track.id, TODAY - timedelta(days=n), catalog)
+        db.session.commit()
+
+    def queries(url: str) -> int:
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    urls = ["/reports/onboarding", "/reports/onboarding?sort=overdue&overdue=1&page=2",
+            "/onboarding/team"]  # fmt: skip
+    hires(2)
+    few = [queries(url) for url in urls]
+    hires(60)
+    assert [queries(url) for url in urls] == few
+
+
+def test_migration_backfills_the_stored_rows(tmp_path):
+    """Upgrading past 0014_onboarding counts the plans that exist, as a refresh would."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from lms import create_app
+    from tests.conftest import base_config
+
+    app = create_app(base_config(f"sqlite:///{tmp_path}/old.sqlite"))
+    with app.app_context():
+        upgrade(revision="0013")
+        track = onboarding.weekly_tracks(current_catalog())[0]
+        doc = next(
+            i for _, _, week in onboarding.plan_items(track, current_catalog()) for i in week
+            if i.kind == "doc"
+        )  # fmt: skip
+        with db.engine.begin() as connection:
+            connection.execute(
+                text('INSERT INTO "user" (id, email, name, password_hash, role, active, '
+                     "created_at, session_version) VALUES (1, 'a@example.com', 'A', 'x', "
+                     "'learner', 1, :now, 1)"),
+                {"now": NOW.isoformat()},
+            )  # fmt: skip
+            connection.execute(
+                text("INSERT INTO track_assignment (user_id, track_id, start_date, assigned_at) "
+                     "VALUES (1, :track, :start, :now)"),
+                {"track": track.id, "start": TODAY.isoformat(), "now": NOW.isoformat()},
+            )  # fmt: skip
+            connection.execute(
+                text("INSERT INTO document_read (user_id, doc_id, read_at) VALUES (1, :doc, :now)"),
+                {"doc": doc.ref, "now": NOW.isoformat()},
+            )
+        upgrade()
+        migrated = _stored_rows()
+        onboarding.refresh_all_progress(current_catalog())
+        assert migrated == _stored_rows()
+        assert [row[1] for row in migrated.values()] == [1]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_refresh_command(app, make_user, runner):
+    catalog = current_catalog()
+    people = _varied_plans(make_user)
+    result = runner.invoke(args=["onboarding", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert f"Counted {len(people)} plans." in result.output
+    assert len(_stored_rows()) == len(people)
+    plans = onboarding.plans_for(catalog, TODAY, [p.id for p in people])
+    in_sql = select(User).where(User.id.in_([p.id for p in people]))
+    summaries = onboarding.stored_summaries(catalog, TODAY, in_sql)
+    assert _counted(s for s, _ in summaries) == _expected(plans)

@@ -28,6 +28,7 @@ from lms.catalog import current_catalog
 from lms.certification.models import Certificate, CertificationProgress
 from lms.extensions import db
 from lms.learning.models import DocumentRead, SectionRead
+from lms.onboarding import service as onboarding
 from lms.onboarding.models import TrackAssignment
 from lms.practice.models import Evidence, LabSubmission
 from tests.conftest import base_config
@@ -100,6 +101,8 @@ def fill(learners: int, attempts_per_learner: int) -> None:
     fill_practice_and_certificates(ids, rng, hashed)
     # the answers went in directly, so build the statistics' running sums as a rebuild would
     rebuild_question_stats()
+    # and count the onboarding plans as the events that went around them would have
+    onboarding.refresh_all_progress(content)
     db.session.execute(text("ANALYZE"))
     db.session.commit()
 
