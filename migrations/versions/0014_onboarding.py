@@ -3,7 +3,7 @@ in plan order, when the earliest open item falls due), for Team plans and the on
 report; filled from the plans as they stand (`flask --app lms onboarding refresh` recounts)
 
 Revision ID: 0014_onboarding
-Revises: 0013
+Revises: 0014_queues
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = "0014_onboarding"
-down_revision = "0013"
+down_revision = "0014_queues"
 branch_labels = None
 depends_on = None
 
