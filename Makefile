@@ -40,9 +40,10 @@ test: $(VENV)/.dev .venv-ralph/.installed system-deps
 system-deps:
 	bash .ci/install-system-deps
 
-## serve: production: gunicorn with $WEB_CONCURRENCY workers (default 2) against DATABASE_URL
+## serve: production: migrate, count the onboarding plans, gunicorn with $WEB_CONCURRENCY workers (default 2)
 serve: $(VENV)/.runtime
 	LMS_ENV=production $(FLASK) db upgrade
+	LMS_ENV=production $(FLASK) onboarding refresh
 	LMS_ENV=production $(GUNICORN) \
 		--workers $${WEB_CONCURRENCY:-2} --bind $${BIND:-127.0.0.1:8000} 'lms:create_app()'
 
