@@ -28,7 +28,7 @@ def home():
     plans = onboarding.plans_for(catalog, day, [current_user.id])
     with onboarding.plans_known(catalog, day, [current_user.id], plans):
         attention = digest.attention_for(catalog, current_user, day)
-    return render_template("core/home.html", plans=plans, attention=attention)
+    return render_template("core/home.html", plans=plans, attention=attention, today=day)
 
 
 @core_bp.route("/healthz")
