@@ -198,11 +198,14 @@ def answers_of(attempt: QuizAttempt) -> list[AttemptAnswer]:
     )
 
 
+def past_grace(deadline: datetime | None, now: datetime | None = None) -> bool:
+    """True once a deadline (None: no time limit) and its grace have passed."""
+    return deadline is not None and (now or utcnow()) > as_utc(deadline) + GRACE
+
+
 def time_is_up(attempt: QuizAttempt, now: datetime | None = None) -> bool:
-    """True once the deadline and its grace have passed."""
-    if attempt.deadline_at is None:
-        return False
-    return (now or utcnow()) > as_utc(attempt.deadline_at) + GRACE
+    """True once the attempt's deadline and its grace have passed."""
+    return past_grace(attempt.deadline_at, now)
 
 
 def _claim(attempt: QuizAttempt) -> bool:
@@ -670,6 +673,7 @@ class QuizRow:
 def quiz_rows(catalog: Any, user_id: int) -> tuple[list[QuizRow], list[QuizRow]]:
     """The learner's quiz list: module quizzes by module number, then exams by title."""
     summaries = summaries_for(user_id)
+    now = utcnow()
     module_quizzes, exams = [], []
     for quiz in catalog.quizzes.values():
         module = catalog.modules.get(quiz.module) if quiz.module else None
@@ -682,8 +686,7 @@ def quiz_rows(catalog: Any, user_id: int) -> tuple[list[QuizRow], list[QuizRow]]
             used=summary.attempts_used,
             left=attempts_left(quiz, summary.attempts_used),
             open=summary.has_open,
-            time_is_up=summary.open_deadline is not None
-            and utcnow() > as_utc(summary.open_deadline) + GRACE,
+            time_is_up=past_grace(summary.open_deadline, now),
         )
         (module_quizzes if module else exams).append(row)
     module_quizzes.sort(key=lambda r: (r.module.number, r.quiz.id))
