@@ -10,9 +10,9 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, undefer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
@@ -78,12 +78,16 @@ def revoke_sessions(user: User) -> None:
     user.session_version = (user.session_version or 1) + 1
 
 
+# every signed-in request runs it: built once, with the "oversees anyone" flag in the same row
+_SESSION_USER = select(User).options(undefer(User.oversees)).where(User.id == bindparam("id"))
+
+
 def user_for_session(session_id: str) -> User | None:
     """Return the active user a session id ("id:version") names, or None when it is stale."""
     user_id, _, version = (session_id or "").partition(":")
     if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10 or len(version) > 10:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(_SESSION_USER, {"id": int(user_id)})
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

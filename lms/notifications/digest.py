@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, exists, or_, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, undefer
 
 from lms.accounts.models import User
 from lms.content import Catalog
@@ -106,16 +106,11 @@ class Section:
 def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Section]]:
     """Every source's notices for each of these people, in registry order."""
     found: dict[int, list[Section]] = {person.id: [] for person in people}
-    overseers: set[int] | None = None
+    overseers = [person for person in people if person.oversees]
     for entry in SOURCES.values():
-        asked = people
-        if entry.overseers_only:
-            if overseers is None:  # one query for every such source, and none without them
-                ids = [person.id for person in people]
-                overseers = set(db.session.scalars(_overseers_query(), {"ids": ids}))
-            asked = [person for person in people if person.id in overseers]
-            if not asked:
-                continue
+        asked = overseers if entry.overseers_only else people
+        if not asked:
+            continue
         by_person = entry.find(catalog, asked, today)
         for person in asked:
             notices = by_person.get(person.id) or []
@@ -124,15 +119,6 @@ def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, 
                     Section(entry.name, entry.heading, tuple(notices), entry.more)
                 )
     return found
-
-
-@cache
-def _overseers_query():
-    """Which of the people asked about are anyone's mentor or manager."""
-    return union(
-        select(User.mentor_id).where(User.mentor_id.in_(IDS)),
-        select(User.manager_id).where(User.manager_id.in_(IDS)),
-    )
 
 
 def attention_for(catalog: Catalog, person: User, today: date) -> list[Section]:
@@ -560,6 +546,7 @@ def queue_digests(catalog: Catalog, today: date) -> DigestRun:
         people = list(
             db.session.scalars(
                 select(User)
+                .options(undefer(User.oversees))  # `notices_for` asks each
                 .where(User.active.is_(True), User.id > last_id)
                 .order_by(User.id)
                 .limit(BATCH)
