@@ -76,12 +76,12 @@ class User(UserMixin, db.Model):
 
 # Whether the person is anyone's mentor or manager: what the home page asks to decide whether
 # to show "Your people" and to ask the sources about one's people. Deferred (a list of users
-# does not need it); the signed-in user and the digest's batches load it with the row
-# (`undefer`), so the question costs no query of its own.
+# does not need it); the signed-in user's row comes with it (`accounts.service`) and the
+# digest's batches load it with `undefer`, so the question costs no query of its own.
 _report = aliased(User)
-User.oversees = column_property(
+OVERSEES = (
     exists()
     .where(or_(_report.mentor_id == User.id, _report.manager_id == User.id))
-    .correlate_except(_report),
-    deferred=True,
+    .correlate_except(_report)
 )
+User.oversees = column_property(OVERSEES, deferred=True)

@@ -8,11 +8,13 @@ from lms.accounts import service as accounts
 from lms.catalog import current_catalog
 from lms.onboarding import service
 from lms.onboarding.forms import AssignTrackForm, RemoveTrackForm, ReplaceTrackForm, TickForm
+from lms.onboarding.html import plan_rows
 from lms.permissions import allowed, require, require_learner_access
 from lms.timeutil import today
 from lms.web import commit_or_report, page_count, page_number
 
 onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
+onboarding_bp.add_app_template_global(plan_rows)
 
 
 @onboarding_bp.route("/")
