@@ -70,24 +70,26 @@ class SourceEntry:
     heading: str
     find: Source
     more: str | None = None
-    overseers_only: bool = False  # only about the people someone mentors or manages
+    asks: Callable[[User], bool] | None = None  # whom it is asked about (None: everyone)
 
 
 SOURCES: dict[str, SourceEntry] = {}
 
 
 def register_source(
-    name: str, heading: str, more: str | None = None, overseers_only: bool = False
+    name: str, heading: str, more: str | None = None, asks: Callable[[User], bool] | None = None
 ) -> Callable[[Source], Source]:
     """Decorate a source function to add it to the registry under `name`.
 
     `more` is the endpoint of the page that lists everything the source is about (the
     home page shows a few notices per source and links there for the rest).
-    `overseers_only` sources are asked only about people who mentor or manage someone.
+    `asks`, when given, says of a person whether the source can have anything for them
+    (mentors and managers, say): it is not asked about the others, which spares a learner's
+    home page the queries of sources that are about one's people.
     """
 
     def add(find: Source) -> Source:
-        SOURCES[name] = SourceEntry(name, heading, find, more, overseers_only)
+        SOURCES[name] = SourceEntry(name, heading, find, more, asks)
         return find
 
     return add
@@ -106,9 +108,8 @@ class Section:
 def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Section]]:
     """Every source's notices for each of these people, in registry order."""
     found: dict[int, list[Section]] = {person.id: [] for person in people}
-    overseers = [person for person in people if person.oversees]
     for entry in SOURCES.values():
-        asked = overseers if entry.overseers_only else people
+        asked = people if entry.asks is None else [p for p in people if entry.asks(p)]
         if not asked:
             continue
         by_person = entry.find(catalog, asked, today)
@@ -119,6 +120,11 @@ def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, 
                     Section(entry.name, entry.heading, tuple(notices), entry.more)
                 )
     return found
+
+
+def oversees(person: User) -> bool:
+    """Whether the person mentors or manages anyone (read with the signed-in user's row)."""
+    return person.oversees
 
 
 def attention_for(catalog: Catalog, person: User, today: date) -> list[Section]:
@@ -177,7 +183,7 @@ def _supervised_query():
     )
 
 
-@register_source("team", "Your people", overseers_only=True)
+@register_source("team", "Your people", asks=oversees)
 def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
     """For mentors and managers: each of their people with overdue plan items (weekly)."""
     ids = [p.id for p in people]
@@ -282,7 +288,14 @@ def _evidence_query(Evidence, EvidenceStatus, staff: bool):  # noqa: N803 (model
     )
 
 
-@register_source("evidence", "Evidence waiting for your verification", more="practice.verify_queue")
+@register_source(
+    "evidence",
+    "Evidence waiting for your verification",
+    more="practice.verify_queue",
+    # only a supervisor of the learner or a trainer may decide (`may_decide_evidence`): a former
+    # mentor still named on an entry is not asked
+    asks=lambda person: person.oversees or allowed(person, "review_labs"),
+)
 def evidence_to_verify(
     catalog: Catalog, people: list[User], today: date
 ) -> dict[int, list[Notice]]:
@@ -470,7 +483,7 @@ def _approvals_query(Approval, ApprovalStatus):  # noqa: N803 (the models, impor
 
 
 @register_source(
-    "approvals", "Approvals waiting for you", more="certification.approvals", overseers_only=True
+    "approvals", "Approvals waiting for you", more="certification.approvals", asks=oversees
 )
 def approvals_waiting(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
     """For managers and mentors: certification approvals their people asked them for."""

@@ -163,7 +163,7 @@ def test_sources_about_ones_people_are_asked_only_about_mentors_and_managers(mak
     make_user(email="mentee@example.com", mentor_email=mentor.email)
     asked: list[list[int]] = []
 
-    @digest.register_source("test-team", "Your people's things", overseers_only=True)
+    @digest.register_source("test-team", "Your people's things", asks=digest.oversees)
     def team(catalog, people, today):
         asked.append([p.id for p in people])
         return {p.id: [digest.Notice("t:1", "p", "A mentee's thing", "core.home")] for p in people}
