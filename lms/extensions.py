@@ -108,3 +108,14 @@ def upsert(model):
 def insert_ignoring_duplicates(model, **values) -> None:
     """INSERT a row unless one with the same unique key exists (no race, both databases)."""
     db.session.execute(upsert(model).values(**values).on_conflict_do_nothing())
+
+
+def read_rows(statement, params: dict | None = None):
+    """The rows of a statement selecting columns (not entities), run on the session's
+    connection, inside its transaction, after flushing what is pending as the session would.
+
+    For statements pages run on every visit: the session's ORM layer costs more than running a
+    small statement does (about 40 µs of the 70 a one-row query takes through it).
+    """
+    db.session.flush()
+    return db.session.connection().execute(statement, params)

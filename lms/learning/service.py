@@ -15,7 +15,7 @@ from lms.assessment.attempts import passers, passes
 from lms.assessment.models import QuizAttempt
 from lms.content import Catalog
 from lms.errors import ServiceError
-from lms.extensions import db, set_row
+from lms.extensions import db, read_rows, set_row
 from lms.learning.models import DocumentRead, SectionRead
 from lms.learning.rules import ModuleProgress, module_progress
 from lms.timeutil import utcnow
@@ -95,7 +95,7 @@ def progress_for(
     # Filtered by user only, so the statement does not grow with the catalogue (an IN list of
     # every current section passed PostgreSQL's parameter limit near 4,000 modules); the marks
     # are few (what these people have read) and are counted here against the current sections.
-    for kind, user_id, item, slug in db.session.execute(_PROGRESS_OF, {"ids": ids}):
+    for kind, user_id, item, slug in read_rows(_PROGRESS_OF, {"ids": ids}):
         progress = result[user_id]
         if kind == "doc":
             progress.documents_read.add(item)

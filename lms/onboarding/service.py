@@ -38,7 +38,7 @@ from lms.accounts.models import User
 from lms.content import Catalog
 from lms.content.schema import Track
 from lms.errors import ServiceError
-from lms.extensions import db, set_row, upsert
+from lms.extensions import db, read_rows, set_row, upsert
 from lms.learning import service as learning
 from lms.onboarding.models import PlanItemDone, PlanProgress, TrackAssignment
 from lms.onboarding.rules import (
@@ -511,7 +511,7 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
     labs = practice.lab_progress_for(ids)
     ticked: dict[tuple[int, str], set[str]] = {}
     if ids:
-        for user_id, track_id, key in db.session.execute(_TICKED, {"ids": list(ids)}):
+        for user_id, track_id, key in read_rows(_TICKED, {"ids": list(ids)}):
             ticked.setdefault((user_id, track_id), set()).add(key)
     plans = []
     for assignment, user in rows:
