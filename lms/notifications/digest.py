@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased, undefer
 
 from lms.accounts.models import User
 from lms.content import Catalog
-from lms.extensions import db, upsert
+from lms.extensions import db, read_rows, upsert
 from lms.notifications import mail
 from lms.notifications import service as notifications
 from lms.notifications.models import NotificationLog, NotificationPreference
@@ -140,13 +140,14 @@ def _local(moment):
     return moment.astimezone(ZoneInfo(current_app.config.get("LMS_TIMEZONE", "UTC")))
 
 
+_ITEM_PAGES = {"doc": ("library.document", "doc_id"), "module": ("learning.module", "module_id"),
+               "lab": ("labs.lab", "lab_id")}  # fmt: skip
+
+
 def _item_link(key: str) -> tuple[str, dict]:
     kind, ref = key.split(":", 1)
-    return {
-        "doc": ("library.document", {"doc_id": ref}),
-        "module": ("learning.module", {"module_id": ref}),
-        "lab": ("labs.lab", {"lab_id": ref}),
-    }.get(kind, ("onboarding.my_plan", {}))
+    page = _ITEM_PAGES.get(kind)
+    return (page[0], {page[1]: ref}) if page else ("onboarding.my_plan", {})
 
 
 @register_source("plan", "Your onboarding plan", more="onboarding.my_plan")
@@ -154,21 +155,25 @@ def own_plan(catalog: Catalog, people: list[User], today: date) -> dict[int, lis
     """A learner's overdue plan items and the ones due in the next two days."""
     found: dict[int, list[Notice]] = {}
     soon = today + timedelta(days=DUE_SOON_DAYS)
+    days: dict[date, str] = {}  # each due date written once: plans share a few
     for plan in onboarding.plans_for(catalog, today, [p.id for p in people]):
         for state in plan.week_plan.items:
-            if state.state == "done" or state.due > soon:
+            due = state.due
+            if state.state == "done" or due > soon:
                 continue
             endpoint, values = _item_link(state.item.key)
-            overdue = state.due < today
-            when = "today" if state.due == today else f"{state.due:%a %d %b}"
+            overdue = due < today
+            day = days.get(due) or days.setdefault(due, f"{due:%a %d %b}")
             found.setdefault(plan.user.id, []).append(
                 Notice(
                     subject=f"{'overdue' if overdue else 'due'}:{plan.track.id}:{state.item.key}",
-                    period=state.due.isoformat(),
+                    period=due.isoformat(),
                     text=state.item.title,
                     endpoint=endpoint,
                     values=values,
-                    detail=f"overdue since {state.due:%a %d %b}" if overdue else f"due {when}",
+                    detail=f"overdue since {day}"
+                    if overdue
+                    else f"due {'today' if due == today else day}",
                     urgent=overdue,
                     label="Overdue" if overdue else "Due soon",
                 )
@@ -225,7 +230,12 @@ def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int,
 def _returned_query(LabSubmission, SubmissionStatus):  # noqa: N803 (the models, imported late)
     later = aliased(LabSubmission)
     return (
-        select(LabSubmission)
+        select(
+            LabSubmission.id,
+            LabSubmission.user_id,
+            LabSubmission.lab_title,
+            LabSubmission.decided_at,
+        )
         .where(
             LabSubmission.user_id.in_(IDS),
             LabSubmission.status == SubmissionStatus.RETURNED,
@@ -248,7 +258,7 @@ def labs_returned(catalog: Catalog, people: list[User], today: date) -> dict[int
     ids = [p.id for p in people]
     if not ids:
         return {}
-    rows = db.session.scalars(_returned_query(LabSubmission, SubmissionStatus), {"ids": ids})
+    rows = read_rows(_returned_query(LabSubmission, SubmissionStatus), {"ids": ids})
     found: dict[int, list[Notice]] = {}
     for submission in rows:
         when = f" {_local(submission.decided_at):%a %d %b}" if submission.decided_at else ""
@@ -406,7 +416,15 @@ def _expiring_query(Certificate):  # noqa: N803 (the model, imported late)
     managed = select(User.id).where(User.active.is_(True), User.manager_id.in_(IDS))
     later = aliased(Certificate)
     return (
-        select(Certificate, User.name, User.manager_id)
+        select(
+            Certificate.id,
+            Certificate.user_id,
+            Certificate.certification_id,
+            Certificate.title,
+            Certificate.expires_on,
+            User.name,
+            User.manager_id,
+        )
         .join(User, User.id == Certificate.user_id)
         .where(
             or_(Certificate.user_id.in_(IDS), Certificate.user_id.in_(managed)),
@@ -434,8 +452,8 @@ def certificates_expiring(
     windows = {c.id: c.renewal_window_days for c in catalog.curriculum.certifications}
     wanted = set(ids)
     found: dict[int, list[Notice]] = {}
-    rows = db.session.execute(_expiring_query(Certificate), {"ids": ids})
-    for certificate, holder_name, holder_manager_id in rows:
+    for certificate in read_rows(_expiring_query(Certificate), {"ids": ids}):
+        holder_name, holder_manager_id = certificate.name, certificate.manager_id
         window = windows.get(certificate.certification_id, 60)
         stage = expiry_stage(certificate.expires_on, window, today)
         if stage is None:
