@@ -68,7 +68,7 @@ class Plan:
     """A hire's assignment laid out as a week plan."""
 
     user: User
-    assignment: TrackAssignment
+    assignment: TrackAssignment | Row  # what is read of it: track_id and start_date
     track: Track
     week_plan: WeekPlan
 
@@ -283,6 +283,15 @@ _PLANS_OF = (
     )
     .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
 )
+# the signed-in person's own assignments (home, My plan): the person is loaded already
+_OWN_ASSIGNMENTS = (
+    select(TrackAssignment.track_id, TrackAssignment.start_date)
+    .where(
+        TrackAssignment.track_id.in_(bindparam("tracks", expanding=True)),
+        TrackAssignment.user_id == bindparam("id"),
+    )
+    .order_by(TrackAssignment.start_date.desc(), TrackAssignment.id)
+)
 _TICKED = select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
     PlanItemDone.user_id.in_(bindparam("ids", expanding=True))
 )
@@ -299,6 +308,16 @@ def plans_for(catalog: Catalog, today: date, user_ids: list[int]) -> list[Plan]:
     tracks = [t.id for t in weekly_tracks(catalog)]
     rows = db.session.execute(_PLANS_OF, {"tracks": tracks, "ids": list(user_ids)}).all()
     return _lay_out(rows, catalog, today)
+
+
+def own_plans(catalog: Catalog, today: date, person: User) -> list[Plan]:
+    """`plans_for` the signed-in person (home, My plan), who is loaded already: only their
+    assignments are read, as columns."""
+    if not person.active:
+        return []
+    tracks = [t.id for t in weekly_tracks(catalog)]
+    rows = read_rows(_OWN_ASSIGNMENTS, {"tracks": tracks, "id": person.id})
+    return _lay_out([(row, person) for row in rows], catalog, today)
 
 
 @contextmanager

@@ -22,7 +22,7 @@ onboarding_bp.add_app_template_global(plan_rows)
 def my_plan():
     """The learner's whole plan, week by week."""
     catalog, day = current_catalog(), today()
-    plans = service.plans_for(catalog, day, [current_user.id])
+    plans = service.own_plans(catalog, day, current_user._get_current_object())
     return render_template("onboarding/plan.html", plans=plans, person=current_user, own=True,
                            ongoing=service.recurring_tracks(catalog), today=day)  # fmt: skip
 
