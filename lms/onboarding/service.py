@@ -38,7 +38,7 @@ from lms.accounts.models import User
 from lms.content import Catalog
 from lms.content.schema import Track
 from lms.errors import ServiceError
-from lms.extensions import db, read_rows, set_row, upsert
+from lms.extensions import PeopleStatement, db, read_rows, set_row, upsert
 from lms.learning import service as learning
 from lms.onboarding.models import PlanItemDone, PlanProgress, TrackAssignment
 from lms.onboarding.rules import (
@@ -284,16 +284,16 @@ _PLANS_OF = (
     .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
 )
 # the signed-in person's own assignments (home, My plan): the person is loaded already
+# (no IN list: an expanding parameter is rendered into the SQL on every run)
 _OWN_ASSIGNMENTS = (
     select(TrackAssignment.track_id, TrackAssignment.start_date)
-    .where(
-        TrackAssignment.track_id.in_(bindparam("tracks", expanding=True)),
-        TrackAssignment.user_id == bindparam("id"),
-    )
+    .where(TrackAssignment.user_id == bindparam("id"))
     .order_by(TrackAssignment.start_date.desc(), TrackAssignment.id)
 )
-_TICKED = select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
-    PlanItemDone.user_id.in_(bindparam("ids", expanding=True))
+_TICKED = PeopleStatement(
+    lambda who: select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
+        who(PlanItemDone.user_id)
+    )
 )
 
 # plans a view has just laid out, for the code it calls next (see `plans_known`)
@@ -315,9 +315,9 @@ def own_plans(catalog: Catalog, today: date, person: User) -> list[Plan]:
     assignments are read, as columns."""
     if not person.active:
         return []
-    tracks = [t.id for t in weekly_tracks(catalog)]
-    rows = read_rows(_OWN_ASSIGNMENTS, {"tracks": tracks, "id": person.id})
-    return _lay_out([(row, person) for row in rows], catalog, today)
+    laid_out = _track_items(catalog)  # the weekly tracks: an assignment to another is not shown
+    rows = read_rows(_OWN_ASSIGNMENTS, {"id": person.id})
+    return _lay_out([(row, person) for row in rows if row.track_id in laid_out], catalog, today)
 
 
 @contextmanager
@@ -530,7 +530,7 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
     labs = practice.lab_progress_for(ids)
     ticked: dict[tuple[int, str], set[str]] = {}
     if ids:
-        for user_id, track_id, key in read_rows(_TICKED, {"ids": list(ids)}):
+        for user_id, track_id, key in _TICKED.rows(ids):
             ticked.setdefault((user_id, track_id), set()).add(key)
     plans = []
     for assignment, user in rows:
