@@ -16,6 +16,8 @@ import os
 import pickle
 import sys
 import tempfile
+from array import array
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -24,6 +26,7 @@ from types import MappingProxyType
 from lms.content.loader import Catalog, LoadResult, _content_files, load_content
 from lms.content.search import SearchIndex
 
+_ALIGN = 8  # blocks after a pickle start at a multiple of 8 bytes, after their 8-byte size
 KEEP = 3  # loads kept in the folder (the newest): a content edit in development adds one
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -31,7 +34,7 @@ _PACKAGE = Path(__file__).resolve().parent
 @lru_cache(maxsize=1)
 def _code_key() -> str:
     """What, besides the files, decides a load: Python, this package's code and its libraries."""
-    digest = hashlib.sha256(sys.version.encode())
+    digest = hashlib.sha256(f"{sys.version} {sys.byteorder}".encode())  # arrays kept raw
     for path in sorted(_PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     for name in ("pydantic", "pydantic-core", "PyYAML", "markdown", "pygments", "nh3"):
@@ -104,27 +107,63 @@ def cached_index(catalog: Catalog, key: str | None, folder: Path | None) -> Sear
     if folder is None or key is None:
         return SearchIndex.build(catalog)
     path = Path(folder) / f"index-{key}.pickle"
+    built = None
+    for _ in range(2):  # read it; or build it, write it and read that back
+        try:
+            index, kept, blocks = _read(path, blocks=2)
+            index.read_postings_from(kept, *blocks)
+            index.attach(catalog)
+            return index
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                TypeError, ValueError, KeyError):  # fmt: skip
+            if built is not None:
+                return built  # could not be written (or read back): use the one built
+        built = SearchIndex.build(catalog)  # not there yet, or unreadable
+        _write(path, built, built.arrays())
+    return built
+
+
+def _read(path: Path, blocks: int = 0) -> tuple[object, int | None, list[tuple[int, int]]]:
+    """Unpickle a file `_write` wrote; with `blocks`, also where the blocks written after
+    the pickle are in it ((offset, size in bytes) each, in order) and the file descriptor,
+    left open to read them (`_write` replaces a file, never changes it in place, so an open
+    file reads the same bytes for as long as it is used, even once it is deleted)."""
+    descriptor = os.open(path, os.O_RDONLY)
     try:
-        with path.open("rb") as cached:
-            index = pickle.load(cached)
-        index.attach(catalog)
-        return index
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
-            ValueError, KeyError):  # fmt: skip
-        pass  # not there yet, or unreadable: build, then write it
-    index = SearchIndex.build(catalog)
-    _write(path, index)
-    return index
+        with open(descriptor, "rb", buffering=0, closefd=False) as cached:
+            value = pickle.load(cached)
+            start = cached.tell()
+        if not blocks:
+            os.close(descriptor)
+            return value, None, []
+        size, found = os.fstat(descriptor).st_size, []
+        for _ in range(blocks):
+            start += -start % _ALIGN
+            length = int.from_bytes(os.pread(descriptor, _ALIGN, start), "little")
+            start += _ALIGN
+            if start + length > size:
+                raise ValueError(f"{path.name}: cut short")
+            found.append((start, length))
+            start += length
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return value, descriptor, found
 
 
-def _write(path: Path, value: object) -> None:
+def _write(path: Path, value: object, blocks: Iterable[array] = ()) -> None:
     """Pickle atomically (a reader never sees half a file; streamed, not built in memory
-    first), then drop all but the newest few of its kind."""
+    first), each of `blocks` after it (its size, then its bytes, aligned), then drop all
+    but the newest few of its kind."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            for block in blocks:
+                data = memoryview(block).cast("B")
+                out.write(bytes(-out.tell() % _ALIGN) + len(data).to_bytes(_ALIGN, "little"))
+                out.write(data)
         os.replace(temporary, path)
         kind = path.name.split("-", 1)[0]  # "load" or "index"
         kept = sorted(path.parent.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime_ns)

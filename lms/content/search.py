@@ -12,12 +12,14 @@ from __future__ import annotations
 import heapq
 import html
 import math
+import os
 import re
 import sys
 import time
+import weakref
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -191,6 +193,8 @@ class SearchIndex:
     the content does not contain is read as the content's word one typo away from it.
     """
 
+    _postings: _PostingsFile | None = None  # postings read from a file: `read_postings_from`
+
     def __init__(self, passages: list[Passage], synonyms: list[list[str]] | None = None):
         self.passages = passages
         self.synonyms = synonym_table(synonyms or [])
@@ -261,22 +265,45 @@ class SearchIndex:
         search = getattr(catalog.curriculum, "search", None)
         return cls(passages, search.synonyms if search else [])
 
-    def posting(self, term: str) -> tuple[array, array] | None:
+    def posting(self, term: str) -> tuple[Sequence[int], Sequence[float]] | None:
         """The passages holding `term` (ascending) and its score in each, or None."""
         run = self.postings.get(term)
         if run is None:
             return None
+        if self._postings is not None:
+            return self._postings.read(*run)
         return self.numbers[run[0] : run[1]], self.scores[run[0] : run[1]]
 
     def __getstate__(self) -> dict:
-        """Pickled without the passages' texts: `attach` points them at a catalog's again."""
+        """Pickled without the passages' texts (`attach` points them at a catalog's again)
+        and without the postings' two arrays (`arrays`: written beside the pickle)."""
         state = self.__dict__.copy()
         state["passages"] = [
             (p.kind, p.item_id, p.item_title, p.anchor, p.heading, p.start, p.end, p.section,
              p.weight, p.section_title)
             for p in self.passages
         ]  # fmt: skip
+        del state["numbers"], state["scores"]
+        state.pop("_postings", None)
         return state
+
+    def arrays(self) -> tuple[array, array]:
+        """The postings' passage numbers ("i") and scores ("d"), for `read_postings_from`."""
+        return self.numbers, self.scores
+
+    def read_postings_from(
+        self, descriptor: int, numbers: tuple[int, int], scores: tuple[int, int]
+    ) -> None:
+        """After unpickling: read the postings from a file (an open `descriptor`, which the
+        index closes when it goes), where `arrays` were written at
+        these (offset, size in bytes), a term at a time, instead of keeping them in memory
+        (13 MB at 1,000 modules; a search reads the few terms it asks for)."""
+        runs = max((end for _, end in self.postings.values()), default=0)
+        item = (array("i").itemsize, array("d").itemsize)
+        if numbers[1] != runs * item[0] or scores[1] != runs * item[1]:
+            raise ValueError("the postings' arrays do not match the index")
+        self.numbers = self.scores = None
+        self._postings = _PostingsFile(descriptor, numbers[0], scores[0])
 
     def attach(self, catalog) -> None:
         """After unpickling: the passages slice the bodies of `catalog` (the one indexed)."""
@@ -372,6 +399,27 @@ class SearchIndex:
             Hit(self.passages[n], round(s, 3), snippet(self.passages[n], terms)) for n, s in ranked
         ]
         return Results(hits, len(scores), corrections)
+
+
+class _PostingsFile:
+    """A kept index's postings, read from its file a term's run at a time."""
+
+    def __init__(self, descriptor: int, numbers_at: int, scores_at: int) -> None:
+        self.descriptor = descriptor
+        weakref.finalize(self, os.close, descriptor)
+        self.at = ((numbers_at, array("i")), (scores_at, array("d")))
+
+    def read(self, start: int, end: int) -> tuple[array, array]:
+        """The passage numbers and scores of postings start to end (a term's run)."""
+        found = []
+        for offset, empty in self.at:
+            size = empty.itemsize
+            data = os.pread(self.descriptor, (end - start) * size, offset + start * size)
+            run = array(empty.typecode, data)
+            if len(run) != end - start:
+                raise OSError("the kept search index was cut short")
+            found.append(run)
+        return found[0], found[1]
 
 
 def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
