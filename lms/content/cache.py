@@ -24,7 +24,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from lms.content.loader import Catalog, LoadResult, _content_files, load_content
+from lms.content.markdown import Section
 from lms.content.search import SearchIndex
+from lms.content.text import TextFile, utf8_positions
 
 _ALIGN = 8  # blocks after a pickle start at a multiple of 8 bytes, after their 8-byte size
 KEEP = 3  # loads kept in the folder (the newest): a content edit in development adds one
@@ -55,19 +57,35 @@ def content_key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _state(result: LoadResult) -> tuple:
-    """What is pickled: the catalog's mappings as dicts (a mapping proxy does not pickle)."""
-    catalog = result.catalog
+def _state(result: LoadResult) -> tuple[tuple | None, list, TextFile]:
+    """What is pickled: the catalog's mappings as dicts (a mapping proxy does not pickle),
+    with the modules' bodies in a `TextFile` (written after the pickle, read when asked
+    for) and their sections split once here, so the readers get them split."""
+    catalog, texts = result.catalog, TextFile()
     if catalog is None:
-        return None, result.problems
-    for module in catalog.modules.values():
-        module.sections  # noqa: B018 (split once here, so the readers get it split)
-    mappings = (catalog.documents, catalog.modules, catalog.labs, catalog.quizzes)
-    return (*(dict(mapping) for mapping in mappings), catalog.curriculum), result.problems
+        return None, result.problems, texts
+    modules = {}
+    for module_id, module in catalog.modules.items():
+        body, (intro, sections) = module.body, module._split
+        stored = texts.add(body)
+        at = utf8_positions(body, [p for s in sections for p in (s.start, s.end)])
+        kept = module.model_copy()  # the loaded module stays as it is
+        kept._body = stored
+        kept.__dict__["_split"] = (
+            texts.add(intro),
+            tuple(
+                Section(s.slug, s.title, s.line, stored, at[s.start], at[s.end]) for s in sections
+            ),
+        )
+        modules[module_id] = kept
+    mappings = (catalog.documents, modules, catalog.labs, catalog.quizzes)
+    return (*(dict(mapping) for mapping in mappings), catalog.curriculum), result.problems, texts
 
 
-def _result(state: tuple) -> LoadResult:
-    parts, problems = state
+def _result(path: Path) -> LoadResult:
+    """A load `_write` kept at `path` (its modules' bodies read from the file)."""
+    (parts, problems, texts), descriptor, (block,) = _read(path, blocks=1)
+    texts.open(descriptor, *block)
     if parts is None:
         return LoadResult(None, problems)
     *mappings, curriculum = parts
@@ -88,17 +106,20 @@ def keyed_load(root: Path, folder: Path | None) -> tuple[LoadResult, str | None]
         return load_content(root), None
     key = content_key(root)
     path = Path(folder) / f"load-{key}.pickle"
-    try:
-        with path.open("rb") as cached:
-            return _result(pickle.load(cached)), key
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
-            ValueError):  # fmt: skip
-        pass  # not there yet, or unreadable: load, then write it
-    result = load_content(root)
-    if content_key(root) != key:
-        return result, None  # a file changed meanwhile: this load is not that key's
-    _write(path, _state(result))
-    return result, key
+    loaded = None
+    for _ in range(2):  # read it; or load, write it and read that back
+        try:
+            return _result(path), key
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                TypeError, ValueError):  # fmt: skip
+            if loaded is not None:
+                return loaded, key  # could not be written (or read back): the one loaded
+        loaded = load_content(root)  # not there yet, or unreadable
+        if content_key(root) != key:
+            return loaded, None  # a file changed meanwhile: this load is not that key's
+        state = _state(loaded)
+        _write(path, state, [state[2].data])
+    return loaded, key
 
 
 def cached_index(catalog: Catalog, key: str | None, folder: Path | None) -> SearchIndex:

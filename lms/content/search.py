@@ -20,11 +20,12 @@ import weakref
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from lms.content.markdown import section_spans, slugify, with_newlines
+from lms.content.text import StoredText, utf8_positions
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _MARKUP = re.compile(r"```.*?```|`|\*\*|__|\[([^\]]*)\]\([^)]*\)|^#+\s*|^\s*[-*>|]\s?", re.S | re.M)
@@ -126,7 +127,8 @@ def plain_text(markdown: str) -> str:
 class Passage:
     """A searchable unit: one `##` section (or the intro) of a document or module.
 
-    Its text is a slice of the item's body (`source[start:end]`), not a copy of it.
+    Its text is a slice of the item's body (`source[start:end]`), not a copy of it: of a
+    string, or of a kept module's `StoredText` (then the positions are in bytes).
     """
 
     kind: str  # "doc" or "module"
@@ -134,7 +136,7 @@ class Passage:
     item_title: str
     anchor: str  # the heading's anchor in the page, "" for the intro
     heading: str
-    source: str = field(repr=False, compare=False)
+    source: str | StoredText = field(repr=False, compare=False)
     start: int
     end: int
     section: str = ""  # the slug of the `##` section the passage belongs to
@@ -254,14 +256,19 @@ class SearchIndex:
             for item in items.values():
                 weight = KIND_WEIGHT[kind]
                 weight *= CLASSIFICATION_WEIGHT.get(getattr(item, "classification", ""), 1.0)
-                source, (start, end), sections = section_spans(item.body)
-                passages.append(
-                    Passage(kind, item.id, item.title, "", item.title, source, start, end, "",
-                            weight)
-                )  # fmt: skip
+                body = item.body
+                source, (start, end), sections = section_spans(body)
+                found = [Passage(kind, item.id, item.title, "", item.title, source, start, end,
+                                 "", weight)]  # fmt: skip
                 seen: set[str] = set()
                 for section in sections:
-                    passages += _subsections(kind, item, section, weight, seen)
+                    found += _subsections(kind, item, section, weight, seen)
+                stored = getattr(item, "stored_body", None)
+                if stored is not None and source is body:  # slices of the kept body, in bytes
+                    at = utf8_positions(body, [n for p in found for n in (p.start, p.end)])
+                    found = [replace(p, source=stored, start=at[p.start], end=at[p.end])
+                             for p in found]  # fmt: skip
+                passages += found
         search = getattr(catalog.curriculum, "search", None)
         return cls(passages, search.synonyms if search else [])
 
@@ -279,8 +286,8 @@ class SearchIndex:
         and without the postings' two arrays (`arrays`: written beside the pickle)."""
         state = self.__dict__.copy()
         state["passages"] = [
-            (p.kind, p.item_id, p.item_title, p.anchor, p.heading, p.start, p.end, p.section,
-             p.weight, p.section_title)
+            (p.kind, p.item_id, isinstance(p.source, StoredText), p.item_title, p.anchor,
+             p.heading, p.start, p.end, p.section, p.weight, p.section_title)
             for p in self.passages
         ]  # fmt: skip
         del state["numbers"], state["scores"]
@@ -306,14 +313,19 @@ class SearchIndex:
         self._postings = _PostingsFile(descriptor, numbers[0], scores[0])
 
     def attach(self, catalog) -> None:
-        """After unpickling: the passages slice the bodies of `catalog` (the one indexed)."""
+        """After unpickling: the passages slice the bodies of `catalog` (the one indexed):
+        a kept body where they were built on one (their positions are in its bytes)."""
         items = {"doc": catalog.documents, "module": catalog.modules}
-        sources: dict[tuple[str, str], str] = {}
+        sources: dict[tuple[str, str], str | StoredText] = {}
         passages = []
-        for kind, item_id, title, anchor, heading, start, end, *rest in self.passages:
+        for kind, item_id, stored, title, anchor, heading, start, end, *rest in self.passages:
             source = sources.get((kind, item_id))
             if source is None:
-                source = sources[kind, item_id] = with_newlines(items[kind][item_id].body)
+                item = items[kind][item_id]
+                source = getattr(item, "stored_body", None)
+                if (source is not None) != stored:
+                    raise ValueError("the index was built on bodies kept otherwise")
+                source = sources[kind, item_id] = source or with_newlines(item.body)
             passages.append(Passage(kind, item_id, title, anchor, heading, source, start, end,
                                     *rest))  # fmt: skip
         self.passages = passages
