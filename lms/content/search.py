@@ -242,11 +242,15 @@ class SearchIndex:
                 idf * count * (K1 + 1) / (count + norms[n]) * weights[n]
                 for n, count in zip(numbers, counts, strict=True)
             )
-        self.near: dict[str, list[str]] = defaultdict(list)
+        near: dict[str, list[str]] = defaultdict(list)
         for term in self.postings:
             if len(term) >= 4 and not term.isdigit():
                 for key in _deletes(term) | {term}:
-                    self.near[key].append(term)
+                    near[key].append(term)
+        # a key -> its one word (as nearly all are) or its words: a tuple, not a list, a key
+        self.near: dict[str, str | tuple[str, ...]] = {
+            key: words[0] if len(words) == 1 else tuple(words) for key, words in near.items()
+        }
 
     @classmethod
     def build(cls, catalog) -> SearchIndex:
@@ -334,13 +338,16 @@ class SearchIndex:
         """The indexed word one typo away from a word the index lacks (the most used one)."""
         if term in self.postings or len(term) < 4 or term.isdigit():
             return None
-        candidates = set(self.near.get(term, [])) | {
-            found for key in _deletes(term) for found in self.near.get(key, [])
-        }
+        candidates = {found for key in (term, *_deletes(term)) for found in self._near(key)}
         candidates = {c for c in candidates if abs(len(c) - len(term)) <= 1}
         if not candidates:
             return None
         return max(sorted(candidates), key=lambda c: self.postings[c][1] - self.postings[c][0])
+
+    def _near(self, key: str) -> tuple[str, ...]:
+        """The indexed words that are `key` or `key` with one more letter."""
+        words = self.near.get(key, ())
+        return (words,) if type(words) is str else words
 
     def concepts(self, query: str) -> list[set[str]]:
         """Each typed word with the words that stand for it (its correction, its synonyms)."""

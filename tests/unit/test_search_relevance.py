@@ -239,3 +239,29 @@ def test_an_index_built_on_bodies_in_memory_is_not_attached_to_kept_ones(tmp_pat
                if p.kind == "module")  # fmt: skip
     first, second = index().search("incident latency"), read.search("incident latency")
     assert [h.snippet for h in second.hits] == [h.snippet for h in first.hits]
+
+
+def test_corrections_are_the_indexed_words_one_typo_away() -> None:
+    """The typo index (a word, or the few words, per one-letter-less key) finds what a scan
+    of every indexed word finds."""
+    from lms.content.search import _deletes
+
+    search = index()
+    words = [t for t in search.postings if len(t) >= 4 and not t.isdigit()]
+
+    def scanned(term: str) -> str | None:
+        if term in search.postings or len(term) < 4 or term.isdigit():
+            return None
+        found = {
+            w for w in words if term in _deletes(w) | {w} or _deletes(term) & (_deletes(w) | {w})
+        }
+        found = {w for w in found if abs(len(w) - len(term)) <= 1}
+        if not found:
+            return None
+        return max(sorted(found), key=lambda w: search.postings[w][1] - search.postings[w][0])
+
+    typed = ["latncy", "incdent", "rollbak", "databse", "kuberntes", "alret", "deploymnet"]
+    typed += [w[:2] + w[3:] for w in words[::97]] + [w[:-1] + "q" for w in words[::89]]
+    assert any(search.correction(t) for t in typed)
+    for term in typed:
+        assert search.correction(term) == scanned(term), term
