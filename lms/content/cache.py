@@ -84,8 +84,13 @@ def _state(result: LoadResult) -> tuple[tuple | None, list, TextFile]:
 
 def _result(path: Path) -> LoadResult:
     """A load `_write` kept at `path` (its modules' bodies read from the file)."""
-    (parts, problems, texts), descriptor, (block,) = _read(path, blocks=1)
-    texts.open(descriptor, *block)
+    state, descriptor, (block,) = _read(path, blocks=1)
+    try:
+        parts, problems, texts = state
+        texts.open(descriptor, *block)  # the texts close it from then on
+    except BaseException:
+        os.close(descriptor)
+        raise
     if parts is None:
         return LoadResult(None, problems)
     *mappings, curriculum = parts
@@ -131,8 +136,12 @@ def cached_index(catalog: Catalog, key: str | None, folder: Path | None) -> Sear
     built = None
     for _ in range(2):  # read it; or build it, write it and read that back
         try:
-            index, kept, blocks = _read(path, blocks=2)
-            index.read_postings_from(kept, *blocks)
+            index, descriptor, blocks = _read(path, blocks=2)
+            try:
+                index.read_postings_from(descriptor, *blocks)  # it closes it from then on
+            except BaseException:
+                os.close(descriptor)
+                raise
             index.attach(catalog)
             return index
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,

@@ -306,7 +306,7 @@ class SearchIndex:
         self, descriptor: int, numbers: tuple[int, int], scores: tuple[int, int]
     ) -> None:
         """After unpickling: read the postings from a file (an open `descriptor`, which the
-        index closes when it goes), where `arrays` were written at
+        index closes when it goes, once this returned), where `arrays` were written at
         these (offset, size in bytes), a term at a time, instead of keeping them in memory
         (13 MB at 1,000 modules; a search reads the few terms it asks for)."""
         runs = max((end for _, end in self.postings.values()), default=0)

@@ -34,12 +34,12 @@ class TextFile:
         return StoredText(self, start, len(data))
 
     def open(self, descriptor: int, offset: int, size: int) -> None:
-        """Read the texts from the open file `descriptor` (closed when this goes), where
-        their block of `size` bytes starts at `offset`."""
-        weakref.finalize(self, os.close, descriptor)
+        """Read the texts from the open file `descriptor`, where their block of `size`
+        bytes starts at `offset`; from then on the descriptor is closed when this goes."""
         if size != self.size:
             raise ValueError("the texts' block does not match the load")
         self.descriptor, self.offset = descriptor, offset
+        weakref.finalize(self, os.close, descriptor)
 
     def read(self, start: int, end: int) -> str:
         """The text between these byte positions."""

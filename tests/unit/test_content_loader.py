@@ -733,3 +733,16 @@ def test_utf8_positions_and_stored_text_slices() -> None:
     ]
     assert str(first) == "plain" and first[1:3] == "la" and str(stored) == text
     assert utf8_positions("ascii", [0, 3, 5]) == {0: 0, 3: 3, 5: 5}
+
+
+def test_a_folder_that_cannot_be_written_keeps_the_load_in_memory(tmp_path: Path) -> None:
+    from lms.content import cache
+
+    root, blocked = make_tree(tmp_path / "content"), tmp_path / "not-a-folder"
+    blocked.write_text("")
+    result, key = cache.keyed_load(root, blocked / "loads")
+    module = result.catalog.modules["basics"]
+    assert module.stored_body is None
+    assert module.body == load_content(root).catalog.modules["basics"].body
+    index = cache.cached_index(result.catalog, key, blocked / "loads")
+    assert index.numbers is not None and index.search("first steps").hits
