@@ -17,19 +17,24 @@ import os
 import pickle
 import sys
 import tempfile
+import threading
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeVar
 
 from lms.content.loader import Catalog, LoadResult, _content_files, load_content
 from lms.content.markdown import Section
 from lms.content.search import SearchIndex
 from lms.content.text import TextFile, utf8_positions
 
+_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+               TypeError, ValueError)  # fmt: skip
+T = TypeVar("T")
 _ALIGN = 8  # blocks after a pickle start at a multiple of 8 bytes, after their 8-byte size
 KEEP = 3  # loads kept in the folder (the newest): a content edit in development adds one
 _PACKAGE = Path(__file__).resolve().parent
@@ -113,20 +118,27 @@ def keyed_load(root: Path, folder: Path | None) -> tuple[LoadResult, str | None]
         return load_content(root), None
     key = content_key(root)
     path = Path(folder) / f"load-{key}.pickle"
-    loaded = None
-    for _ in range(2):  # read it; or load, write it and read that back
+    for loader in (None, _forked, _in_process):  # read it; or load and keep it, then read it
+        loaded = loader and loader(lambda: _keep_load(root, path, key))
         try:
             return _result(path), key
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-                TypeError, ValueError):  # fmt: skip
-            if loaded is not None:
+        except _UNREADABLE:
+            if isinstance(loaded, LoadResult):
                 return loaded, key  # could not be written (or read back): the one loaded
-        loaded = load_content(root)  # not there yet, or unreadable
-        if content_key(root) != key:
-            return loaded, None  # a file changed meanwhile: this load is not that key's
-        state = _state(loaded)
-        _write(path, state, [state[2].data])
-    return loaded, key
+        if loaded is False:
+            return load_content(root), None  # a file changed meanwhile: not that key's load
+    raise AssertionError("unreachable: the load in process returns")
+
+
+def _keep_load(root: Path, path: Path, key: str) -> LoadResult | bool:
+    """Load `root` and keep it at `path`; the load, or False when a file changed meanwhile
+    (the load is not `key`'s: nothing is kept)."""
+    loaded = load_content(root)
+    if content_key(root) != key:
+        return False
+    state = _state(loaded)
+    _write(path, state, [state[2].data])
+    return loaded
 
 
 def cached_index(catalog: Catalog, key: str | None, folder: Path | None) -> SearchIndex:
@@ -135,8 +147,8 @@ def cached_index(catalog: Catalog, key: str | None, folder: Path | None) -> Sear
     if folder is None or key is None:
         return SearchIndex.build(catalog)
     path = Path(folder) / f"index-{key}.pickle"
-    built = None
-    for _ in range(2):  # read it; or build it, write it and read that back
+    for builder in (None, _forked, _in_process):  # read it; or build and keep it, then read it
+        built = builder and builder(lambda: _keep_index(catalog, path))
         try:
             index, descriptor, blocks = _read(path, blocks=2)
             try:
@@ -146,13 +158,45 @@ def cached_index(catalog: Catalog, key: str | None, folder: Path | None) -> Sear
                 raise
             index.attach(catalog)
             return index
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-                TypeError, ValueError, KeyError):  # fmt: skip
-            if built is not None:
+        except (*_UNREADABLE, KeyError):
+            if isinstance(built, SearchIndex):
                 return built  # could not be written (or read back): use the one built
-        built = SearchIndex.build(catalog)  # not there yet, or unreadable
-        _write(path, built, built.arrays())
+    raise AssertionError("unreachable: the index built in process is returned")
+
+
+def _keep_index(catalog: Catalog, path: Path) -> SearchIndex:
+    """Build the index of `catalog` and keep it at `path`."""
+    built = SearchIndex.build(catalog)
+    _write(path, built, built.arrays())
     return built
+
+
+def _in_process(work: Callable[[], T]) -> T:
+    return work()
+
+
+def _forked(work: Callable[[], object]) -> bool | None:
+    """Run `work` (a load or an index to keep on disk) in a child process, so that the
+    memory it goes through (about 50 MB at 1,000 modules, most of it garbage once the result
+    is written) is the child's and not held on to by this process's heap; then the caller
+    reads the result back. True when the child succeeded, False when the work returned
+    False, None when it failed or could not be forked (a process with threads is not
+    forked: another thread may hold a lock the child would wait for)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    try:
+        child = os.fork()
+    except OSError:
+        return None
+    if child == 0:  # the child: no cleanup of the parent's state, only the exit code
+        code = 1
+        try:
+            code = 0 if work() is not False else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    code = os.waitstatus_to_exitcode(status)
+    return True if code == 0 else False if code == 3 else None
 
 
 @contextmanager

@@ -12,7 +12,9 @@ pages shared with the master or the other worker count for a part).
 
 Workers read the content load and the search index back from `LMS_MARKDOWN_CACHE` (in
 `--keep`, a scratch folder by default), as they do once the first process has written them:
-a warm-up process writes both first, so what is measured is a worker's steady state.
+a warm-up process writes both first, so what is measured is a worker's steady state
+(`--cold`: no warm-up, the workers load and index the content themselves when nothing is
+kept yet).
 """
 
 import argparse
@@ -81,6 +83,9 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--content", help="a content folder to serve instead")
     parser.add_argument("--keep", help="a folder for the database and the kept loads")
+    parser.add_argument(
+        "--cold", action="store_true", help="no warm-up: the workers load what is not kept"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lms-memory-") as scratch:
         keep = Path(args.keep or scratch)
@@ -103,7 +108,8 @@ def main() -> None:
                 f"with app.app_context():\n    upgrade()\n    fill({args.learners}, 5)\n"
             )
             subprocess.run([sys.executable, "-c", fill], env=env, cwd=REPO_ROOT, check=True)
-        subprocess.run([sys.executable, "-c", WARM], env=env, cwd=REPO_ROOT, check=True)
+        if not args.cold:
+            subprocess.run([sys.executable, "-c", WARM], env=env, cwd=REPO_ROOT, check=True)
         server = start_server("lms:create_app()", PORT, env)
         try:
             cookies = {who: sign_in(PORT, who) for who in (LEARNER, TRAINER)}

@@ -746,3 +746,30 @@ def test_a_folder_that_cannot_be_written_keeps_the_load_in_memory(tmp_path: Path
     assert module.body == load_content(root).catalog.modules["basics"].body
     index = cache.cached_index(result.catalog, key, blocked / "loads")
     assert index.numbers is not None and index.search("first steps").hits
+
+
+def test_a_load_or_index_to_keep_is_made_in_a_child_process(tmp_path: Path) -> None:
+    """What a load goes through stays in a forked child; the caller reads the kept result
+    back. A process with threads is not forked (the work is then done in process)."""
+    import threading
+
+    from lms.content import cache
+
+    mark = tmp_path / "written"
+    assert cache._forked(lambda: mark.write_text(str(os.getpid()))) is True
+    assert int(mark.read_text()) != os.getpid()
+    assert cache._forked(lambda: False) is False
+    assert cache._forked(lambda: 1 / 0) is None
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert cache._forked(lambda: mark.write_text("threads")) is None
+    finally:
+        stop.set()
+        thread.join()
+    assert mark.read_text() != "threads"
+    # a load kept by the child is read back with its bodies in the file
+    root = make_tree(tmp_path / "content")
+    result, key = cache.keyed_load(root, tmp_path / "loads")
+    assert key is not None and result.catalog.modules["basics"].stored_body is not None
