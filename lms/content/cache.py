@@ -7,6 +7,11 @@ every content file (path and bytes), of this package's code and of the libraries
 validate and render, so any change to any of them loads afresh; a load with problems is
 kept too (the check reports the same problems). Files are written whole or not at all, and
 only the newest few are kept.
+
+What a process does not need in memory stays in the file, after the pickle, and is read a
+piece at a time: the modules' bodies (`lms.content.text`) and the search index's postings.
+A process that finds nothing kept makes the load (or the index) in a forked child, which
+keeps it, then reads it back like any other: the garbage of loading stays in the child.
 """
 
 from __future__ import annotations
