@@ -199,7 +199,10 @@ def _forked(work: Callable[[], object]) -> bool | None:
             code = 0 if work() is not False else 3
         finally:
             os._exit(code)
-    _, status = os.waitpid(child, 0)
+    try:
+        _, status = os.waitpid(child, 0)
+    except ChildProcessError:  # children reaped by the system (SIGCHLD ignored): no code
+        return None
     code = os.waitstatus_to_exitcode(status)
     return True if code == 0 else False if code == 3 else None
 
