@@ -7,7 +7,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import config as lms_config
-from lms.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from lms.extensions import bootstrap, csrf, db, limiter, login_manager
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    from lms.core import migrations
+
+    migrations.init_app(app, db)
     _configure_login(app)
     csrf.init_app(app)
     limiter.init_app(app)

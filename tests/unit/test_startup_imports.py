@@ -10,6 +10,8 @@ RARE = {
     "zxcvbn": "a new password",
     "joserfc": "signing or checking a credential",
     "markdownify": "importing a question bank from HTML",
+    "flask_migrate": "a migration command (`flask db`)",
+    "alembic": "a migration command (the health check reads the migration files)",
 }
 
 
