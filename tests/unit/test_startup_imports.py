@@ -1,5 +1,6 @@
 """A worker starts without the libraries only a few rare actions need (memory, start-up)."""
 
+import json
 import subprocess
 import sys
 
@@ -27,3 +28,27 @@ def test_the_app_starts_without_the_rarely_needed_libraries(tmp_path):
         [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]", done.stderr[-2000:]
+
+
+def test_the_api_description_is_worked_out_when_first_asked_for(tmp_path):
+    script = (
+        "import json\n"
+        "from lms import create_app\n"
+        "from lms.api.views import spec\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.sqlite', "
+        "'LMS_MARKDOWN_CACHE': ''})\n"
+        "print(json.dumps([len(spec.models), hasattr(spec, '_spec')]))\n"
+        "print(json.dumps(sorted({model.__name__ for model, _ in spec._deferred})))\n"
+        "app.test_client().get('/healthz')\n"
+        "print(json.dumps([len(spec.models), hasattr(spec, '_spec')]))\n"
+        "document = app.test_client().get('/api/v1/openapi.json').get_json()\n"
+        "print(json.dumps(sorted(document['components']['schemas'])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    started, declared, after_a_request, schemas = done.stdout.strip().splitlines()
+    assert started == after_a_request == "[0, false]"
+    assert {"Person", "PersonPage", "Problem", "TrainingRecord"} <= set(json.loads(declared))
+    # every model the views declare, and the models nested in them
+    assert set(json.loads(declared)) | {"FieldProblem", "PlanItemState"} <= set(json.loads(schemas))
