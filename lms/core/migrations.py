@@ -12,8 +12,9 @@ import ast
 from functools import cache, cached_property
 from pathlib import Path
 
-import click
 from flask import Flask
+
+from lms.cli import LazyGroup
 
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 # What Alembic's context is configured with (migrations/env.py reads it back).
@@ -43,37 +44,10 @@ class MigrateSettings:
         return Migrate(db=self.db, directory=self.directory, **self.configure_args)
 
 
-class MigrationCommands(click.Group):
-    """`flask db`: Flask-Migrate's command group, imported when one of its commands runs,
-    its help is shown or it is completed, not when the app is made."""
-
-    def __init__(self) -> None:
-        super().__init__("db", help="Perform database migrations.")
-
-    @staticmethod
-    def commands_group() -> click.Group:
-        """Flask-Migrate's own `db` group."""
-        from flask_migrate.cli import db
-
-        return db
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        """Parse with Flask-Migrate's group, which then runs the command."""
-        return self.commands_group().make_context(info_name, args, parent=parent, **extra)
-
-    def list_commands(self, ctx) -> list[str]:
-        """Flask-Migrate's command names."""
-        return self.commands_group().list_commands(ctx)
-
-    def get_command(self, ctx, cmd_name):
-        """One of Flask-Migrate's commands."""
-        return self.commands_group().get_command(ctx, cmd_name)
-
-
 def init_app(app: Flask, db) -> None:
     """Leave the migration settings where Flask-Migrate looks, and add `flask db`."""
     app.extensions["migrate"] = MigrateSettings(db, MIGRATIONS, **CONTEXT_ARGUMENTS)
-    app.cli.add_command(MigrationCommands())
+    app.cli.add_command(LazyGroup("db", "flask_migrate.cli:db", "Perform database migrations."))
 
 
 @cache
