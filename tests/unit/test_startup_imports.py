@@ -13,6 +13,12 @@ RARE = {
     "markdownify": "importing a question bank from HTML",
     "flask_migrate": "a migration command (`flask db`)",
     "alembic": "a migration command (the health check reads the migration files)",
+    "email_validator": "checking an email address",
+    "segno": "a certificate's PDF (its QR code)",
+    "lms.content.gift": "importing or exporting a question bank",
+    "lms.content.moodle_xml": "importing or exporting a question bank",
+    "lms.demo": "a command (`flask --app lms ...`)",
+    "lms.assessment.cli": "a command (`flask --app lms ...`)",
 }
 
 
