@@ -29,9 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
 
+    from lms.core.urls import use_lazy_rules
     from lms.web import install_input_guards
 
     install_input_guards(app)  # before the blueprints, so their `<int:...>` rules use it
+    use_lazy_rules(app)  # and their rules compile URL builders when first used
     if app.config.get("PROXY_FIX_X_FOR"):
         # Behind N trusted proxies: request.remote_addr (and so every throttle key) becomes
         # the client's address from X-Forwarded-For, not the proxy's.
