@@ -25,12 +25,10 @@ token's person's own permissions both apply; a person one may not see answers 40
 
 import copy
 import re
-import threading
 from contextlib import contextmanager
 
 from flask import Blueprint, current_app, g, render_template, request
 from flask_limiter.util import get_remote_address
-from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import HTTPException
@@ -39,6 +37,7 @@ from lms.accounts import service as accounts
 from lms.accounts.models import User
 from lms.api import schemas, tokens
 from lms.api.problems import ApiProblem, problem_response
+from lms.api.spec import DeferredSpec
 from lms.assessment.models import QuizAttempt
 from lms.catalog import current_catalog, weekly_track_ids
 from lms.certification import service as certification
@@ -77,35 +76,7 @@ def _problem_on_invalid(req, resp, req_validation_error, instance, model_adapter
     raise ApiProblem(422, "The request has invalid fields; nothing was changed.", errors)
 
 
-class _DeferredSpecTree(SpecTree):
-    """Spectree that works out the models' JSON schemas when the description is first asked
-    for, rather than as each view is decorated (about 0.2 s of every worker's start-up, for
-    two pages few people open). The description comes out the same: the models are added in
-    the order the views were decorated."""
-
-    def __init__(self, *args, **kwargs):
-        self._deferred: list[tuple[type, str]] = []
-        self._lock = threading.Lock()
-        super().__init__(*args, **kwargs)
-
-    def _add_model(self, model, mode="validation") -> str:
-        self._deferred.append((model, mode))
-        return self.naming_strategy(model)
-
-    @property
-    def spec(self) -> dict:
-        """The OpenAPI description, generated once."""
-        with self._lock:
-            if not hasattr(self, "_spec"):
-                for model, mode in self._deferred:
-                    super()._add_model(model, mode)
-                self._deferred.clear()
-                self._spec = self._generate_spec()
-        return self._spec
-
-
-spec = _DeferredSpecTree(
-    "flask",
+spec = DeferredSpec(
     title="DWCP Training API",
     version="1",
     description="The roster, progress, training records and certificates, as JSON. "
@@ -118,12 +89,14 @@ spec = _DeferredSpecTree(
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda parent, child: child,
     security_schemes=[
-        SecurityScheme(
-            name="bearer",
-            data=SecuritySchemeData(
-                type="http", scheme="bearer", description="a personal or service token"
-            ),
-        )
+        {
+            "name": "bearer",
+            "data": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "a personal or service token",
+            },
+        }
     ],
     security={"bearer": []},
 )
@@ -133,9 +106,10 @@ PROBLEMS = {
 }
 
 
-def answers(**models) -> Response:
-    """The responses of an operation: its own, plus the problems any operation may answer."""
-    return Response(**PROBLEMS, **models)
+def answers(**models) -> dict:
+    """The responses of an operation (spectree's `Response`, made with the spectree): its
+    own, plus the problems any operation may answer."""
+    return {**PROBLEMS, **models}
 
 
 def needs(scope: str | None):
