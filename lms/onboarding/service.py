@@ -259,17 +259,52 @@ def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, do
 TEAM_PAGE_SIZE = 50
 
 
-def _assignments(catalog: Catalog):
-    """Assignments of weekly tracks to active people, newest start first."""
-    return (
-        select(TrackAssignment, User)
-        .join(User, User.id == TrackAssignment.user_id)
+def _team_statements(search: bool) -> tuple[Select, Select]:
+    """Team plans' count and page, built once (the tracks, search and page are bound): the
+    page is a window of the plans newest start first, with how many there are in all."""
+    # `+ 0`: the join cannot look assignments up by person, so the database reads them in
+    # start order from their index and stops after the page instead of sorting every plan
+    plans = (
+        select(TrackAssignment.user_id)
+        .join(User, User.id == TrackAssignment.user_id + 0)
         .where(
-            TrackAssignment.track_id.in_([t.id for t in weekly_tracks(catalog)]),
+            TrackAssignment.track_id.in_(bindparam("tracks", expanding=True)),
             User.active.is_(True),
         )
-        .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
     )
+    if search:
+        like = bindparam("like")
+        plans = plans.where(
+            or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
+        )
+    count = plans.with_only_columns(func.count())
+    page = (
+        plans.with_only_columns(
+            User.id,
+            User.name,
+            User.email,
+            TrackAssignment.track_id,
+            TrackAssignment.start_date,
+            PlanProgress.layout,
+            PlanProgress.done,
+            PlanProgress.open_items,
+            count.scalar_subquery().label("total"),
+        )
+        .outerjoin(
+            PlanProgress,
+            and_(
+                PlanProgress.user_id == TrackAssignment.user_id,
+                PlanProgress.track_id == TrackAssignment.track_id,
+            ),
+        )
+        .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
+        .limit(bindparam("size"))
+        .offset(bindparam("skip"))
+    )
+    return count, page
+
+
+_TEAM = {search: _team_statements(search) for search in (False, True)}
 
 
 # built once (every home page runs it): the tracks and people are bound parameters
@@ -337,38 +372,18 @@ def team_plans(
 ) -> tuple[list[PlanLine], int]:
     """One page of everyone's plans (newest start first) and how many plans match.
 
-    Read from the stored counts (`PlanProgress`) in light rows; a plan without a current row
-    is laid out item by item."""
-    query = _assignments(catalog)
-    if search:
-        like = f"%{search.lower()}%"
-        query = query.where(
-            or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
-        )
-    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
-    page_query = (
-        query.with_only_columns(
-            User.id,
-            User.name,
-            User.email,
-            TrackAssignment.track_id,
-            TrackAssignment.start_date,
-            PlanProgress.layout,
-            PlanProgress.done,
-            PlanProgress.open_items,
-        )
-        .outerjoin(
-            PlanProgress,
-            and_(
-                PlanProgress.user_id == TrackAssignment.user_id,
-                PlanProgress.track_id == TrackAssignment.track_id,
-            ),
-        )
-        .limit(TEAM_PAGE_SIZE)
-        .offset((page - 1) * TEAM_PAGE_SIZE)
-    )
-    rows = db.session.execute(page_query).all()
+    Read from the stored counts (`PlanProgress`) in light rows, the page and the count in one
+    query; a plan without a current row is laid out item by item."""
     laid_out = _track_items(catalog)
+    count, window = _TEAM[bool(search)]
+    params: dict[str, Any] = {"tracks": list(laid_out)}
+    if search:
+        params["like"] = f"%{search.lower()}%"
+    rows = db.session.execute(
+        window, {**params, "size": TEAM_PAGE_SIZE, "skip": (page - 1) * TEAM_PAGE_SIZE}
+    ).all()
+    # past the last page there is no row to carry the count: ask for it (the view answers 404)
+    total = rows[0].total if rows else (db.session.scalar(count, params) if page > 1 else 0)
     # a row has what laying a plan out reads of the assignment and of the user
     stale = [(row, row) for row in rows if row.layout != laid_out[row.track_id][3].fingerprint]
     fresh = {
