@@ -1,7 +1,21 @@
 """Onboarding pages: my plan, one hire's plan, every hire's plan, assigning tracks."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import date
+from typing import NamedTuple
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from jinja2.filters import do_truncate
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from lms.accounts import service as accounts
@@ -9,8 +23,9 @@ from lms.catalog import current_catalog
 from lms.onboarding import service
 from lms.onboarding.forms import AssignTrackForm, RemoveTrackForm, ReplaceTrackForm, TickForm
 from lms.permissions import allowed, require, require_learner_access
+from lms.timefmt import format_day
 from lms.timeutil import today
-from lms.web import commit_or_report, page_count, page_number
+from lms.web import commit_or_report, page_count, page_number, url_pattern
 
 onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 
@@ -140,9 +155,69 @@ def _team_page(form: AssignTrackForm, status: int = 200):
     plans, total = service.team_plans(current_catalog(), today(), search=search, page=page)
     pages = page_count(total, service.TEAM_PAGE_SIZE, page)
     return render_template(
-        "onboarding/team.html", plans=plans, total=total, page=page, pages=pages,
-        search=search, form=form,
+        "onboarding/team.html", rows=_team_rows(plans), total=total, page=page, pages=pages,
+        search=search, form=form, assign_fields=_assign_fields(form),
     ), status  # fmt: skip
+
+
+_empty_assign_fields: tuple = (None, None, None)  # catalog, day, the fields drawn empty
+
+
+def _assign_fields(form: AssignTrackForm) -> Markup:
+    """The assign form's fields as HTML. Empty (a GET), they read only the tracks and the day,
+    so they are drawn once per content load and day; a form sent back is drawn as it came."""
+    global _empty_assign_fields
+    draw = get_template_attribute("onboarding/_assign.html", "assign_fields")
+    if request.method != "GET":
+        return draw(form)
+    catalog, day = current_catalog(), today()
+    if _empty_assign_fields[0] is not catalog or _empty_assign_fields[1] != day:
+        _empty_assign_fields = (catalog, day, draw(form))
+    return _empty_assign_fields[2]
+
+
+class TeamRow(NamedTuple):
+    """A line of Team plans as the page shows it, every text ready."""
+
+    href: str
+    name: str
+    email: str
+    overdue: int
+    overdue_titles: str  # joined, cut to about 80 characters
+    where: str  # the week label
+    percent: int
+    done: int
+    total: int
+    next_title: str
+    track: str
+    start: str
+
+
+def _team_rows(plans: list[service.PlanLine]) -> list[TeamRow]:
+    """Team plans' lines with their texts: one url pattern for the links, and each distinct
+    date, week label and list of overdue items written once, not once a row."""
+    href = url_pattern("onboarding.person_plan", ids=("user_id",))
+    week_label = get_template_attribute("onboarding/_plan.html", "week_label")
+    env = current_app.jinja_env
+    labels: dict[tuple, str] = {}
+    days: dict[date, str] = {}
+    overdue: dict[tuple[str, ...], str] = {}
+    rows = []
+    for plan in plans:
+        c, user = plan.counts, plan.user
+        key = (c.current_week, c.week_count, c.start)
+        if key not in labels:
+            labels[key] = week_label(c)
+        if c.start not in days:
+            days[c.start] = format_day(c.start)
+        if c.overdue_titles not in overdue:
+            overdue[c.overdue_titles] = do_truncate(env, ", ".join(c.overdue_titles), 80)
+        rows.append(
+            TeamRow(href.format(user_id=user.id), user.name, user.email, c.overdue,
+                    overdue[c.overdue_titles], labels[key], c.percent, c.done, c.total,
+                    c.next_title or "All done", plan.track.title, days[c.start])
+        )  # fmt: skip
+    return rows
 
 
 @onboarding_bp.route("/assign", methods=["POST"])
