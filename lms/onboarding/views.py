@@ -1,7 +1,6 @@
 """Onboarding pages: my plan, one hire's plan, every hire's plan, assigning tracks."""
 
 from datetime import date
-from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -25,7 +24,7 @@ from lms.onboarding.forms import AssignTrackForm, RemoveTrackForm, ReplaceTrackF
 from lms.permissions import allowed, require, require_learner_access
 from lms.timefmt import format_day
 from lms.timeutil import today
-from lms.web import commit_or_report, page_count, page_number, url_pattern
+from lms.web import commit_or_report, macro_pattern, page_count, page_number, url_pattern
 
 onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 
@@ -180,21 +179,10 @@ _ROW_SLOTS = ("href", "name", "email", "overdue", "where", "percent", "done", "t
               "next_title", "track", "start")  # fmt: skip
 
 
-def _row_pattern() -> str:
-    """A Team plans row (`_team.html`'s `team_row`) as a `str.format` pattern with `{name}`
-    where each slot's (escaped) text goes: fifty rows, one macro call."""
-    draw = get_template_attribute("onboarding/_team.html", "team_row")
-    marks = {name: f"\x01{name}\x01" for name in _ROW_SLOTS}
-    pattern = str(draw(SimpleNamespace(**marks))).replace("{", "{{").replace("}", "}}")
-    for name, mark in marks.items():
-        pattern = pattern.replace(mark, "{" + name + "}")
-    return pattern
-
-
 def _team_rows(plans: list[service.PlanLine]) -> list[Markup]:
     """Team plans' rows as HTML: one row pattern and one url pattern, and each distinct date,
     week label, track and list of overdue items written once, not once a row."""
-    row = _row_pattern()
+    row = macro_pattern("onboarding/_team.html", "team_row", _ROW_SLOTS)
     href = url_pattern("onboarding.person_plan", ids=("user_id",))
     week_label = get_template_attribute("onboarding/_plan.html", "week_label")
     overdue_cell = get_template_attribute("onboarding/_team.html", "overdue_cell")
