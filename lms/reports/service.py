@@ -875,15 +875,15 @@ def onboarding_page(
     total, stale, behind_count = found[0][-3:] if found else (0, 0, 0)
     if stale:
         rows = onboarding_status(viewer, catalog, today, filters, sort=sort, descending=descending)
-        page = page_of(number, len(rows))
+        page = page_of(number, len(rows), PAGE_SIZE)
         behind = sorted((r for r in rows if r.overdue), key=ONBOARDING_SORTS["behind"])
         return OnboardingPage(
             rows[page.offset : page.offset + page.size], page, behind[:5], len(behind)
         )
-    page = page_of(number, total)
+    page = page_of(number, total, PAGE_SIZE)
     rows = _onboarding_rows(catalog, today, found)
     behind = []
-    if sort == "behind" and not descending and page.number == 1:
+    if sort == "behind" and not descending and page.number == 1 and page.size >= 5:
         behind = [r for r in rows[:5] if r.overdue]  # the same order: no need to ask again
     elif behind_count:
         behind = _onboarding_rows(catalog, today, lines(furthest, 0, 5))
