@@ -74,3 +74,27 @@ def test_question_stats_migration_backfills_from_graded_answers(tmp_path):
         (s.question_id, s.times_served, s.facility) for s in expected
     ]
     assert [s.discrimination for s in got] == [s.discrimination for s in expected]
+
+
+def test_team_plans_index_downgrades_and_upgrades(tmp_path):
+    """0015_onbrep adds the index Team plans reads in start order, and takes it away again."""
+    from flask_migrate import downgrade, upgrade
+
+    from lms import create_app
+    from tests.conftest import base_config
+
+    name = "ix_track_assignment_start_date_track_id_user_id"
+    app = create_app(base_config(f"sqlite:///{tmp_path}/index.sqlite"))
+    with app.app_context():
+
+        def indexes() -> set[str]:
+            return {index["name"] for index in inspect(db.engine).get_indexes("track_assignment")}
+
+        upgrade(revision="0015_onbrep")
+        assert name in indexes()
+        downgrade(revision="0014_onboarding")
+        assert name not in indexes()
+        upgrade(revision="0015_onbrep")
+        assert name in indexes()
+        db.session.remove()
+        db.engine.dispose()
