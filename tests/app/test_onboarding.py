@@ -373,3 +373,16 @@ def test_team_count_leaves_out_inactive_people_and_follows_the_search(
     assert caption("/onboarding/team?q=person+1") == "1"
     assert "Person 3" not in client.get("/onboarding/team").get_data(as_text=True)
     assert client.get("/onboarding/team?page=2").status_code == 404
+
+
+def test_team_plans_and_the_report_escape_what_people_typed(client, login, trainer, make_user):
+    """Rows filled into a pattern escape names, teams and emails (braces stay as typed)."""
+    person = make_user(email="odd@example.com", name='<b>{0} & "Odd"</b>', team="<i>{team}</i>")
+    login(trainer)
+    data = {"email": person.email, "track": "new-hire", "start_date": "2026-11-02"}
+    assert client.post("/onboarding/assign", data=data).status_code == 302
+    for url in ("/onboarding/team", "/reports/onboarding"):
+        html = client.get(url).get_data(as_text=True)
+        assert "&lt;b&gt;{0} &amp; &#34;Odd&#34;&lt;/b&gt;" in html, url
+        assert "<b>{0}" not in html and "<i>{team}" not in html, url
+    assert "&lt;i&gt;{team}&lt;/i&gt;" in client.get("/reports/onboarding").get_data(as_text=True)
