@@ -366,9 +366,9 @@ def next_item_for(catalog: Catalog, today: date, user_id: int) -> PlanItem | Non
     return min(pressing, key=lambda c: c.due).item
 
 
-@dataclass(frozen=True)
-class PlanLine:
-    """A hire's plan as one line of a list: counts as of a day, not a laid-out plan."""
+class PlanLine(NamedTuple):
+    """A hire's plan as one line of a list: counts as of a day, not a laid-out plan (a named
+    tuple: a page builds fifty)."""
 
     user: Row  # id, name, email
     track: Track
