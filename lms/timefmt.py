@@ -30,9 +30,15 @@ def local(moment: datetime, tz: ZoneInfo) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
 
 
+# English names, as strftime's %a and %b give them in the C locale, looked up rather than
+# formatted: a plan page writes tens of dates, and strftime was a twentieth of its time
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def format_day(day: date, *, year: bool = True) -> str:
     """Mon 7 Dec 2026 (or Mon 7 Dec)."""
-    text = f"{day:%a} {day.day} {day:%b}"
+    text = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
     return f"{text} {day.year}" if year else text
 
 

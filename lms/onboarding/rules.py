@@ -96,6 +96,14 @@ class WeekPlan:
         """Items past their due date and not done."""
         return tuple(s for s in self.items if s.state == "overdue")
 
+    @cached_property
+    def overdue_before_this_week(self) -> tuple[ItemState, ...]:
+        """Items overdue from the weeks before the current one (every overdue item before the
+        start or after the end), oldest due first: the home page lists the first few."""
+        this_week = self.current_week if self.week(self.current_week) else None
+        earlier = [s for s in self.overdue if s.item.week != this_week]
+        return tuple(sorted(earlier, key=lambda s: s.due))
+
     @property
     def status(self) -> str:
         """not_started, in_progress, finished (all done) or ended (past the end, items open)."""

@@ -79,10 +79,7 @@ def _viewers_people(query, staff: bool):
 
 def has_people(viewer: User) -> bool:
     """Whether the viewer mentors or manages anyone (trainers: always)."""
-    if allowed(viewer, "view_reports"):
-        return True
-    query = select(exists().where(or_(User.mentor_id == viewer.id, User.manager_id == viewer.id)))
-    return bool(db.session.scalar(query))
+    return allowed(viewer, "view_reports") or bool(viewer.oversees)
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,20 @@ def test_empty_plan():
     assert plan.total == 0 and plan.percent == 100 and plan.next_item is None
 
 
+def test_overdue_before_this_week_leaves_this_weeks_out_and_lists_the_oldest_first():
+    weeks = [
+        (1, "First", [PlanItem("doc:a", "A", 1, day=5), PlanItem("task:b", "B", 1, day=1)]),
+        (2, "Second", [PlanItem("module:c", "C", 2, day=1), PlanItem("lab:d", "D", 2)]),
+    ]
+    in_week_two = build_week_plan(weeks, MONDAY, date(2026, 3, 13), {"doc:a"})
+    assert [s.item.key for s in in_week_two.overdue] == ["task:b", "module:c"]
+    assert [s.item.key for s in in_week_two.overdue_before_this_week] == ["task:b"]
+    after_the_end = build_week_plan(weeks, MONDAY, date(2026, 4, 1), set())
+    assert [s.item.key for s in after_the_end.overdue_before_this_week] == [
+        "task:b", "doc:a", "module:c", "lab:d"
+    ]  # fmt: skip
+
+
 IN_ORDER = [
     (1, "First", [PlanItem("task:b", "B", 1, day=1), PlanItem("doc:a", "A", 1)]),
     (2, "Second", [PlanItem("module:c", "C", 2, day=3), PlanItem("lab:d", "D", 2)]),
