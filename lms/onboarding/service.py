@@ -406,7 +406,7 @@ def team_plans(
     params: dict[str, Any] = {"tracks": list(laid_out)}
     if search:
         params["like"] = f"%{search.lower()}%"
-    rows = db.session.execute(
+    rows = read_rows(
         window, {**params, "size": TEAM_PAGE_SIZE, "skip": (page - 1) * TEAM_PAGE_SIZE}
     ).all()
     # past the last page there is no row to carry the count: ask for it (the view answers 404)

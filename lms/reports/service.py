@@ -39,7 +39,7 @@ from lms.certification import rules as cert_rules
 from lms.certification.models import Certificate, CertificationProgress
 from lms.content import Catalog
 from lms.content.schema import Track
-from lms.extensions import db
+from lms.extensions import db, read_rows
 from lms.learning import service as learning
 from lms.onboarding import service as onboarding
 from lms.onboarding.models import PlanProgress, TrackAssignment
@@ -865,7 +865,7 @@ def onboarding_page(
     params: dict[str, Any] = {} if staff else {"viewer_id": viewer.id}
 
     def lines(query, skip: int, size: int) -> list:
-        return db.session.execute(query, {**params, "skip": skip, "size": size}).all()
+        return read_rows(query, {**params, "skip": skip, "size": size}).all()
 
     found = lines(page_query, (max(number, 1) - 1) * PAGE_SIZE, PAGE_SIZE)
     # each row carries the totals: plans, plans without a current stored row, plans behind
