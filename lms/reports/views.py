@@ -38,6 +38,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from lms.accounts import service as accounts
 from lms.assessment import statistics
@@ -46,8 +47,9 @@ from lms.onboarding import service as onboarding
 from lms.permissions import allowed, require, require_learner_access
 from lms.reports import charts, service
 from lms.reports.csv import csv_response
+from lms.timefmt import format_day
 from lms.timeutil import today
-from lms.web import url_pattern
+from lms.web import macro_pattern, url_pattern
 
 reports_bp = Blueprint("reports", __name__)
 
@@ -262,11 +264,48 @@ def onboarding_status():
     found = service.onboarding_page(
         viewer, current_catalog(), today(), filters, _page(), sort=sort, descending=descending
     )
+    record = url_pattern("reports.record", ids=("user_id",))
+    plan = url_pattern("onboarding.person_plan", ids=("user_id",))
     return render_template(
-        "reports/onboarding.html", rows=found.rows, page=found.page, behind=found.behind,
-        behind_count=found.behind_count, filters=filters, sort=sort, descending=descending,
-        **_choices(viewer),
+        "reports/onboarding.html", lines=_onboarding_lines(found.rows, record, plan),
+        page=found.page, behind=found.behind, behind_count=found.behind_count, filters=filters,
+        sort=sort, descending=descending, record_url=record, plan_url=plan, **_choices(viewer),
     )  # fmt: skip
+
+
+_ONBOARDING_SLOTS = ("record_href", "name", "team", "track", "mentor", "start", "week",
+                     "plan_href", "done", "total", "due", "overdue_class", "overdue",
+                     "days_behind")  # fmt: skip
+
+
+def _onboarding_lines(rows, record: str, plan: str) -> list[Markup]:
+    """The report's rows as HTML: one row pattern and two url patterns, and each distinct
+    date and track written once, not once a row."""
+    pattern = macro_pattern("reports/_onboarding.html", "onboarding_row", _ONBOARDING_SLOTS)
+    late = get_template_attribute("reports/_onboarding.html", "overdue_class")()
+    days: dict[Any, Markup] = {}
+    tracks: dict[str, Markup] = {}
+    lines = []
+    for r in rows:
+        person = r.person
+        if r.start not in days:
+            days[r.start] = escape(format_day(r.start))
+        if r.track.id not in tracks:
+            tracks[r.track.id] = escape(r.track.title)
+        week = "not started" if r.week == 0 else f"{r.week} of {r.weeks}"
+        lines.append(
+            Markup(
+                pattern.format(
+                    record_href=record.format(user_id=person.id), name=escape(person.name),
+                    team=escape(person.team or "—"), track=tracks[r.track.id],
+                    mentor=escape(r.mentor_name or "—"), start=days[r.start], week=week,
+                    plan_href=plan.format(user_id=person.id), done=r.done, total=r.total,
+                    due=r.due, overdue_class=late if r.overdue else "", overdue=r.overdue,
+                    days_behind=r.days_behind,
+                )
+            )
+        )  # fmt: skip
+    return lines
 
 
 ONBOARDING_HEADER = (

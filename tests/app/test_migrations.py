@@ -106,3 +106,27 @@ def test_flask_db_runs_flask_migrates_commands(tmp_path):
     assert version() == migration_heads()
     with app.app_context():
         db.engine.dispose()
+
+
+def test_team_plans_index_downgrades_and_upgrades(tmp_path):
+    """0015_onbrep adds the index Team plans reads in start order, and takes it away again."""
+    from flask_migrate import downgrade, upgrade
+
+    from lms import create_app
+    from tests.conftest import base_config
+
+    name = "ix_track_assignment_start_date_track_id_user_id"
+    app = create_app(base_config(f"sqlite:///{tmp_path}/index.sqlite"))
+    with app.app_context():
+
+        def indexes() -> set[str]:
+            return {index["name"] for index in inspect(db.engine).get_indexes("track_assignment")}
+
+        upgrade(revision="0015_onbrep")
+        assert name in indexes()
+        downgrade(revision="0014_onboarding")
+        assert name not in indexes()
+        upgrade(revision="0015_onbrep")
+        assert name in indexes()
+        db.session.remove()
+        db.engine.dispose()
