@@ -365,12 +365,44 @@ def expirations():
     rows, page = service.expirations(
         viewer, today(), within=within, expired=expired, page=_page(), counts=counts
     )
-    return render_template(
-        "reports/expirations.html", rows=rows, page=page,
-        within=within, expired=expired, counts=counts,
-        record_url=url_pattern("reports.record", ids=("user_id",)),
-        person_url=url_pattern("certification.person", ids=("user_id",), texts=("cert_id",)),
+    lines = _expiry_lines(
+        rows, expired, url_pattern("reports.record", ids=("user_id",)),
+        url_pattern("certification.person", ids=("user_id",), texts=("cert_id",)),
     )  # fmt: skip
+    return render_template(
+        "reports/expirations.html", lines=lines, page=page, within=within, expired=expired,
+        counts=counts,
+    )  # fmt: skip
+
+
+_EXPIRY_SLOTS = ("record_href", "name", "manager", "person_href", "title", "code", "expires",
+                 "days")  # fmt: skip
+
+
+def _expiry_lines(rows, expired: bool, record: str, person: str) -> list[Markup]:
+    """The report's rows as HTML: one row pattern, two url patterns, each date written once."""
+    pattern = macro_pattern("reports/_expirations.html", "expiry_row", _EXPIRY_SLOTS)
+    days: dict[Any, str] = {}
+    lines = []
+    for r in rows:
+        certificate, holder = r.certificate, r.holder
+        expires = certificate.expires_on
+        if expires not in days:
+            days[expires] = format_day(expires)
+        lines.append(
+            Markup(
+                pattern.format(
+                    record_href=record.format(user_id=holder.id), name=escape(holder.name),
+                    manager=escape(r.manager_name or "—"),
+                    person_href=escape(
+                        person.format(user_id=holder.id, cert_id=certificate.certification_id)
+                    ),
+                    title=escape(certificate.title), code=escape(certificate.code),
+                    expires=days[expires], days=-r.days_left if expired else r.days_left,
+                )
+            )
+        )  # fmt: skip
+    return lines
 
 
 EXPIRY_HEADER = (
