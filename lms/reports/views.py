@@ -382,8 +382,7 @@ def quiz_index():
     """Every quiz with its submitted attempts and pass rate."""
     totals = statistics.quiz_totals()
     quizzes = sorted(current_catalog().quizzes.values(), key=lambda q: q.title)
-    empty = statistics.QuizTotals(0, 0, 0, None)
-    rows = [(quiz, totals.get(quiz.id, empty)) for quiz in quizzes]
+    rows = [(quiz, totals.get(quiz.id, statistics.NO_ATTEMPTS)) for quiz in quizzes]
     return render_template("reports/quizzes.html", rows=rows)
 
 
