@@ -39,6 +39,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from lms import timefmt
 from lms.accounts import service as accounts
 from lms.assessment import statistics
 from lms.catalog import current_catalog
@@ -386,6 +387,68 @@ def quiz_index():
     return render_template("reports/quizzes.html", rows=rows)
 
 
+class AttemptRow(NamedTuple):
+    """An attempt as the quiz report lists it: links and texts ready to draw."""
+
+    record_href: str
+    name: str
+    review_href: str
+    number: int
+    submitted: str
+    score: str
+    passed: bool | None
+
+
+def _attempt_rows(attempts) -> list[AttemptRow]:
+    """The page's attempts with their links (one url pattern each) and their times and scores
+    written out here, in the organisation's zone read once, not by a filter call per cell."""
+    record = url_pattern("reports.record", ids=("user_id",))
+    review = url_pattern("assessment.attempt", ids=("attempt_id",))
+    tz = timefmt.zone()
+    return [
+        AttemptRow(
+            record.format(user_id=person.id),
+            person.name,
+            review.format(attempt_id=a.id),
+            a.number,
+            timefmt.format_when(a.submitted_at, tz) if a.submitted_at else "",
+            "—" if a.percent is None else f"{a.percent:.0f}%",
+            a.passed,
+        )
+        for a, person in attempts
+    ]
+
+
+class ItemLine(NamedTuple):
+    """A question's statistics as the quiz report draws them: numbers written out, and each
+    flag with its badge's colour."""
+
+    question_id: str
+    in_quiz: bool
+    topic: str
+    served: int
+    facility: str
+    discrimination: str
+    flags: list[tuple[str, str]]
+
+
+def _item_lines(rows: list[service.ItemRow]) -> list[ItemLine]:
+    """The per-question table's lines, formatted here rather than by a filter call per cell."""
+    badge = {"too few responses": "text-bg-secondary"}
+    return [
+        ItemLine(
+            row.stat.question_id,
+            row.question is not None,
+            row.question.topic if row.question else "—",
+            row.stat.times_served,
+            f"{row.stat.facility:.2f}",
+            "—" if row.stat.discrimination is None else f"{row.stat.discrimination:.2f}",
+            [(badge.get(flag, "text-bg-warning"), flag) for flag in row.flags],
+        )
+        for row in rows
+    ]
+
+
 @reports_bp.route("/reports/quizzes/<quiz_id>")
 @login_required
 @require("view_reports")
@@ -396,11 +459,10 @@ def quiz(quiz_id: str):
     passed = {"yes": True, "no": False}.get(request.args.get("passed", ""))
     attempts, page = service.quiz_attempts(quiz.id, report.totals, page=_page(), passed=passed)
     return render_template(
-        "reports/quiz.html", quiz=quiz, report=report, items=service.item_rows(quiz, report),
-        topics=service.topic_results(quiz, report), attempts=attempts, page=page,
-        passed=request.args.get("passed", ""),
-        record_url=url_pattern("reports.record", ids=("user_id",)),
-        attempt_url=url_pattern("assessment.attempt", ids=("attempt_id",)),
+        "reports/quiz.html", quiz=quiz, report=report,
+        items=_item_lines(service.item_rows(quiz, report)),
+        topics=service.topic_results(quiz, report), attempts=_attempt_rows(attempts),
+        page=page, passed=request.args.get("passed", ""),
     )  # fmt: skip
 
 
