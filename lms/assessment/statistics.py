@@ -80,34 +80,40 @@ class QuizReport:
 
 
 @functools.cache
-def _report_queries():
-    """A quiz's stored totals with its score bands, and its questions' running sums; built
-    once (the quiz is bound)."""
-    quiz_id = bindparam("quiz_id")
-    totals = select(*(QuizTotal.__table__.c[name] for name in TOTAL_FIELDS)).where(
-        QuizTotal.quiz_id == quiz_id
+def _report_query():
+    """A quiz's stored totals with its score bands, beside each of its questions' running sums
+    (a row per question; one row without a question when none has any); built once (the quiz
+    is bound)."""
+    return (
+        select(
+            *(QuizTotal.__table__.c[name] for name in TOTAL_FIELDS),
+            QuestionStat.question_id,
+            *(QuestionStat.__table__.c[name] for name in rules.SUM_FIELDS),
+        )
+        .select_from(QuizTotal)
+        .outerjoin(QuestionStat, QuestionStat.quiz_id == QuizTotal.quiz_id)
+        .where(QuizTotal.quiz_id == bindparam("quiz_id"))
     )
-    sums = select(
-        QuestionStat.question_id, *(QuestionStat.__table__.c[name] for name in rules.SUM_FIELDS)
-    ).where(QuestionStat.quiz_id == quiz_id)
-    return totals, sums
 
 
 def quiz_report(quiz_id: str) -> QuizReport:
-    """A quiz's totals, score distribution and item statistics from its running totals (two
-    queries, whatever the number of attempts)."""
-    totals_query, sums_query = _report_queries()
-    params = {"quiz_id": quiz_id}
-    row = db.session.execute(totals_query, params).first()
-    if row is None:
-        totals, bands = NO_ATTEMPTS, (0,) * SCORE_BANDS
-    else:
-        totals, bands = _totals(*row[:5]), row[5:]
-    items = rules.item_statistics_from_sums(
-        rules.ItemSums(*sums) for sums in db.session.execute(sums_query, params)
-    )
+    """A quiz's totals, score distribution and item statistics from its running totals (one
+    query, whatever the number of attempts)."""
+    rows = db.session.execute(_report_query(), {"quiz_id": quiz_id}).all()
+    if not rows:
+        return QuizReport(NO_ATTEMPTS, [(label, 0) for label in BAND_LABELS], [])
+    first, width = rows[0], len(TOTAL_FIELDS)
+    bands = first[5:width]
+    sums = tuple(tuple(row[width:]) for row in rows if row[width] is not None)
     histogram = [(label, int(count)) for label, count in zip(BAND_LABELS, bands, strict=True)]
-    return QuizReport(totals, histogram, items)
+    return QuizReport(_totals(*first[:5]), histogram, list(_item_statistics(sums)))
+
+
+@functools.lru_cache(maxsize=256)
+def _item_statistics(sums: tuple[tuple, ...]) -> tuple[rules.ItemStat, ...]:
+    """Item statistics from the questions' running sums, kept by those numbers (like the
+    charts): a page seen again before the next attempt is graded does not recompute them."""
+    return tuple(rules.item_statistics_from_sums(rules.ItemSums(*row) for row in sums))
 
 
 def count_graded_attempt(
