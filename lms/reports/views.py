@@ -25,6 +25,7 @@ to their mentees and reports (`service.scope`); quiz reports are the training te
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -38,6 +39,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from lms import timefmt
 from lms.accounts import service as accounts
@@ -449,6 +451,30 @@ def _item_lines(rows: list[service.ItemRow]) -> list[ItemLine]:
     ]
 
 
+def _statistics_tables(quiz, report: statistics.QuizReport) -> tuple[Markup, Markup]:
+    """The results by topic and the questions' table, as drawn by `_drawn_tables`."""
+    macros = (
+        get_template_attribute("reports/_quiz_tables.html", "topics_table"),
+        get_template_attribute("reports/_quiz_tables.html", "items_table"),
+    )
+    return _drawn_tables(quiz.id, quiz.content_hash, tuple(report.items), *macros)
+
+
+@functools.lru_cache(maxsize=64)
+def _drawn_tables(
+    quiz_id: str, content_hash: str, items: tuple, topics_table, items_table
+) -> tuple[Markup, Markup]:
+    """The tables drawn once per version of the quiz, item statistics and templates (a
+    reloaded template is a new macro), and kept by those, as charts are by their numbers:
+    they change only when an attempt is graded, not with the attempts' page."""
+    quiz = current_catalog().quizzes[quiz_id]
+    report = statistics.QuizReport(statistics.NO_ATTEMPTS, [], list(items))
+    return (
+        topics_table(service.topic_results(quiz, report)),
+        items_table(_item_lines(service.item_rows(quiz, report))),
+    )
+
+
 @reports_bp.route("/reports/quizzes/<quiz_id>")
 @login_required
 @require("view_reports")
@@ -458,11 +484,11 @@ def quiz(quiz_id: str):
     report = statistics.quiz_report(quiz.id)
     passed = {"yes": True, "no": False}.get(request.args.get("passed", ""))
     attempts, page = service.quiz_attempts(quiz.id, report.totals, page=_page(), passed=passed)
+    topics_table, items_table = _statistics_tables(quiz, report)
     return render_template(
-        "reports/quiz.html", quiz=quiz, report=report,
-        items=_item_lines(service.item_rows(quiz, report)),
-        topics=service.topic_results(quiz, report), attempts=_attempt_rows(attempts),
-        page=page, passed=request.args.get("passed", ""),
+        "reports/quiz.html", quiz=quiz, report=report, topics_table=topics_table,
+        items_table=items_table, attempts=_attempt_rows(attempts), page=page,
+        passed=request.args.get("passed", ""),
     )  # fmt: skip
 
 
