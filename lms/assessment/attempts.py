@@ -370,9 +370,14 @@ def _grade_and_close(attempt: QuizAttempt, now: datetime, ended_by: str) -> bool
             attempt.quiz_id, {r.question_id: s for r, s in zip(answers, scores, strict=True)}
         )
     db.session.flush()
-    db.session.refresh(attempt)
     if graded:
+        # what the UPDATE wrote, without reading the attempt (and its snapshot) back
+        written = {"status": SUBMITTED, "submitted_at": ended_at, "ended_by": ended_by}
+        for name, value in (written | {"percent": percent, "passed": passed}).items():
+            set_committed_value(attempt, name, value)
         events.quiz_graded.send(user_id=attempt.user_id, attempt=attempt)
+    else:
+        db.session.refresh(attempt)  # graded meanwhile by another request: read its result
     return graded
 
 
