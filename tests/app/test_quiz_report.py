@@ -346,3 +346,27 @@ def test_stored_totals_equal_a_count_from_the_attempts(client, trainer):
     assert statistics.rebuild_quiz_totals() == 1
     db.session.commit()
     assert stored_totals() == incremental
+
+
+def test_question_tables_follow_the_statistics(client, trainer):
+    """The topics and questions tables, drawn once per quiz version and statistics, change as
+    soon as an attempt is graded, and show a question no longer in the quiz apart."""
+    import re
+
+    from lms.assessment.models import QuestionStat
+
+    def served() -> int:
+        html = client.get(f"/reports/quizzes/{QUIZ}").get_data(as_text=True)
+        questions = html.split(">Questions</h2>")[1]
+        return sum(int(n) for n in re.findall(r'<td class="text-end">(\d+)</td>\n', questions))
+
+    add_attempts(3, seed=31)
+    assert served() == 3 * 20
+    add_attempts(2, seed=32)
+    assert served() == 5 * 20
+    db.session.add(QuestionStat(quiz_id=QUIZ, question_id="gone-question", served=4, score_sum=1))
+    db.session.commit()
+    html = client.get(f"/reports/quizzes/{QUIZ}").get_data(as_text=True)
+    assert '<code>gone-question</code> <span class="text-muted">(no longer in the quiz)' in html
+    assert '<tr><td>(removed questions)</td><td class="text-end">4</td>' in html
+    assert served() == 5 * 20 + 4
