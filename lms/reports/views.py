@@ -421,36 +421,6 @@ def _attempt_rows(attempts) -> list[AttemptRow]:
     ]
 
 
-class ItemLine(NamedTuple):
-    """A question's statistics as the quiz report draws them: numbers written out, and each
-    flag with its badge's colour."""
-
-    question_id: str
-    in_quiz: bool
-    topic: str
-    served: int
-    facility: str
-    discrimination: str
-    flags: list[tuple[str, str]]
-
-
-def _item_lines(rows: list[service.ItemRow]) -> list[ItemLine]:
-    """The per-question table's lines, formatted here rather than by a filter call per cell."""
-    badge = {"too few responses": "text-bg-secondary"}
-    return [
-        ItemLine(
-            row.stat.question_id,
-            row.question is not None,
-            row.question.topic if row.question else "—",
-            row.stat.times_served,
-            f"{row.stat.facility:.2f}",
-            "—" if row.stat.discrimination is None else f"{row.stat.discrimination:.2f}",
-            [(badge.get(flag, "text-bg-warning"), flag) for flag in row.flags],
-        )
-        for row in rows
-    ]
-
-
 def _statistics_tables(quiz, report: statistics.QuizReport) -> tuple[Markup, Markup]:
     """The results by topic and the questions' table, as drawn by `_drawn_tables`."""
     macros = (
@@ -471,7 +441,7 @@ def _drawn_tables(
     report = statistics.QuizReport(statistics.NO_ATTEMPTS, [], list(items))
     return (
         topics_table(service.topic_results(quiz, report)),
-        items_table(_item_lines(service.item_rows(quiz, report))),
+        items_table(service.item_rows(quiz, report)),
     )
 
 
