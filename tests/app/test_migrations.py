@@ -78,8 +78,8 @@ def test_question_stats_migration_backfills_from_graded_answers(tmp_path):
 
 def test_quiz_totals_migration_backfills_from_graded_attempts_and_downgrades(tmp_path):
     """Upgrading past 0015_quizrep counts the attempts graded before it per quiz (open ones
-    not, a learner once, a percent in its band, 100 in the last, none without a percent);
-    downgrading drops the totals."""
+    not, a learner once, a percent in its band, 100 in the last, none without a percent) and
+    ends the attempts list's index in the id; downgrading drops the totals and restores it."""
     from datetime import UTC, datetime
 
     from flask_migrate import downgrade, upgrade
@@ -127,11 +127,16 @@ def test_quiz_totals_migration_backfills_from_graded_attempts_and_downgrades(tmp
                  "FROM quiz_total ORDER BY quiz_id")
         ).all()  # fmt: skip
         db.session.remove()
+        upgraded = {i["name"] for i in inspect(db.engine).get_indexes("quiz_attempt")}
         downgrade(revision="0014_onboarding")
         tables = set(inspect(db.engine).get_table_names())
+        downgraded = {i["name"] for i in inspect(db.engine).get_indexes("quiz_attempt")}
         db.engine.dispose()
     assert [tuple(row) for row in rows] == [
         ("q", 5, 2, 3, 4, 199.99, 1, 1, 1, 1, 0),
         ("r", 1, 1, 1, 1, 95.5, 0, 0, 0, 1, 0),
     ]
     assert "quiz_total" not in tables and "plan_progress" in tables
+    listed = "ix_quiz_attempt_quiz_id_submitted_at"
+    assert f"{listed}_id" in upgraded and listed not in upgraded
+    assert listed in downgraded and f"{listed}_id" not in downgraded
