@@ -334,6 +334,7 @@ def _grade_and_close(attempt: QuizAttempt, now: datetime, ended_by: str) -> bool
     ended_at = now
     if ended_by == "deadline" and attempt.deadline_at is not None:
         ended_at = min(now, as_utc(attempt.deadline_at))
+    passed = rules.passed(percent, attempt.pass_score)
     result = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.status == OPEN)
@@ -342,7 +343,7 @@ def _grade_and_close(attempt: QuizAttempt, now: datetime, ended_by: str) -> bool
             submitted_at=ended_at,
             ended_by=ended_by,
             percent=percent,
-            passed=rules.passed(percent, attempt.pass_score),
+            passed=passed,
         )
         .execution_options(synchronize_session=False)
     )
@@ -362,13 +363,21 @@ def _grade_and_close(attempt: QuizAttempt, now: datetime, ended_by: str) -> bool
         for row, score in zip(answers, scores, strict=True):
             set_committed_value(row, "score", score)
     if graded:
+        statistics.count_graded_attempt(
+            attempt.id, attempt.user_id, attempt.quiz_id, percent, passed
+        )
         statistics.add_graded_attempt(
             attempt.quiz_id, {r.question_id: s for r, s in zip(answers, scores, strict=True)}
         )
     db.session.flush()
-    db.session.refresh(attempt)
     if graded:
+        # what the UPDATE wrote, without reading the attempt (and its snapshot) back
+        written = {"status": SUBMITTED, "submitted_at": ended_at, "ended_by": ended_by}
+        for name, value in (written | {"percent": percent, "passed": passed}).items():
+            set_committed_value(attempt, name, value)
         events.quiz_graded.send(user_id=attempt.user_id, attempt=attempt)
+    else:
+        db.session.refresh(attempt)  # graded meanwhile by another request: read its result
     return graded
 
 

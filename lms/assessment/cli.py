@@ -33,9 +33,11 @@ def close_expired():
 @quiz_cli.command("rebuild-stats")
 @transactional
 def rebuild_stats():
-    """Recompute the item statistics' running sums from every graded answer."""
+    """Recompute the quizzes' totals and the item statistics' running sums from every graded
+    attempt and answer."""
+    quizzes = statistics.rebuild_quiz_totals()
     rows = statistics.rebuild_question_stats()
-    click.echo(f"Rebuilt statistics for {rows} question(s).")
+    click.echo(f"Rebuilt statistics for {quizzes} quiz(zes) and {rows} question(s).")
 
 
 def _out_option(func):

@@ -247,6 +247,13 @@ def item_statistics(rows: Iterable[tuple[Any, str, float]]) -> list[ItemStat]:
     return item_statistics_from_sums(ItemSums(qid, *values) for qid, values in sums.items())
 
 
+def score_band(percent: float, bins: int = 10) -> int:
+    """The equal-width band over 0..100 a percent falls in (100 in the last; clamped)."""
+    if percent >= 100:
+        return bins - 1
+    return min(bins - 1, max(0, math.floor(percent / (100 / bins))))
+
+
 def score_histogram(percents: list[float], bins: int = 10) -> list[tuple[str, int]]:
     """Counts of percents per equal-width bin over 0..100, labelled "0-10" ... "90-100"."""
     width = 100 / bins

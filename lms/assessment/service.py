@@ -31,4 +31,5 @@ from lms.assessment.statistics import (  # noqa: F401
     quiz_report,
     quiz_totals,
     rebuild_question_stats,
+    rebuild_quiz_totals,
 )

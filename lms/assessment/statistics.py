@@ -1,19 +1,32 @@
 """Quiz statistics for the training team: totals, score distribution, item statistics.
 
-Aggregated in SQL whatever the number of attempts; the per-question running sums are
-kept up to date as each attempt is graded (`add_graded_attempt`) and can be rebuilt
-from the answers (`rebuild_question_stats`).
+Read from running totals whatever the number of attempts: a row per quiz (`QuizTotal`:
+attempts, passes, learners, percents, score bands) and a row per question (`QuestionStat`),
+both added to as each attempt is graded (`count_graded_attempt`, `add_graded_attempt`) and
+rebuilt from the attempts and answers (`rebuild_quiz_totals`, `rebuild_question_stats`).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import bindparam, case, delete, func, insert, select
 
 from lms.assessment import rules
-from lms.assessment.models import SUBMITTED, AttemptAnswer, QuestionStat, QuizAttempt
+from lms.assessment.models import (
+    BAND_FIELDS,
+    SCORE_BANDS,
+    SUBMITTED,
+    AttemptAnswer,
+    QuestionStat,
+    QuizAttempt,
+    QuizTotal,
+)
 from lms.extensions import db, upsert
+
+TOTAL_FIELDS = ("attempts", "passed", "learners", "scored", "percent_sum", *BAND_FIELDS)
+BAND_LABELS = tuple(label for label, _ in rules.score_histogram([], SCORE_BANDS))
 
 
 @dataclass(frozen=True)
@@ -31,27 +44,30 @@ class QuizTotals:
         return self.passed / self.attempts if self.attempts else None
 
 
-def _totals_query():
+NO_ATTEMPTS = QuizTotals(0, 0, 0, None)
+
+
+def _totals(attempts, passed, learners, scored, percent_sum) -> QuizTotals:
+    mean = float(percent_sum) / scored if scored else None
+    return QuizTotals(int(attempts), int(passed), int(learners), mean)
+
+
+@functools.cache
+def _all_totals_query():
+    """Every quiz's stored totals; built once."""
     return select(
-        QuizAttempt.quiz_id,
-        func.count(QuizAttempt.id),
-        func.sum(case((QuizAttempt.passed.is_(True), 1), else_=0)),
-        func.count(func.distinct(QuizAttempt.user_id)),
-        func.avg(QuizAttempt.percent),
-    ).where(QuizAttempt.status == SUBMITTED)
-
-
-def _totals(row) -> QuizTotals:
-    _, attempts, n_passed, learners, mean = row
-    return QuizTotals(
-        int(attempts), int(n_passed or 0), int(learners), None if mean is None else float(mean)
+        QuizTotal.quiz_id,
+        QuizTotal.attempts,
+        QuizTotal.passed,
+        QuizTotal.learners,
+        QuizTotal.scored,
+        QuizTotal.percent_sum,
     )
 
 
 def quiz_totals() -> dict[str, QuizTotals]:
-    """Totals of submitted attempts per quiz id (one query)."""
-    rows = db.session.execute(_totals_query().group_by(QuizAttempt.quiz_id))
-    return {row[0]: _totals(row) for row in rows}
+    """Totals of submitted attempts per quiz id (one query over the stored totals)."""
+    return {row[0]: _totals(*row[1:]) for row in db.session.execute(_all_totals_query())}
 
 
 @dataclass(frozen=True)
@@ -63,31 +79,114 @@ class QuizReport:
     items: list[rules.ItemStat]
 
 
-def quiz_report(quiz_id: str, bins: int = 10) -> QuizReport:
-    """Aggregate a quiz's submitted attempts in SQL (three queries, whatever their number)."""
-    row = db.session.execute(
-        _totals_query().where(QuizAttempt.quiz_id == quiz_id).group_by(QuizAttempt.quiz_id)
-    ).first()
-    totals = _totals(row) if row is not None else QuizTotals(0, 0, 0, None)
-    width = 100 / bins
-    bin_expr = case(
-        (QuizAttempt.percent >= 100, bins - 1),
-        else_=func.floor(QuizAttempt.percent / width),
+@functools.cache
+def _report_query():
+    """A quiz's stored totals with its score bands, beside each of its questions' running sums
+    (a row per question; one row without a question when none has any); built once (the quiz
+    is bound)."""
+    return (
+        select(
+            *(QuizTotal.__table__.c[name] for name in TOTAL_FIELDS),
+            QuestionStat.question_id,
+            *(QuestionStat.__table__.c[name] for name in rules.SUM_FIELDS),
+        )
+        .select_from(QuizTotal)
+        .outerjoin(QuestionStat, QuestionStat.quiz_id == QuizTotal.quiz_id)
+        .where(QuizTotal.quiz_id == bindparam("quiz_id"))
     )
-    counts = [0] * bins
-    for index, count in db.session.execute(
-        select(bin_expr, func.count())
-        .where(QuizAttempt.quiz_id == quiz_id, QuizAttempt.status == SUBMITTED)
-        .group_by(bin_expr)
-    ):
-        counts[min(bins - 1, max(0, int(index)))] += int(count)
-    labels = [label for label, _ in rules.score_histogram([], bins)]
-    stats = db.session.scalars(select(QuestionStat).where(QuestionStat.quiz_id == quiz_id))
-    items = rules.item_statistics_from_sums(
-        rules.ItemSums(s.question_id, *(getattr(s, name) for name in rules.SUM_FIELDS))
-        for s in stats
+
+
+def quiz_report(quiz_id: str) -> QuizReport:
+    """A quiz's totals, score distribution and item statistics from its running totals (one
+    query, whatever the number of attempts)."""
+    rows = db.session.execute(_report_query(), {"quiz_id": quiz_id}).all()
+    if not rows:
+        return QuizReport(NO_ATTEMPTS, [(label, 0) for label in BAND_LABELS], [])
+    first, width = rows[0], len(TOTAL_FIELDS)
+    bands = first[5:width]
+    sums = tuple(tuple(row[width:]) for row in rows if row[width] is not None)
+    histogram = [(label, int(count)) for label, count in zip(BAND_LABELS, bands, strict=True)]
+    return QuizReport(_totals(*first[:5]), histogram, list(_item_statistics(sums)))
+
+
+@functools.lru_cache(maxsize=256)
+def _item_statistics(sums: tuple[tuple, ...]) -> tuple[rules.ItemStat, ...]:
+    """Item statistics from the questions' running sums, kept by those numbers (like the
+    charts): a page seen again before the next attempt is graded does not recompute them."""
+    return tuple(rules.item_statistics_from_sums(rules.ItemSums(*row) for row in sums))
+
+
+def count_graded_attempt(
+    attempt_id: int, user_id: int, quiz_id: str, percent: float | None, passed: bool | None
+) -> None:
+    """Add one just-graded attempt to its quiz's totals (one atomic upsert). The learner
+    counts once, with their first graded attempt at the quiz."""
+    table = QuizTotal.__table__
+    earlier = (
+        select(QuizAttempt.id)
+        .where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.quiz_id == quiz_id,
+            QuizAttempt.status == SUBMITTED,
+            QuizAttempt.id != attempt_id,
+        )
+        .exists()
     )
-    return QuizReport(totals, list(zip(labels, counts, strict=True)), items)
+    band = None if percent is None else rules.score_band(percent, SCORE_BANDS)
+    row = {
+        "quiz_id": quiz_id,
+        "attempts": 1,
+        "passed": 1 if passed else 0,
+        "learners": case((earlier, 0), else_=1),
+        "scored": 0 if percent is None else 1,
+        "percent_sum": percent or 0.0,
+    } | {name: int(index == band) for index, name in enumerate(BAND_FIELDS)}
+    statement = upsert(table).values(row)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["quiz_id"],
+            set_={name: table.c[name] + statement.excluded[name] for name in TOTAL_FIELDS},
+        )
+    )
+
+
+def rebuild_quiz_totals() -> int:
+    """Recompute every quiz's totals from its submitted attempts; return the quizzes."""
+    db.session.execute(delete(QuizTotal))
+    width = 100 / SCORE_BANDS
+    index = case(  # none without a percent: SQLAlchemy's floor() for SQLite refuses NULL
+        (QuizAttempt.percent >= 100, SCORE_BANDS - 1),
+        (QuizAttempt.percent.is_not(None), func.floor(QuizAttempt.percent / width)),
+    )
+    bands = []
+    for number in range(SCORE_BANDS):
+        if number == 0:
+            inside = index <= 0
+        elif number == SCORE_BANDS - 1:
+            inside = index >= number
+        else:
+            inside = index == number
+        bands.append(func.coalesce(func.sum(case((inside, 1), else_=0)), 0))
+    query = (
+        select(
+            QuizAttempt.quiz_id,
+            func.count(QuizAttempt.id),
+            func.coalesce(func.sum(case((QuizAttempt.passed.is_(True), 1), else_=0)), 0),
+            func.count(func.distinct(QuizAttempt.user_id)),
+            func.count(QuizAttempt.percent),
+            func.coalesce(func.sum(QuizAttempt.percent), 0.0),
+            *bands,
+        )
+        .where(QuizAttempt.status == SUBMITTED)
+        .group_by(QuizAttempt.quiz_id)
+    )
+    rows = [
+        {"quiz_id": quiz_id} | dict(zip(TOTAL_FIELDS, values, strict=True))
+        for quiz_id, *values in db.session.execute(query)
+    ]
+    if rows:
+        db.session.execute(insert(QuizTotal), rows)
+    return len(rows)
 
 
 def add_graded_attempt(quiz_id: str, scores: dict[str, float]) -> None:

@@ -1196,7 +1196,8 @@ def quiz_attempts(
     else:
         total = _attempts_in(totals, passed) if totals else 0
         current = page_of(page, total, size)
-        rows = db.session.execute(query.limit(size).offset(current.offset), params).all()
+        params |= {"limit": size, "offset": current.offset}
+        rows = db.session.execute(_attempts_page_query(passed is not None), params).all()
     return [(AttemptLine(*row[:5]), Person(*row[5:])) for row in rows], current
 
 
@@ -1234,6 +1235,17 @@ def _attempts_query(by_result: bool):
             func.coalesce(QuizAttempt.passed, False) == bindparam("passed", type_=Boolean)
         )
     return query.order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
+
+
+@functools.cache
+def _attempts_page_query(by_result: bool):
+    """`_attempts_query` one page at a time; built once (the page's size and offset are bound
+    too, so a page is not a new statement to build and look up)."""
+    return (
+        _attempts_query(by_result)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ to their mentees and reports (`service.scope`); quiz reports are the training te
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -40,6 +41,7 @@ from flask import (
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
+from lms import timefmt
 from lms.accounts import service as accounts
 from lms.assessment import statistics
 from lms.catalog import current_catalog
@@ -453,9 +455,64 @@ def quiz_index():
     """Every quiz with its submitted attempts and pass rate."""
     totals = statistics.quiz_totals()
     quizzes = sorted(current_catalog().quizzes.values(), key=lambda q: q.title)
-    empty = statistics.QuizTotals(0, 0, 0, None)
-    rows = [(quiz, totals.get(quiz.id, empty)) for quiz in quizzes]
+    rows = [(quiz, totals.get(quiz.id, statistics.NO_ATTEMPTS)) for quiz in quizzes]
     return render_template("reports/quizzes.html", rows=rows)
+
+
+class AttemptRow(NamedTuple):
+    """An attempt as the quiz report lists it: links and texts ready to draw."""
+
+    record_href: str
+    name: str
+    review_href: str
+    number: int
+    submitted: str
+    score: str
+    passed: bool | None
+
+
+def _attempt_rows(attempts) -> list[AttemptRow]:
+    """The page's attempts with their links (one url pattern each) and their times and scores
+    written out here, in the organisation's zone read once, not by a filter call per cell."""
+    record = url_pattern("reports.record", ids=("user_id",))
+    review = url_pattern("assessment.attempt", ids=("attempt_id",))
+    tz = timefmt.zone()
+    return [
+        AttemptRow(
+            record.format(user_id=person.id),
+            person.name,
+            review.format(attempt_id=a.id),
+            a.number,
+            timefmt.format_when(a.submitted_at, tz) if a.submitted_at else "",
+            "—" if a.percent is None else f"{a.percent:.0f}%",
+            a.passed,
+        )
+        for a, person in attempts
+    ]
+
+
+def _statistics_tables(quiz, report: statistics.QuizReport) -> tuple[Markup, Markup]:
+    """The results by topic and the questions' table, as drawn by `_drawn_tables`."""
+    macros = (
+        get_template_attribute("reports/_quiz_tables.html", "topics_table"),
+        get_template_attribute("reports/_quiz_tables.html", "items_table"),
+    )
+    return _drawn_tables(quiz.id, quiz.content_hash, tuple(report.items), *macros)
+
+
+@functools.lru_cache(maxsize=64)
+def _drawn_tables(
+    quiz_id: str, content_hash: str, items: tuple, topics_table, items_table
+) -> tuple[Markup, Markup]:
+    """The tables drawn once per version of the quiz, item statistics and templates (a
+    reloaded template is a new macro), and kept by those, as charts are by their numbers:
+    they change only when an attempt is graded, not with the attempts' page."""
+    quiz = current_catalog().quizzes[quiz_id]
+    report = statistics.QuizReport(statistics.NO_ATTEMPTS, [], list(items))
+    return (
+        topics_table(service.topic_results(quiz, report)),
+        items_table(service.item_rows(quiz, report)),
+    )
 
 
 @reports_bp.route("/reports/quizzes/<quiz_id>")
@@ -467,12 +524,11 @@ def quiz(quiz_id: str):
     report = statistics.quiz_report(quiz.id)
     passed = {"yes": True, "no": False}.get(request.args.get("passed", ""))
     attempts, page = service.quiz_attempts(quiz.id, report.totals, page=_page(), passed=passed)
+    topics_table, items_table = _statistics_tables(quiz, report)
     return render_template(
-        "reports/quiz.html", quiz=quiz, report=report, items=service.item_rows(quiz, report),
-        topics=service.topic_results(quiz, report), attempts=attempts, page=page,
+        "reports/quiz.html", quiz=quiz, report=report, topics_table=topics_table,
+        items_table=items_table, attempts=_attempt_rows(attempts), page=page,
         passed=request.args.get("passed", ""),
-        record_url=url_pattern("reports.record", ids=("user_id",)),
-        attempt_url=url_pattern("assessment.attempt", ids=("attempt_id",)),
     )  # fmt: skip
 
 

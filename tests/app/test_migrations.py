@@ -130,3 +130,69 @@ def test_team_plans_index_downgrades_and_upgrades(tmp_path):
         assert name in indexes()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_quiz_totals_migration_backfills_from_graded_attempts_and_downgrades(tmp_path):
+    """Upgrading past 0015_quizrep counts the attempts graded before it per quiz (open ones
+    not, a learner once, a percent in its band, 100 in the last, none without a percent) and
+    ends the attempts list's index in the id; downgrading drops the totals and restores it."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from lms import create_app
+    from tests.conftest import base_config
+
+    app = create_app(base_config(f"sqlite:///{tmp_path}/old.sqlite"))
+    now = datetime(2026, 1, 5, tzinfo=UTC).isoformat()
+    # (user, quiz, status, percent, passed)
+    attempts = [
+        (1, "q", "submitted", 100.0, True),
+        (1, "q", "submitted", 9.99, False),
+        (2, "q", "submitted", 10.0, False),
+        (2, "q", "submitted", 80.0, True),
+        (2, "q", "open", None, None),
+        (3, "q", "submitted", None, None),
+        (3, "r", "submitted", 95.5, True),
+    ]
+    with app.app_context():
+        upgrade(revision="0014_onboarding")
+        with db.engine.begin() as connection:
+            for user_id in (1, 2, 3):
+                connection.execute(
+                    text('INSERT INTO "user" (id, email, name, password_hash, role, active, '
+                         "created_at, session_version) VALUES (:id, :email, 'A', 'x', 'learner', "
+                         "1, :now, 1)"),
+                    {"id": user_id, "email": f"u{user_id}@example.com", "now": now},
+                )  # fmt: skip
+            for number, (user_id, quiz_id, status, percent, passed) in enumerate(attempts, 1):
+                connection.execute(
+                    text("INSERT INTO quiz_attempt (user_id, quiz_id, number, status, seed, "
+                         "content_hash, questions, option_orders, quiz_title, review, pass_score, "
+                         "multiple_scoring, started_at, percent, passed) VALUES (:user, :quiz, "
+                         ":number, :status, 1, 'h', '[]', '{}', 'Q', 'never', 80, "
+                         "'all_or_nothing', :now, :percent, :passed)"),
+                    {"user": user_id, "quiz": quiz_id, "number": number, "status": status,
+                     "now": now, "percent": percent, "passed": passed},
+                )  # fmt: skip
+        upgrade()
+        rows = db.session.execute(
+            text("SELECT quiz_id, attempts, passed, learners, scored, percent_sum, band_0, band_1, "
+                 "band_8, band_9, band_2 + band_3 + band_4 + band_5 + band_6 + band_7 "
+                 "FROM quiz_total ORDER BY quiz_id")
+        ).all()  # fmt: skip
+        db.session.remove()
+        upgraded = {i["name"] for i in inspect(db.engine).get_indexes("quiz_attempt")}
+        downgrade(revision="0014_onboarding")
+        tables = set(inspect(db.engine).get_table_names())
+        downgraded = {i["name"] for i in inspect(db.engine).get_indexes("quiz_attempt")}
+        db.engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("q", 5, 2, 3, 4, 199.99, 1, 1, 1, 1, 0),
+        ("r", 1, 1, 1, 1, 95.5, 0, 0, 0, 1, 0),
+    ]
+    assert "quiz_total" not in tables and "plan_progress" in tables
+    listed = "ix_quiz_attempt_quiz_id_submitted_at"
+    assert f"{listed}_id" in upgraded and listed not in upgraded
+    assert listed in downgraded and f"{listed}_id" not in downgraded

@@ -6,9 +6,11 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from lms.accounts.models import Role, User
-from lms.assessment import attempts, statistics
+from lms.assessment import attempts, rules, statistics
+from lms.assessment.models import BAND_FIELDS, SUBMITTED, QuizAttempt, QuizTotal
 from lms.catalog import current_catalog
 from lms.extensions import db
 
@@ -234,3 +236,137 @@ def test_attempts_list_counts_what_the_totals_count(client, trainer):
     assert listed("no") == totals.attempts - totals.passed
     rows = list(csv.reader(io.StringIO(client.get(f"/reports/quizzes/{QUIZ}/attempts.csv").text)))
     assert len(rows) == 1 + totals.attempts
+
+
+def totals_from_the_attempts() -> dict[str, dict]:
+    """Each quiz's totals counted afresh from its submitted attempts, in Python."""
+    counted: dict[str, dict] = {}
+    rows = db.session.execute(
+        select(QuizAttempt.quiz_id, QuizAttempt.user_id, QuizAttempt.percent, QuizAttempt.passed)
+        .where(QuizAttempt.status == SUBMITTED)
+    )  # fmt: skip
+    for quiz_id, user_id, percent, passed in rows:
+        quiz = counted.setdefault(
+            quiz_id, {"attempts": 0, "passed": 0, "learners": set(), "percents": []}
+        )
+        quiz["attempts"] += 1
+        quiz["passed"] += bool(passed)
+        quiz["learners"].add(user_id)
+        quiz["percents"].append(percent)
+    return {
+        quiz_id: {
+            "attempts": quiz["attempts"],
+            "passed": quiz["passed"],
+            "learners": len(quiz["learners"]),
+            "scored": len(quiz["percents"]),
+            "percent_sum": pytest.approx(sum(quiz["percents"]), rel=1e-12),
+            "bands": rules.score_histogram(quiz["percents"]),
+        }
+        for quiz_id, quiz in counted.items()
+    }
+
+
+def stored_totals() -> dict[str, dict]:
+    """The running totals as stored, in the shape `totals_from_the_attempts` gives."""
+    db.session.expire_all()
+    return {
+        row.quiz_id: {
+            "attempts": row.attempts,
+            "passed": row.passed,
+            "learners": row.learners,
+            "scored": row.scored,
+            "percent_sum": row.percent_sum,
+            "bands": list(
+                zip(statistics.BAND_LABELS, (getattr(row, b) for b in BAND_FIELDS), strict=True)
+            ),
+        }
+        for row in db.session.scalars(select(QuizTotal))
+    }
+
+
+def test_stored_totals_equal_a_count_from_the_attempts(client, trainer):
+    """The totals added to attempt by attempt at grading (passes and fails, a learner's second
+    attempt, an attempt closed at its deadline, an open one, a learner who left) equal those
+    counted from the attempts, and what `quiz rebuild-stats` recomputes; the report shows them."""
+    quiz = current_catalog().quizzes[QUIZ]
+    assert stored_totals() == {}
+    add_attempts(9, seed=21)
+    assert {t["passed"] for t in stored_totals().values()} != {0}  # some passed, some failed
+    assert stored_totals() == totals_from_the_attempts()
+
+    first = db.session.scalar(db.select(User).where(User.email == "l21-0@example.com"))
+    later = NOW + timedelta(hours=3)  # past the quiz's cooldown: a second attempt
+    again = attempts.start_attempt(first.id, quiz, now=later)
+    attempts.submit_attempt(again, {}, now=later + timedelta(minutes=1))  # nothing right: fails
+    attempts.start_attempt(  # left open: not counted
+        db.session.scalar(db.select(User.id).where(User.email == "l21-1@example.com")),
+        quiz,
+        now=later,
+    )
+    attempts.start_attempt(  # runs out of time: graded when closed
+        db.session.scalar(db.select(User.id).where(User.email == "l21-2@example.com")),
+        quiz,
+        now=later,
+    )
+    db.session.commit()
+    closed = attempts.close_expired(
+        quiz_id=QUIZ, now=later + timedelta(minutes=quiz.time_limit, seconds=31)
+    )
+    assert closed == 2  # both of those ran out of time
+    fresh = attempts.start_attempt(first.id, quiz, now=later + timedelta(hours=2))
+    db.session.commit()
+    assert db.session.get(QuizAttempt, fresh.id).status == "open"  # open: not counted
+    leaver = db.session.get(User, first.id)
+    leaver.active = False
+    db.session.commit()
+
+    expected = totals_from_the_attempts()[QUIZ]
+    assert expected["attempts"] == 12 and expected["learners"] == 9
+    assert stored_totals() == totals_from_the_attempts()
+
+    report = statistics.quiz_report(QUIZ)
+    assert (report.totals.attempts, report.totals.passed, report.totals.learners) == (
+        12, expected["passed"], 9,
+    )  # fmt: skip
+    assert report.totals.mean_percent == pytest.approx(stored_totals()[QUIZ]["percent_sum"] / 12)
+    assert report.histogram == expected["bands"]
+    html = client.get(f"/reports/quizzes/{QUIZ}").get_data(as_text=True)
+    assert "12</a> by 9 learners" in html
+    assert f"{expected['passed']}</a> of 12, pass mark 80%" in html
+    assert f'<dd class="col-sm-9">{report.totals.mean_percent:.1f}%</dd>' in html
+    alt = "; ".join(f"{label}%: {count}" for label, count in expected["bands"])
+    assert f"attempts per score band: {alt}." in html
+    assert "<p>12 attempts." in html
+    index = client.get("/reports/quizzes").get_data(as_text=True)
+    assert '#attempts">12</a></td>\n      <td class="text-end">9</td>' in index
+
+    incremental = stored_totals()
+    db.session.execute(db.delete(QuizTotal))
+    db.session.commit()
+    assert statistics.rebuild_quiz_totals() == 1
+    db.session.commit()
+    assert stored_totals() == incremental
+
+
+def test_question_tables_follow_the_statistics(client, trainer):
+    """The topics and questions tables, drawn once per quiz version and statistics, change as
+    soon as an attempt is graded, and show a question no longer in the quiz apart."""
+    import re
+
+    from lms.assessment.models import QuestionStat
+
+    def served() -> int:
+        html = client.get(f"/reports/quizzes/{QUIZ}").get_data(as_text=True)
+        questions = html.split(">Questions</h2>")[1]
+        return sum(int(n) for n in re.findall(r'<td class="text-end">(\d+)</td>\n', questions))
+
+    add_attempts(3, seed=31)
+    assert served() == 3 * 20
+    add_attempts(2, seed=32)
+    assert served() == 5 * 20
+    db.session.add(QuestionStat(quiz_id=QUIZ, question_id="gone-question", served=4, score_sum=1))
+    db.session.commit()
+    html = client.get(f"/reports/quizzes/{QUIZ}").get_data(as_text=True)
+    assert '<code>gone-question</code> <span class="text-muted">(no longer in the quiz)' in html
+    assert '<tr><td>(removed questions)</td><td class="text-end">4</td>' in html
+    assert served() == 5 * 20 + 4

@@ -23,7 +23,7 @@ from sqlalchemy import event, insert, text, update
 from lms import create_app
 from lms.accounts.models import User
 from lms.assessment.models import AttemptAnswer, QuizAttempt
-from lms.assessment.statistics import rebuild_question_stats
+from lms.assessment.statistics import rebuild_question_stats, rebuild_quiz_totals
 from lms.catalog import current_catalog
 from lms.certification.models import Certificate, CertificationProgress
 from lms.extensions import db
@@ -99,7 +99,8 @@ def fill(learners: int, attempts_per_learner: int) -> None:
         )  # fmt: skip
         db.session.commit()
     fill_practice_and_certificates(ids, rng, hashed)
-    # the answers went in directly, so build the statistics' running sums as a rebuild would
+    # the attempts went in directly, so build the statistics' running totals as a rebuild would
+    rebuild_quiz_totals()
     rebuild_question_stats()
     # and count the onboarding plans as the events that went around them would have
     onboarding.refresh_all_progress(content)

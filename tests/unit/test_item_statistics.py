@@ -2,7 +2,7 @@
 
 import pytest
 
-from lms.assessment.rules import ItemStat, item_statistics, score_histogram
+from lms.assessment.rules import ItemStat, item_statistics, score_band, score_histogram
 
 # Five submitted attempts, each served q1, q2 and q3:
 #
@@ -118,3 +118,14 @@ def test_score_histogram():
     ]
     assert [count for _, count in hist] == [3, 1, 0, 0, 0, 1, 0, 0, 1, 3]
     assert score_histogram([], bins=4) == [("0-25", 0), ("25-50", 0), ("50-75", 0), ("75-100", 0)]
+
+
+def test_score_band_puts_a_percent_where_the_histogram_counts_it():
+    """The band a graded attempt adds to is the histogram's bin for its percent."""
+    percents = [0, 5, 9.99, 10, 19.99, 55, 66.67, 79.99, 80, 89.5, 90, 99, 99.99, 100, -1, 101]
+    for bins in (4, 10):
+        counts = [0] * bins
+        for p in percents:
+            counts[score_band(p, bins)] += 1
+        assert counts == [count for _, count in score_histogram(percents, bins)]
+    assert (score_band(100), score_band(99.99), score_band(0), score_band(10)) == (9, 9, 0, 1)
