@@ -38,6 +38,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from lms.accounts import service as accounts
 from lms.assessment import statistics
@@ -46,6 +47,7 @@ from lms.onboarding import service as onboarding
 from lms.permissions import allowed, require, require_learner_access
 from lms.reports import charts, service
 from lms.reports.csv import csv_response
+from lms.timefmt import format_day
 from lms.timeutil import today
 from lms.web import url_pattern
 
@@ -172,34 +174,66 @@ def _narrowing(path: str, args: dict[str, Any]):
 URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query
 
 
-class MatrixLink(NamedTuple):
-    """A matrix cell as the page shows it: the link, the state's badge and met of total."""
+class MatrixLine(NamedTuple):
+    """A matrix row as the page shows it: the person's record link, their start and earliest
+    expiry as text, and the row's certification cells as HTML."""
 
-    href: str
-    badge: str
-    text: str
+    row: Any
+    record_href: str
+    start: str
+    earliest_expiry: str
+    cells: Markup
 
 
-def _matrix_lines(rows, certifications) -> list[tuple[Any, str, list[MatrixLink | None]]]:
-    """Each row with its record link and its cells, one per certification (None: not
-    started): a page has some 300 cells, so links, badges and texts are built here from
-    one url pattern and one badge per state, not by a url_for and a macro call per cell."""
+NOT_STARTED_CELL = '\n      <td><span class="text-muted small">not started</span></td>\n      '
+
+
+def _matrix_lines(rows, certifications) -> list[MatrixLine]:
+    """Each row with its record link, its dates and its cells, one per certification.
+
+    A page has some 300 cells, and drawing each through the template cost more than the rest
+    of the page: a cell's HTML is built here, once per request for each certification,
+    state and count it shows (the person's id is the only part that differs between rows),
+    and each date is formatted once."""
     record = url_pattern("reports.record", ids=("user_id",))
     person = url_pattern("certification.person", ids=("user_id",), texts=("cert_id",))
     badge = get_template_attribute("reports/_macros.html", "state_badge")
-    badges = {state: badge(state) for state in service.STATE_ORDER}
+    badges: dict[str, Markup] = {}
+    hrefs = {c.id: person.format(user_id="\0", cert_id=c.id).split("\0") for c in certifications}
+    made: dict[tuple, tuple[str, str]] = {}
+    days: dict[Any, str] = {None: "—"}
     lines = []
     for row in rows:
-        user_id, cells = row.person.id, []
+        user_id, parts = str(row.person.id), []
         for c in certifications:
             cell = row.cells.get(c.id)
             if cell is None:
-                cells.append(None)
+                parts.append(NOT_STARTED_CELL)
                 continue
-            text = f"{'renewal ' if cell.renewing else ''}{cell.met} of {cell.total}"
-            href = person.format(user_id=user_id, cert_id=c.id)
-            cells.append(MatrixLink(href, badges.get(cell.state) or badge(cell.state), text))
-        lines.append((row, record.format(user_id=user_id), cells))
+            key = (c.id, cell.state, cell.met, cell.total, cell.renewing)
+            halves = made.get(key)
+            if halves is None:
+                if cell.state not in badges:
+                    badges[cell.state] = badge(cell.state)
+                text = f"{'renewal ' if cell.renewing else ''}{cell.met} of {cell.total}"
+                head, tail = hrefs[c.id]
+                halves = made[key] = (
+                    f'\n      <td><a href="{escape(head)}',
+                    f'{escape(tail)}">{badges[cell.state]} <span class="small">{escape(text)}'
+                    "</span></a></td>\n      ",
+                )
+            parts += (halves[0], user_id, halves[1])
+        start, expiry = row.person.start_date, row.earliest_expiry
+        if start not in days:
+            days[start] = format_day(start)
+        if expiry not in days:
+            days[expiry] = format_day(expiry)
+        lines.append(
+            MatrixLine(
+                row, record.format(user_id=user_id), days[start], days[expiry],
+                Markup("".join(parts)),
+            )
+        )  # fmt: skip
     return lines
 
 
