@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -31,6 +31,7 @@ from lms.certification.models import (
     ApprovalStatus,
     Certificate,
     CertificationDecline,
+    CertificationPipeline,
     CertificationProgress,
 )
 from lms.content import Catalog
@@ -221,6 +222,8 @@ def refresh(users: Sequence[User], catalog: Catalog, today: date) -> list[Certif
 
 
 def _store_progress(by_person: dict[int, dict[str, rules.CertificationStatus]]) -> None:
+    """Store each person's status on each certification, and move the pipeline's counts
+    from the state each row left to the state it entered."""
     rows = [
         {
             "user_id": user_id,
@@ -236,6 +239,14 @@ def _store_progress(by_person: dict[int, dict[str, rules.CertificationStatus]]) 
         for user_id, by_cert in by_person.items()
         for cert_id, status in by_cert.items()
     ]
+    before = _counted(list(by_person))
+    tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        key = (row["user_id"], row["certification_id"])
+        now = (row["state"], row["due"], row["renewing"])
+        if before.get(key) != now:
+            _tally(tally, key[1], before.get(key), -1)
+            _tally(tally, key[1], now, 1)
     table = CertificationProgress.__table__
     for start in range(0, len(rows), CHUNK):
         statement = upsert(table).values(rows[start : start + CHUNK])
@@ -246,6 +257,109 @@ def _store_progress(by_person: dict[int, dict[str, rules.CertificationStatus]]) 
                 set_={name: statement.excluded[name] for name in changing},
             )
         )
+    _move_counts(tally)
+
+
+# --- the pipeline's stored counts ----------------------------------------
+
+Counted = tuple[str, bool, bool]  # a progress row as the pipeline counts it: state, due, renewing
+
+
+def _counted(user_ids: Sequence[int]) -> dict[tuple[int, str], Counted]:
+    """The stored progress of these people, as the pipeline counted it, by (person,
+    certification). Their user rows stay locked (FOR UPDATE) until the transaction ends, so
+    two requests evaluating the same person move the counts one after the other."""
+    found: dict[tuple[int, str], Counted] = {}
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no FOR UPDATE, and Python's driver reads outside a transaction until its
+        # first write: a write that changes nothing takes the database's write lock first
+        db.session.execute(_LOCK_SQLITE)
+    for ids in _chunks(sorted(set(user_ids))):
+        for user_id, cert_id, state, due, renewing in db.session.execute(
+            _counted_query(), {"ids": ids}
+        ):
+            if cert_id is not None:
+                found[(user_id, cert_id)] = (state, bool(due), bool(renewing))
+    return found
+
+
+_LOCK_SQLITE = (
+    update(CertificationPipeline)
+    .where(false())
+    .values(people=CertificationPipeline.people)
+    .execution_options(synchronize_session=False)
+)
+
+
+@functools.cache
+def _counted_query():
+    progress = CertificationProgress
+    return (
+        select(User.id, progress.certification_id, progress.state, progress.due, progress.renewing)
+        .outerjoin(progress, progress.user_id == User.id)
+        .where(User.id.in_(bindparam("ids", expanding=True)))
+        .order_by(User.id)
+        .with_for_update(of=User)
+    )
+
+
+def _tally(tally, cert_id: str, counted: Counted | None, sign: int) -> None:
+    if counted is not None:
+        state, due, renewing = counted
+        moved = tally[(cert_id, state)]
+        moved[0] += sign
+        moved[1] += sign if due else 0
+        moved[2] += sign if renewing else 0
+
+
+def _move_counts(tally: dict[tuple[str, str], list[int]]) -> None:
+    """Add these (people, due, renewing) changes to the stored counts, in one statement."""
+    values = [
+        {"certification_id": cert_id, "state": state, "people": n, "due": due, "renewing": renew}
+        for (cert_id, state), (n, due, renew) in sorted(tally.items())
+        if n or due or renew
+    ]
+    if values:
+        statement = upsert(CertificationPipeline).values(values)
+        stored = CertificationPipeline.__table__.c
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["certification_id", "state"],
+                set_={
+                    name: stored[name] + statement.excluded[name]
+                    for name in ("people", "due", "renewing")
+                },
+            )
+        )
+
+
+def forget_progress(user_id: int) -> None:
+    """Take a person's progress out of the pipeline's counts and delete it (before the
+    person is deleted: their rows would go with them, uncounted). Again: nothing left."""
+    tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (_, cert_id), counted in _counted([user_id]).items():
+        _tally(tally, cert_id, counted, -1)
+    _move_counts(tally)
+    progress = CertificationProgress
+    db.session.execute(delete(progress).where(progress.user_id == user_id))
+
+
+def recount_pipeline() -> None:
+    """Count the pipeline afresh from every progress row."""
+    progress = CertificationProgress
+    db.session.execute(delete(CertificationPipeline))
+    db.session.execute(
+        insert(CertificationPipeline).from_select(
+            ["certification_id", "state", "people", "due", "renewing"],
+            select(
+                progress.certification_id,
+                progress.state,
+                func.count(),
+                func.sum(case((progress.due.is_(True), 1), else_=0)),
+                func.sum(case((progress.renewing.is_(True), 1), else_=0)),
+            ).group_by(progress.certification_id, progress.state),
+        )
+    )
 
 
 def new_code() -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from lms.accounts.models import Role
 from lms.assessment import attempts
 from lms.catalog import current_catalog
+from lms.certification import service as certification
 from lms.certification.models import Certificate, CertificationProgress
 from lms.extensions import db
 from lms.onboarding import service as onboarding
@@ -95,6 +96,8 @@ def org(make_user):
     progress(people["ben"], "professional", "in_progress", 3, 7)
     progress(cat, "associate", "certified", 2, 2, expires_on=TODAY + timedelta(days=50))
     progress(dan, "associate", "expired", 0, 2, expires_on=TODAY - timedelta(days=10))
+    db.session.flush()
+    certification.recount_pipeline()  # the rows went in directly, not through the engine
     db.session.commit()
     return people
 
@@ -208,6 +211,32 @@ def test_certification_matrix_pipeline_filters_and_sort(client, login, org):
     assert ready_count == 1
 
 
+def test_the_pipeline_reads_stored_counts_less_the_deactivated(org):
+    """Everyone's pipeline comes from the stored counts, without the deactivated people's
+    rows, and equals the count a narrowed report makes from the people themselves."""
+    from lms.accounts import service as accounts
+    from lms.reports import service
+
+    trainer = org["trainer"]
+    expected = {
+        "associate": {"renewal_open": 1, "certified": 1, "expired": 1},
+        "professional": {"ready": 1, "in_progress": 1},
+    }
+    everyone = service.pipeline(trainer, service.Filters(), TODAY)
+    assert everyone.states == expected and everyone.ready == {"associate": 0, "professional": 1}
+    accounts.set_active(org["dan"], False)
+    db.session.commit()
+    del expected["associate"]["expired"]
+    assert service.pipeline(trainer, service.Filters(), TODAY).states == expected
+    mentees = service.pipeline(org["mentor"], service.Filters(), TODAY)  # Ann and Ben
+    assert mentees.states == {
+        "associate": {"renewal_open": 1},
+        "professional": {"ready": 1, "in_progress": 1},
+    }
+    team = service.pipeline(trainer, service.Filters(team="Platform"), TODAY)  # Cat (not Dan)
+    assert team.states == {"associate": {"certified": 1}}
+
+
 def test_expirations_buckets_and_renewed_certificates(client, login, org):
     login(org["trainer"])
     html30 = client.get("/reports/expirations?within=30").get_data(as_text=True)
@@ -283,6 +312,8 @@ def _add_people(make_user, count: int, start: int, mentor) -> None:
         certificate(person, "associate", TODAY + timedelta(days=i))
         attempt = attempts.start_attempt(person.id, current_catalog().quizzes[QUIZ])
         attempts.submit_attempt(attempt, {})
+    db.session.flush()
+    certification.recount_pipeline()
     db.session.commit()
 
 
