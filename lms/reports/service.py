@@ -15,7 +15,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Date, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
@@ -466,35 +480,47 @@ def _filtered(query, filters: Filters):
     return query
 
 
+CHOICE_KINDS = ("teams", "managers", "mentors")
+
+
 def filter_choices(viewer: User) -> dict[str, list]:
-    """Teams, managers and mentors of the people the viewer sees, for filter menus."""
+    """Teams, managers and mentors of the people the viewer sees, for filter menus (one
+    query): team names in order, and (id, name) of the managers and of the mentors."""
     staff = allowed(viewer, "view_reports")
     params = {} if staff else {"viewer_id": viewer.id}
-    teams, managers, mentors = _choice_queries(staff)
-    return {
-        "teams": db.session.scalars(teams, params).all(),
-        "managers": db.session.execute(managers, params).all(),
-        "mentors": db.session.execute(mentors, params).all(),
-    }
+    choices: dict[str, list] = {kind: [] for kind in CHOICE_KINDS}
+    for kind, person_id, name in db.session.execute(_choices_query(staff), params):
+        choices[CHOICE_KINDS[kind]].append(name if kind == 0 else (person_id, name))
+    return choices
 
 
 @functools.cache
-def _choice_queries(staff: bool):
-    """The filter menus' three statements, built once (the viewer is bound)."""
+def _choices_query(staff: bool):
+    """The filter menus in one statement, built once (the viewer is bound): each row is
+    (kind: an index into CHOICE_KINDS, the person's id or NULL for a team, the name)."""
     people = _viewers_people(select(User.id, User.team, User.manager_id, User.mentor_id), staff)
     people = people.subquery()
     teams = (
-        select(people.c.team).where(people.c.team.is_not(None)).distinct().order_by(people.c.team)
+        select(
+            literal(0).label("kind"),
+            null().cast(Integer).label("id"),
+            people.c.team.label("name"),
+            people.c.team.label("sort_key"),
+        )
+        .where(people.c.team.is_not(None))
+        .distinct()
     )
 
-    def named(column):
-        return (
-            select(User.id, User.name)
-            .where(User.id.in_(select(column).where(column.is_not(None))))
-            .order_by(func.lower(User.name))
+    def named(kind: int, column):
+        return select(literal(kind), User.id, User.name, func.lower(User.name)).where(
+            User.id.in_(select(column).where(column.is_not(None)))
         )
 
-    return teams, named(people.c.manager_id), named(people.c.mentor_id)
+    everyone = union_all(
+        teams, named(1, people.c.manager_id), named(2, people.c.mentor_id)
+    ).subquery()
+    kind, person_id, name, key = everyone.c
+    return select(kind, person_id, name).order_by(kind, key, person_id)
 
 
 def _progress_filter(query, filters: Filters):
