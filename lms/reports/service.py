@@ -593,35 +593,44 @@ def certification_matrix(
     page: int = 1,
     size: int | None = PAGE_SIZE,
 ) -> tuple[list[MatrixRow], Page]:
-    """One page of people × certifications, filtered and sorted in SQL (three queries)."""
+    """One page of people × certifications, filtered and sorted in SQL (three queries: the
+    count, the page, the page's progress). `size=None`: everyone."""
     staff = allowed(viewer, "view_reports")
-    params = {} if staff else {"viewer_id": viewer.id}
+    params: dict[str, Any] = {} if staff else {"viewer_id": viewer.id}
     cert_ids = {c.id for c in catalog.curriculum.certifications}
     if not (sort.startswith("cert:") and sort[5:] in cert_ids) and sort not in MATRIX_SORTS:
         sort = "name"
-    query, count = _matrix_queries(staff, filters, sort, descending)
+    query, count, paged = _matrix_queries(staff, filters, sort, descending)
     total = db.session.scalar(count, params)
     current = page_of(page, total, size or max(total, 1))
-    if size:
-        query = query.limit(current.size).offset(current.offset)
     # tuples, not objects: a page holds fifty people and their cells, the CSV everyone
-    rows = db.session.execute(query, params).all()
+    if size:
+        window = {"size": current.size, "skip": current.offset}
+        rows = db.session.execute(paged, {**params, **window}).all()
+    else:
+        rows = db.session.execute(query, params).all()
     cells: dict[int, dict[str, MatrixCell]] = {row[0]: {} for row in rows}
     if cells:
-        progress = select(
-            CertificationProgress.user_id, CertificationProgress.certification_id,
-            CertificationProgress.state, CertificationProgress.met, CertificationProgress.total,
-            CertificationProgress.renewing, CertificationProgress.expires_on,
-        )  # fmt: skip
         if size:
-            progress = progress.where(CertificationProgress.user_id.in_(list(cells)))
+            progress = db.session.execute(_PAGE_PROGRESS, {"ids": list(cells)})
         else:  # everyone: the people's query itself, not an IN list of thousands
             people = query.with_only_columns(User.id).order_by(None).subquery()
-            progress = progress.where(CertificationProgress.user_id.in_(select(people.c.id)))
-        for user_id, *cell in db.session.execute(progress, params):
+            everyone = _PROGRESS.where(CertificationProgress.user_id.in_(select(people.c.id)))
+            progress = db.session.execute(everyone, params)
+        for user_id, *cell in progress:
             if user_id in cells:
                 cells[user_id][cell[0]] = MatrixCell(*cell)
     return [MatrixRow(MatrixPerson(*row[:5]), row[5], cells[row[0]]) for row in rows], current
+
+
+_PROGRESS = select(
+    CertificationProgress.user_id, CertificationProgress.certification_id,
+    CertificationProgress.state, CertificationProgress.met, CertificationProgress.total,
+    CertificationProgress.renewing, CertificationProgress.expires_on,
+)  # fmt: skip
+_PAGE_PROGRESS = _PROGRESS.where(
+    CertificationProgress.user_id.in_(bindparam("ids", expanding=True))
+)
 
 
 MATRIX_SORTS = (*PERSON_SORTS, "expiry")
@@ -629,9 +638,9 @@ MATRIX_SORTS = (*PERSON_SORTS, "expiry")
 
 @functools.lru_cache(maxsize=256)
 def _matrix_queries(staff: bool, filters: Filters, sort: str, descending: bool):
-    """The matrix's people in order (tuples) and the statement that counts them, built once
-    per filters and order (the viewer is bound). `sort` is a person column, "expiry" or
-    "cert:<id>" of a certification the catalogue has."""
+    """The matrix's people in order (tuples), the statement that counts them, and a page of
+    them, built once per filters and order (the viewer, the page's size and offset bound).
+    `sort` is a person column, "expiry" or "cert:<id>" of a certification the catalogue has."""
     query = select(User.id, User.name, User.email, User.team, User.start_date, Manager.name)
     query = query.outerjoin(Manager, Manager.id == User.manager_id)
     query = _progress_filter(_filtered(_viewers_people(query, staff), filters), filters)
@@ -646,8 +655,14 @@ def _matrix_queries(staff: bool, filters: Filters, sort: str, descending: bool):
         )
     else:
         key = PERSON_SORTS[sort]
-    key = key.desc() if descending else key.asc()
-    return query.order_by(key, func.lower(User.name), User.id), count
+    ordered = (key.desc() if descending else key.asc(), func.lower(User.name), User.id)
+    if sort == "name":  # the name twice would keep SQLite from reading ix_user_name_lower
+        ordered = (ordered[0], User.id)
+    query = query.order_by(*ordered)
+    # the count stays a statement of its own: as a column beside the page, SQLite built an
+    # index of the active people for it on every request
+    paged = query.limit(bindparam("size", type_=Integer)).offset(bindparam("skip", type_=Integer))
+    return query, count, paged
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ to their mentees and reports (`service.scope`); quiz reports are the training te
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -192,49 +193,62 @@ def _matrix_lines(rows, certifications) -> list[MatrixLine]:
     """Each row with its record link, its dates and its cells, one per certification.
 
     A page has some 300 cells, and drawing each through the template cost more than the rest
-    of the page: a cell's HTML is built here, once per request for each certification,
-    state and count it shows (the person's id is the only part that differs between rows),
-    and each date is formatted once."""
+    of the page: a cell's HTML is made here from two halves that depend only on the
+    certification, the state and the counts (`_cell_halves`), with the person's id between
+    them; each date is formatted once (`_day`)."""
     record = url_pattern("reports.record", ids=("user_id",))
     person = url_pattern("certification.person", ids=("user_id",), texts=("cert_id",))
     badge = get_template_attribute("reports/_macros.html", "state_badge")
-    badges: dict[str, Markup] = {}
-    hrefs = {c.id: person.format(user_id="\0", cert_id=c.id).split("\0") for c in certifications}
-    made: dict[tuple, tuple[str, str]] = {}
-    days: dict[Any, str] = {None: "—"}
+    badges = _Badges(badge)
+    links = [(c.id, *person.format(user_id="\0", cert_id=c.id).split("\0")) for c in certifications]
     lines = []
     for row in rows:
-        user_id, parts = str(row.person.id), []
-        for c in certifications:
-            cell = row.cells.get(c.id)
+        user_id, cells, parts = str(row.person.id), row.cells, []
+        for cert_id, head, tail in links:
+            cell = cells.get(cert_id)
             if cell is None:
                 parts.append(NOT_STARTED_CELL)
                 continue
-            key = (c.id, cell.state, cell.met, cell.total, cell.renewing)
-            halves = made.get(key)
-            if halves is None:
-                if cell.state not in badges:
-                    badges[cell.state] = badge(cell.state)
-                text = f"{'renewal ' if cell.renewing else ''}{cell.met} of {cell.total}"
-                head, tail = hrefs[c.id]
-                halves = made[key] = (
-                    f'\n      <td><a href="{escape(head)}',
-                    f'{escape(tail)}">{badges[cell.state]} <span class="small">{escape(text)}'
-                    "</span></a></td>\n      ",
-                )
-            parts += (halves[0], user_id, halves[1])
-        start, expiry = row.person.start_date, row.earliest_expiry
-        if start not in days:
-            days[start] = format_day(start)
-        if expiry not in days:
-            days[expiry] = format_day(expiry)
+            first, second = _cell_halves(head, tail, badges[cell.state], *cell[2:5])
+            parts += (first, user_id, second)
         lines.append(
             MatrixLine(
-                row, record.format(user_id=user_id), days[start], days[expiry],
-                Markup("".join(parts)),
+                row, record.format(user_id=user_id), _day(row.person.start_date),
+                _day(row.earliest_expiry), Markup("".join(parts)),
             )
         )  # fmt: skip
     return lines
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day) -> str:
+    """A date as the report shows it ("—" for none), formatted once per date."""
+    return format_day(day) if day else "—"
+
+
+class _Badges(dict):
+    """Each state's badge, drawn by the macro the first time the page shows it."""
+
+    def __init__(self, macro) -> None:
+        super().__init__()
+        self.macro = macro
+
+    def __missing__(self, state: str) -> str:
+        drawn = self[state] = str(self.macro(state))
+        return drawn
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_halves(
+    head: str, tail: str, badge: str, met: int, total: int, renewing: bool
+) -> tuple[str, str]:
+    """A matrix cell's HTML before and after the person's id in its link (a few hundred kinds
+    at most: six certifications, seven states, their counts), kept across requests."""
+    text = f"{'renewal ' if renewing else ''}{met} of {total}"
+    return (
+        f'\n      <td><a href="{escape(head)}',
+        f'{escape(tail)}">{badge} <span class="small">{escape(text)}</span></a></td>\n      ',
+    )
 
 
 MATRIX_HEADER_PEOPLE = ("name", "email", "team", "manager", "start_date")
