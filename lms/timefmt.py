@@ -14,6 +14,7 @@ to LMS_TIMEZONE and the app's clock as the Jinja filters every template uses:
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,8 +31,10 @@ def local(moment: datetime, tz: ZoneInfo) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_day(day: date, *, year: bool = True) -> str:
-    """Mon 7 Dec 2026 (or Mon 7 Dec)."""
+    """Mon 7 Dec 2026 (or Mon 7 Dec). Kept per date: lists show the same dates again and
+    again, and formatting one costs more than looking it up."""
     text = f"{day:%a} {day.day} {day:%b}"
     return f"{text} {day.year}" if year else text
 
@@ -39,7 +42,7 @@ def format_day(day: date, *, year: bool = True) -> str:
 def format_when(moment: datetime, tz: ZoneInfo) -> str:
     """Mon 7 Dec 2026, 18:56 CET: a date and time in the zone, with the zone's name."""
     at = local(moment, tz)
-    return f"{format_day(at.date())}, {at:%H:%M} {at.tzname()}"
+    return f"{format_day(at.date())}, {at.hour:02d}:{at.minute:02d} {at.tzname()}"
 
 
 def day_hint(day: date, today: date) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, delete, false, func, insert, or_, select, update
+from sqlalchemy import Integer, bindparam, case, delete, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -539,9 +539,10 @@ def ready_queue(
     by_id = {c.id: c for c in catalog.curriculum.certifications if c.issue == "trainer"}
     wanted = [certification_id] if certification_id in by_id else list(by_id)
     params = {"wanted": wanted, "team": team.strip().lower()}
-    query = _ready_query(bool(team))
+    query, paged = _ready_query(bool(team))
     if page is not None:
-        query = query.limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE)
+        query = paged
+        params.update(size=QUEUE_PAGE_SIZE, skip=(page - 1) * QUEUE_PAGE_SIZE)
     rows = db.session.execute(query, params).all()
     queue = [
         QueueRow(ReadyPerson(*row[:3]), by_id[row.certification_id], ReadyProgress(*row[4:7]))
@@ -552,7 +553,8 @@ def ready_queue(
 
 @functools.cache
 def _ready_query(by_team: bool):
-    """The ready queue's statement, built once (certifications and team are bound)."""
+    """The ready queue's statement and a page of it, built once (certifications, team and
+    the page's size and offset are bound)."""
     open_decline = (
         select(CertificationDecline.id)
         .where(
@@ -575,7 +577,7 @@ def _ready_query(by_team: bool):
         ~open_decline,
     ]
     total = select(func.count()).select_from(CertificationProgress).where(*ready)
-    return (
+    everyone = (
         select(
             User.id,
             User.name,
@@ -590,6 +592,8 @@ def _ready_query(by_team: bool):
         .where(*ready)
         .order_by(CertificationProgress.updated_at, CertificationProgress.user_id)
     )
+    paged = everyone.limit(bindparam("size", type_=Integer))
+    return everyone, paged.offset(bindparam("skip", type_=Integer))
 
 
 def decline(

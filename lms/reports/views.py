@@ -195,7 +195,7 @@ def _matrix_lines(rows, certifications) -> list[MatrixLine]:
     A page has some 300 cells, and drawing each through the template cost more than the rest
     of the page: a cell's HTML is made here from two halves that depend only on the
     certification, the state and the counts (`_cell_halves`), with the person's id between
-    them; each date is formatted once (`_day`)."""
+    them."""
     record = url_pattern("reports.record", ids=("user_id",))
     person = url_pattern("certification.person", ids=("user_id",), texts=("cert_id",))
     badge = get_template_attribute("reports/_macros.html", "state_badge")
@@ -220,9 +220,8 @@ def _matrix_lines(rows, certifications) -> list[MatrixLine]:
     return lines
 
 
-@functools.lru_cache(maxsize=4096)
 def _day(day) -> str:
-    """A date as the report shows it ("—" for none), formatted once per date."""
+    """A date as the report shows it ("—" for none)."""
     return format_day(day) if day else "—"
 
 
