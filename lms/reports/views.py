@@ -165,11 +165,18 @@ def certifications():
 def _narrowing(path: str, args: dict[str, Any]):
     """A function giving the report's URL with its filters and some more (or other) ones,
     as `url_for(endpoint, **dict(args, **more))` would: the pipeline links some forty."""
+    kept = tuple(args.items())
 
     def narrowed(**more: Any) -> str:
-        return f"{path}?{urlencode({**args, **more}, safe=URL_SAFE)}"
+        return _narrowed(path, kept, tuple(more.items()))
 
     return narrowed
+
+
+@functools.lru_cache(maxsize=4096)
+def _narrowed(path: str, args: tuple, more: tuple) -> str:
+    """The report's URL with these arguments, built once (every visit asks the same ones)."""
+    return f"{path}?{urlencode({**dict(args), **dict(more)}, safe=URL_SAFE)}"
 
 
 URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query

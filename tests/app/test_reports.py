@@ -224,17 +224,19 @@ def test_the_pipeline_reads_stored_counts_less_the_deactivated(org):
     }
     everyone = service.pipeline(trainer, service.Filters(), TODAY)
     assert everyone.states == expected and everyone.ready == {"associate": 0, "professional": 1}
+    assert everyone.held_by_level == [(1, 2), (None, 1)]  # Ann and Cat; Dan's specialist one
     accounts.set_active(org["dan"], False)
     db.session.commit()
     del expected["associate"]["expired"]
-    assert service.pipeline(trainer, service.Filters(), TODAY).states == expected
+    without_dan = service.pipeline(trainer, service.Filters(), TODAY)
+    assert without_dan.states == expected and without_dan.held_by_level == [(1, 2)]
     mentees = service.pipeline(org["mentor"], service.Filters(), TODAY)  # Ann and Ben
     assert mentees.states == {
         "associate": {"renewal_open": 1},
         "professional": {"ready": 1, "in_progress": 1},
     }
     team = service.pipeline(trainer, service.Filters(team="Platform"), TODAY)  # Cat (not Dan)
-    assert team.states == {"associate": {"certified": 1}}
+    assert team.states == {"associate": {"certified": 1}} and team.held_by_level == [(1, 1)]
 
 
 def test_expirations_buckets_and_renewed_certificates(client, login, org):
