@@ -737,15 +737,14 @@ def _pipeline_queries(staff: bool, filters: Filters, everyone: bool):
     level for everyone less the deactivated (a person is one or the other, so the distinct
     counts subtract), else joined to the people the report covers."""
     people = _filtered(_viewers_people(select(User.id), staff), filters).subquery()
+    inactive = select(User.id).where(User.active.is_(False))  # read from ix_user_inactive
     if everyone:
         stored = CertificationPipeline
         by_state = select(
             stored.certification_id, stored.state, stored.people, stored.due, stored.renewing
         ).union_all(
             _by_state(
-                lambda query: query.join(User, User.id == CertificationProgress.user_id).where(
-                    User.active.is_(False)
-                ),
+                lambda query: query.where(CertificationProgress.user_id.in_(inactive)),
                 negated=True,
             )
         )
@@ -764,7 +763,7 @@ def _pipeline_queries(staff: bool, filters: Filters, everyone: bool):
         held = union_all(
             select(Certificate.level, holders).where(*alive).group_by(Certificate.level),
             select(Certificate.level, -holders)
-            .where(Certificate.user_id.in_(select(User.id).where(User.active.is_(False))), *alive)
+            .where(Certificate.user_id.in_(inactive), *alive)
             .group_by(Certificate.level),
         )
     else:
