@@ -267,19 +267,22 @@ Counted = tuple[str, bool, bool]  # a progress row as the pipeline counts it: st
 
 def _counted(user_ids: Sequence[int]) -> dict[tuple[int, str], Counted]:
     """The stored progress of these people, as the pipeline counted it, by (person,
-    certification). Their user rows stay locked (FOR UPDATE) until the transaction ends, so
-    two requests evaluating the same person move the counts one after the other."""
-    found: dict[tuple[int, str], Counted] = {}
+    certification), read once their user rows are locked until the transaction ends: two
+    requests evaluating the same person move the counts one after the other."""
+    ids = sorted(set(user_ids))
     if db.session.get_bind().dialect.name == "sqlite":
         # SQLite has no FOR UPDATE, and Python's driver reads outside a transaction until its
         # first write: a write that changes nothing takes the database's write lock first
         db.session.execute(_LOCK_SQLITE)
-    for ids in _chunks(sorted(set(user_ids))):
-        for user_id, cert_id, state, due, renewing in db.session.execute(
-            _counted_query(), {"ids": ids}
-        ):
-            if cert_id is not None:
-                found[(user_id, cert_id)] = (state, bool(due), bool(renewing))
+    else:
+        for chunk in _chunks(ids):
+            db.session.execute(_LOCK_PEOPLE, {"ids": chunk})
+    # a statement of its own, after the lock: in PostgreSQL's READ COMMITTED it sees what
+    # the request that held the lock committed (the locking statement itself would not)
+    found: dict[tuple[int, str], Counted] = {}
+    for chunk in _chunks(ids):
+        for user_id, cert_id, state, due, renewing in db.session.execute(_COUNTED, {"ids": chunk}):
+            found[(user_id, cert_id)] = (state, bool(due), bool(renewing))
     return found
 
 
@@ -289,18 +292,16 @@ _LOCK_SQLITE = (
     .values(people=CertificationPipeline.people)
     .execution_options(synchronize_session=False)
 )
-
-
-@functools.cache
-def _counted_query():
-    progress = CertificationProgress
-    return (
-        select(User.id, progress.certification_id, progress.state, progress.due, progress.renewing)
-        .outerjoin(progress, progress.user_id == User.id)
-        .where(User.id.in_(bindparam("ids", expanding=True)))
-        .order_by(User.id)
-        .with_for_update(of=User)
-    )
+_LOCK_PEOPLE = (
+    select(User.id)
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+    .order_by(User.id)
+    .with_for_update()
+)
+_COUNTED = select(
+    CertificationProgress.user_id, CertificationProgress.certification_id,
+    CertificationProgress.state, CertificationProgress.due, CertificationProgress.renewing,
+).where(CertificationProgress.user_id.in_(bindparam("ids", expanding=True)))  # fmt: skip
 
 
 def _tally(tally, cert_id: str, counted: Counted | None, sign: int) -> None:
