@@ -216,7 +216,7 @@ def _matrix_lines(rows, certifications) -> list[MatrixLine]:
             if cell is None:
                 parts.append(NOT_STARTED_CELL)
                 continue
-            first, second = _cell_halves(head, tail, badges[cell.state], *cell[2:5])
+            first, second = _cell_halves(head, tail, badges[cell.state], *cell[3:6])
             parts += (first, user_id, second)
         lines.append(
             MatrixLine(
