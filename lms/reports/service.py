@@ -489,7 +489,7 @@ def filter_choices(viewer: User) -> dict[str, list]:
     staff = allowed(viewer, "view_reports")
     params = {} if staff else {"viewer_id": viewer.id}
     choices: dict[str, list] = {kind: [] for kind in CHOICE_KINDS}
-    for kind, person_id, name in db.session.execute(_choices_query(staff), params):
+    for kind, person_id, name in db.session.connection().execute(_choices_query(staff), params):
         choices[CHOICE_KINDS[kind]].append(name if kind == 0 else (person_id, name))
     return choices
 
@@ -688,8 +688,9 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
         params["viewer_id"] = viewer.id
     everyone = staff and not filters.narrows_people
     by_state, held = _pipeline_queries(staff, Filters() if everyone else filters, everyone)
+    connection = db.session.connection()  # Core rows, as the matrix reads them
     tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for cert_id, state, count, due, renew in db.session.execute(by_state, params):
+    for cert_id, state, count, due, renew in connection.execute(by_state, params):
         tally = tallies[(cert_id, state)]
         tally[0] += count
         tally[1] += int(due or 0)
@@ -703,7 +704,7 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
             ready[cert_id] += due
             renewing[cert_id] += renew
     holders: dict[int | None, int] = defaultdict(int)
-    for level, count in db.session.execute(held, params):
+    for level, count in connection.execute(held, params):
         holders[level] += count
     levels = sorted(
         ((level, n) for level, n in holders.items() if n),

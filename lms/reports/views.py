@@ -26,7 +26,7 @@ to their mentees and reports (`service.scope`); quiz reports are the training te
 from __future__ import annotations
 
 import functools
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import (
@@ -182,27 +182,22 @@ def _narrowed(path: str, args: tuple, more: tuple) -> str:
 URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query
 
 
-class MatrixLine(NamedTuple):
-    """A matrix row as the page shows it: the person's record link, their start and earliest
-    expiry as text, and the row's certification cells as HTML."""
-
-    row: Any
-    record_href: str
-    start: str
-    earliest_expiry: str
-    cells: Markup
-
-
+# A row of the matrix, and a certification not started: a page draws fifty rows of six
+# cells, and drawing them through the template cost more than the rest of the page.
+MATRIX_ROW = (
+    '\n    <tr><td><a href="{record}">{name}</a></td>\n'
+    '      <td>{team}</td><td>{manager}</td><td class="text-nowrap">{start}</td>\n'
+    "      {cells}\n"
+    '      <td class="text-nowrap">{expiry}</td></tr>\n  '
+)
 NOT_STARTED_CELL = '\n      <td><span class="text-muted small">not started</span></td>\n      '
 
 
-def _matrix_lines(rows, certifications) -> list[MatrixLine]:
-    """Each row with its record link, its dates and its cells, one per certification.
-
-    A page has some 300 cells, and drawing each through the template cost more than the rest
-    of the page: a cell's HTML is made here from two halves that depend only on the
-    certification, the state and the counts (`_cell_halves`), with the person's id between
-    them."""
+def _matrix_lines(rows, certifications) -> list[Markup]:
+    """Each row's HTML (`MATRIX_ROW`): the person's record link, name, team, manager and
+    dates, and a cell per certification. A cell is made from two halves that depend only on
+    the certification, the state and the counts (`_cell_halves`), with the person's id
+    between them; what a person typed is escaped."""
     record = url_pattern("reports.record", ids=("user_id",))
     person = url_pattern("certification.person", ids=("user_id",), texts=("cert_id",))
     badge = get_template_attribute("reports/_macros.html", "state_badge")
@@ -218,10 +213,15 @@ def _matrix_lines(rows, certifications) -> list[MatrixLine]:
                 continue
             first, second = _cell_halves(head, tail, badges[cell.state], *cell[3:6])
             parts += (first, user_id, second)
+        team, manager = row.person.team, row.manager_name
         lines.append(
-            MatrixLine(
-                row, record.format(user_id=user_id), _day(row.person.start_date),
-                _day(row.earliest_expiry), Markup("".join(parts)),
+            Markup(
+                MATRIX_ROW.format(
+                    record=escape(record.format(user_id=user_id)), name=escape(row.person.name),
+                    team=escape(team) if team else "—", manager=escape(manager) if manager else "—",
+                    start=_day(row.person.start_date), expiry=_day(row.earliest_expiry),
+                    cells="".join(parts),
+                )
             )
         )  # fmt: skip
     return lines

@@ -211,6 +211,19 @@ def test_certification_matrix_pipeline_filters_and_sort(client, login, org):
     assert ready_count == 1
 
 
+def test_the_matrix_escapes_what_people_typed(client, login, org, make_user):
+    """The matrix's rows are drawn in the view: names, teams and managers are escaped."""
+    boss = make_user(name='Bo <b>"Boss"</b>')
+    odd = make_user(name="<script>x()</script> & Co", team="R&D <i>", manager_email=boss.email)
+    progress(odd, "associate", "in_progress", 1, 2)
+    db.session.commit()
+    login(org["trainer"])
+    html = client.get("/reports/certifications?sort=name&dir=asc").get_data(as_text=True)
+    assert "<script>x()" not in html and "&lt;script&gt;x()&lt;/script&gt; &amp; Co" in html
+    assert "R&amp;D &lt;i&gt;" in html and "Bo &lt;b&gt;&#34;Boss&#34;&lt;/b&gt;" in html
+    assert f'<a href="/people/{odd.id}/certifications/associate">' in html and "1 of 2" in html
+
+
 def test_the_pipeline_reads_stored_counts_less_the_deactivated(org):
     """Everyone's pipeline comes from the stored counts, without the deactivated people's
     rows, and equals the count a narrowed report makes from the people themselves."""
