@@ -392,6 +392,10 @@ def test_a_trainers_queues_and_reports_run_these_few_queries(client, login, org,
         "/certifications/queue": 2,
         "/reports": 2,
         "/reports/expirations": 3,  # the user; the window counts; the page
+        # the user; the filter menus; the count, the page and its progress; the pipeline's
+        # stored counts (less the deactivated people's), the people holding a certificate
+        "/reports/certifications": 7,
+        "/reports/onboarding": 4,  # the user; the counts; the page; the filter menus
         f"/reports/quizzes/{QUIZ}": 5,  # the user; totals, histogram, items; the attempts
     }
     counted = {}
