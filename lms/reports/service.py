@@ -489,7 +489,8 @@ def filter_choices(viewer: User) -> dict[str, list]:
     staff = allowed(viewer, "view_reports")
     params = {} if staff else {"viewer_id": viewer.id}
     choices: dict[str, list] = {kind: [] for kind in CHOICE_KINDS}
-    for kind, person_id, name in db.session.connection().execute(_choices_query(staff), params):
+    rows = db.session.connection().execute(_choices_query(staff), params).all()
+    for kind, person_id, name in rows:
         choices[CHOICE_KINDS[kind]].append(name if kind == 0 else (person_id, name))
     return choices
 
@@ -603,7 +604,8 @@ def certification_matrix(
         sort = "name"
     query, count, paged = _matrix_queries(staff, filters, sort, descending)
     # tuples, not objects: a page holds fifty people and their cells, the CSV everyone; read
-    # through the session's connection (Core rows, not the ORM's, made per row in Python)
+    # through the session's connection (Core rows, not the ORM's, made per row in Python),
+    # all at once (iterating a result fetches row by row)
     connection = db.session.connection()
     total = connection.execute(count, params).scalar_one()
     current = page_of(page, total, size or max(total, 1))
@@ -615,11 +617,11 @@ def certification_matrix(
     cells: dict[int, dict[str, MatrixCell]] = {row[0]: {} for row in rows}
     if cells:
         if size:
-            progress = connection.execute(_PAGE_PROGRESS, {"ids": list(cells)})
+            progress = connection.execute(_PAGE_PROGRESS, {"ids": list(cells)}).all()
         else:  # everyone: the people's query itself, not an IN list of thousands
             people = query.with_only_columns(User.id).order_by(None).subquery()
             everyone = _PROGRESS.where(CertificationProgress.user_id.in_(select(people.c.id)))
-            progress = connection.execute(everyone, params)
+            progress = connection.execute(everyone, params).all()
         make = MatrixCell._make
         for row in progress:
             if row[0] in cells:
@@ -690,7 +692,7 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
     by_state, held = _pipeline_queries(staff, Filters() if everyone else filters, everyone)
     connection = db.session.connection()  # Core rows, as the matrix reads them
     tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for cert_id, state, count, due, renew in connection.execute(by_state, params):
+    for cert_id, state, count, due, renew in connection.execute(by_state, params).all():
         tally = tallies[(cert_id, state)]
         tally[0] += count
         tally[1] += int(due or 0)
@@ -704,7 +706,7 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
             ready[cert_id] += due
             renewing[cert_id] += renew
     holders: dict[int | None, int] = defaultdict(int)
-    for level, count in connection.execute(held, params):
+    for level, count in connection.execute(held, params).all():
         holders[level] += count
     levels = sorted(
         ((level, n) for level, n in holders.items() if n),
