@@ -270,10 +270,13 @@ def _counted(user_ids: Sequence[int]) -> dict[tuple[int, str], Counted]:
     certification), read once their user rows are locked until the transaction ends: two
     requests evaluating the same person move the counts one after the other."""
     ids = sorted(set(user_ids))
-    if db.session.get_bind().dialect.name == "sqlite":
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
         # SQLite has no FOR UPDATE, and Python's driver reads outside a transaction until its
-        # first write: a write that changes nothing takes the database's write lock first
-        db.session.execute(_LOCK_SQLITE)
+        # first write: unless the request wrote already (it holds the database's write lock
+        # then), a write that changes nothing takes the lock first
+        if not connection.connection.dbapi_connection.in_transaction:
+            db.session.execute(_LOCK_SQLITE)
     else:
         for chunk in _chunks(ids):
             db.session.execute(_LOCK_PEOPLE, {"ids": chunk})
