@@ -29,8 +29,6 @@ class User(UserMixin, db.Model):
         # who mentors or manages whom: asked by every home page (attention, "your people")
         Index("ix_user_mentor_id", "mentor_id"),
         Index("ix_user_manager_id", "manager_id"),
-        # the reports' team menu reads the active people's teams from the index alone
-        Index("ix_user_team", "team", "active"),
         # people reports list people by name a page at a time: read in order, not sorted
         Index("ix_user_name_lower", func.lower("name"), "id"),
         # the deactivated people, whose certification progress the stored pipeline leaves out

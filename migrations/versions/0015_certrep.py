@@ -1,6 +1,6 @@
 """certification report: the pipeline's counts stored per certification and state, filled
-from the progress rows; covering indexes for the people holding a valid certificate, for
-people listed by name and for the team menu; a partial index of the deactivated people
+from the progress rows; covering indexes for the people holding a valid certificate and for
+people listed by name; a partial index of the deactivated people
 
 The pipeline counted every progress row on each visit (2 ms at 1,000 learners, ten times
 that at 10,000). `certification_pipeline` holds, per certification and state, how many
@@ -58,8 +58,6 @@ def upgrade():
         ["expires_on", "issued_on", "revoked_on", "level", "user_id"],
     )
     op.create_index("ix_user_name_lower", "user", [sa.text("lower(name)"), "id"])
-    # the reports' team menu (the active people's teams) reads the index alone
-    op.create_index("ix_user_team", "user", ["team", "active"])
     op.create_index(
         "ix_user_inactive",
         "user",
@@ -71,7 +69,6 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_user_inactive", table_name="user")
-    op.drop_index("ix_user_team", table_name="user")
     op.drop_index("ix_user_name_lower", table_name="user")
     op.drop_index("ix_certificate_held", table_name="certificate")
     op.drop_table("certification_pipeline")
