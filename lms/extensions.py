@@ -11,7 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, delete, event
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, bindparam, delete, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -108,3 +108,34 @@ def upsert(model):
 def insert_ignoring_duplicates(model, **values) -> None:
     """INSERT a row unless one with the same unique key exists (no race, both databases)."""
     db.session.execute(upsert(model).values(**values).on_conflict_do_nothing())
+
+
+def read_rows(statement, params: dict | None = None):
+    """The rows of a statement selecting columns (not entities), run on the session's
+    connection, inside its transaction, after flushing what is pending as the session would.
+
+    For statements pages run on every visit: the session's ORM layer costs more than running a
+    small statement does (about 40 µs of the 70 a one-row query takes through it).
+    """
+    db.session.flush()
+    return db.session.connection().execute(statement, params)
+
+
+class PeopleStatement:
+    """A statement about some people, built twice: for many (`IN` a list) and for one (`=`).
+
+    Pages mostly ask about the signed-in person alone, and SQLAlchemy renders an expanding `IN`
+    list into the SQL on every run (a third of a small query's cost). `build` takes a function
+    making the condition on a user id column; `rows(ids)` runs the statement that fits.
+    """
+
+    def __init__(self, build) -> None:
+        self.many = build(lambda column: column.in_(bindparam("ids", expanding=True)))
+        self.one = build(lambda column: column == bindparam("id"))
+
+    def rows(self, ids, **params):
+        """The statement's rows for these people (`read_rows`)."""
+        ids = list(ids)
+        if len(ids) == 1:
+            return read_rows(self.one, {"id": ids[0], **params})
+        return read_rows(self.many, {"ids": ids, **params})

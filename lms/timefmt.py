@@ -14,7 +14,6 @@ to LMS_TIMEZONE and the app's clock as the Jinja filters every template uses:
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -31,11 +30,15 @@ def local(moment: datetime, tz: ZoneInfo) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
 
 
-@functools.lru_cache(maxsize=4096)
+# English names, as strftime's %a and %b give them in the C locale, looked up rather than
+# formatted: a plan page writes tens of dates, and strftime was a twentieth of its time
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def format_day(day: date, *, year: bool = True) -> str:
-    """Mon 7 Dec 2026 (or Mon 7 Dec). Kept per date: lists show the same dates again and
-    again, and formatting one costs more than looking it up."""
-    text = f"{day:%a} {day.day} {day:%b}"
+    """Mon 7 Dec 2026 (or Mon 7 Dec)."""
+    text = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
     return f"{text} {day.year}" if year else text
 
 

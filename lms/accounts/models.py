@@ -4,8 +4,8 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String, func, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Enum, ForeignKey, Index, String, exists, func, or_, text
+from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 
 from lms.extensions import UTCDateTime, db
 from lms.timeutil import utcnow
@@ -81,3 +81,16 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+# Whether the person is anyone's mentor or manager: what the home page asks to decide whether
+# to show "Your people" and to ask the sources about one's people. Deferred (a list of users
+# does not need it); the signed-in user's row comes with it (`accounts.service`) and the
+# digest's batches load it with `undefer`, so the question costs no query of its own.
+_report = aliased(User)
+OVERSEES = (
+    exists()
+    .where(or_(_report.mentor_id == User.id, _report.manager_id == User.id))
+    .correlate_except(_report)
+)
+User.oversees = column_property(OVERSEES, deferred=True)

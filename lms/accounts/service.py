@@ -10,14 +10,15 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit, events
 from lms.accounts import rules
-from lms.accounts.models import Role, User
+from lms.accounts.models import OVERSEES, Role, User
 from lms.errors import ServiceError
 from lms.extensions import db
 from lms.timeutil import utcnow
@@ -78,15 +79,21 @@ def revoke_sessions(user: User) -> None:
     user.session_version = (user.session_version or 1) + 1
 
 
+# Every signed-in request runs it: built once, with the "oversees anyone" flag in the same row
+# (selected as a column and set on the user: an `undefer` option costs more than the query).
+_SESSION_USER = select(User, OVERSEES.label("oversees")).where(User.id == bindparam("id"))
+
+
 def user_for_session(session_id: str) -> User | None:
     """Return the active user a session id ("id:version") names, or None when it is stale."""
     user_id, _, version = (session_id or "").partition(":")
     if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10 or len(version) > 10:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    row = db.session.execute(_SESSION_USER, {"id": int(user_id)}).first()
+    if row is None or not row.User.active or row.User.session_version != int(version):
         return None
-    return user
+    set_committed_value(row.User, "oversees", row.oversees)
+    return row.User
 
 
 def sign_out_other_sessions(user: User) -> None:

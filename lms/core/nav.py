@@ -2,6 +2,7 @@
 
 from flask import Flask, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from lms.permissions import allowed
 
@@ -34,27 +35,30 @@ MANAGE = [
 
 
 def register(app: Flask) -> None:
-    """Expose nav_items(), manage_items() and allowed() to templates."""
+    """Expose navigation() and allowed() to templates."""
     # The links depend on the role only (the rules above take no learner), and their URLs on
-    # the app's mount point: work them out once per role, not on every page.
-    built: dict[tuple, list[tuple[str, str, str]]] = {}
+    # the app's mount point; the bar's markup on those and the page it is shown on. Each is
+    # worked out once and kept: at most roles x pages entries.
+    links: dict[tuple, tuple[list, list]] = {}
+    bars: dict[tuple, Markup] = {}
 
-    def visible(name: str, items) -> list[tuple[str, str, str]]:
-        """(endpoint, label, URL) of each link of `items` the signed-in user sees."""
+    def navigation() -> Markup:
+        """The bar's links the signed-in user sees, the current page's marked."""
         user = current_user._get_current_object()
-        key = (name, user.role, user.is_active, request.script_root)
-        shown = built.get(key)
-        if shown is None:
-            shown = [
-                (endpoint, label, url_for(endpoint))
-                for endpoint, label, action in items
-                if action is None or allowed(user, action)
-            ]
-            built[key] = shown
-        return shown
+        key = (user.role, user.is_active, request.script_root)
+        bar = bars.get((*key, request.endpoint))
+        if bar is None:
+            if key not in links:
+                links[key] = tuple(
+                    [(endpoint, label, url_for(endpoint))
+                     for endpoint, label, action in items
+                     if action is None or allowed(user, action)]
+                    for items in (NAV, MANAGE)
+                )  # fmt: skip
+            nav, manage = links[key]
+            template = app.jinja_env.get_template("_nav.html")
+            bar = Markup(template.render(nav=nav, manage=manage, here=request.endpoint))
+            bars[(*key, request.endpoint)] = bar
+        return bar
 
-    app.jinja_env.globals.update(
-        nav_items=lambda: visible("nav", NAV),
-        manage_items=lambda: visible("manage", MANAGE),
-        allowed=allowed,
-    )
+    app.jinja_env.globals.update(navigation=navigation, allowed=allowed)

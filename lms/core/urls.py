@@ -15,7 +15,8 @@ LIMIT = 20_000
 
 
 def register(app: Flask) -> None:
-    """Give templates a remembering `url_for` (after the blueprints are registered)."""
+    """Give templates a remembering `url_for` and Bootstrap asset tags (after the blueprints
+    and extensions are registered)."""
     if any(app.url_default_functions.values()):
         return  # URL defaults can depend on the request: every URL must be built afresh
     build = app.url_for
@@ -38,3 +39,27 @@ def register(app: Flask) -> None:
         return url
 
     app.jinja_env.globals["url_for"] = url_for
+    app.jinja_env.globals["bootstrap"] = _RememberedAssets(app.jinja_env.globals["bootstrap"])
+
+
+class _RememberedAssets:
+    """Bootstrap-Flask's `load_css()` and `load_js()` (every page calls both), each built
+    once per mount point and arguments: they depend on nothing else."""
+
+    def __init__(self, bootstrap) -> None:
+        self._bootstrap = bootstrap
+        self._built: dict[tuple, str] = {}
+
+    def _remembered(self, name: str, args: tuple, kwargs: dict):
+        key = (request.script_root, name, args, *sorted(kwargs.items()))
+        if key not in self._built:
+            self._built[key] = getattr(self._bootstrap, name)(*args, **kwargs)
+        return self._built[key]
+
+    def load_css(self, *args, **kwargs):
+        """The stylesheet links."""
+        return self._remembered("load_css", args, kwargs)
+
+    def load_js(self, *args, **kwargs):
+        """The script tags."""
+        return self._remembered("load_js", args, kwargs)

@@ -25,7 +25,7 @@ def index():
 def home():
     """Home: what needs attention, this week of each of the person's plans, their role's work."""
     catalog, day = current_catalog(), today()
-    plans = onboarding.plans_for(catalog, day, [current_user.id])
+    plans = onboarding.own_plans(catalog, day, current_user._get_current_object())
     with onboarding.plans_known(catalog, day, [current_user.id], plans):
         attention = digest.attention_for(catalog, current_user, day)
     return render_template("core/home.html", plans=plans, attention=attention, today=day)

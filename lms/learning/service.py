@@ -15,7 +15,7 @@ from lms.assessment.attempts import passers, passes
 from lms.assessment.models import QuizAttempt
 from lms.content import Catalog
 from lms.errors import ServiceError
-from lms.extensions import db, set_row
+from lms.extensions import PeopleStatement, db, set_row
 from lms.learning.models import DocumentRead, SectionRead
 from lms.learning.rules import ModuleProgress, module_progress
 from lms.timeutil import utcnow
@@ -24,17 +24,18 @@ from lms.timeutil import utcnow
 _IDS = bindparam("ids", expanding=True)
 _NO_SLUG = literal("", String)
 # What people have read and passed, in one round trip: (kind, user, item, section slug).
-_PROGRESS_OF = union_all(
-    select(literal("doc", String), DocumentRead.user_id, DocumentRead.doc_id, _NO_SLUG).where(
-        DocumentRead.user_id.in_(_IDS)
-    ),
-    select(
-        literal("section", String), SectionRead.user_id, SectionRead.module_id,
-        SectionRead.section_slug,
-    ).where(SectionRead.user_id.in_(_IDS)),
-    passes(literal("quiz", String), QuizAttempt.user_id, QuizAttempt.quiz_id, _NO_SLUG)
-    .where(QuizAttempt.user_id.in_(_IDS))
-    .distinct(),
+_PROGRESS_OF = PeopleStatement(
+    lambda who: union_all(
+        select(literal("doc", String), DocumentRead.user_id, DocumentRead.doc_id, _NO_SLUG)
+        .where(who(DocumentRead.user_id)),
+        select(
+            literal("section", String), SectionRead.user_id, SectionRead.module_id,
+            SectionRead.section_slug,
+        ).where(who(SectionRead.user_id)),
+        passes(literal("quiz", String), QuizAttempt.user_id, QuizAttempt.quiz_id, _NO_SLUG)
+        .where(who(QuizAttempt.user_id))
+        .distinct(),
+    )
 )  # fmt: skip
 _DOCUMENTS_READ = select(DocumentRead.doc_id).where(DocumentRead.user_id == bindparam("user_id"))
 
@@ -95,7 +96,7 @@ def progress_for(
     # Filtered by user only, so the statement does not grow with the catalogue (an IN list of
     # every current section passed PostgreSQL's parameter limit near 4,000 modules); the marks
     # are few (what these people have read) and are counted here against the current sections.
-    for kind, user_id, item, slug in db.session.execute(_PROGRESS_OF, {"ids": ids}):
+    for kind, user_id, item, slug in _PROGRESS_OF.rows(ids):
         progress = result[user_id]
         if kind == "doc":
             progress.documents_read.add(item)

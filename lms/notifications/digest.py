@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, exists, or_, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, undefer
 
 from lms.accounts.models import User
 from lms.content import Catalog
-from lms.extensions import db, upsert
+from lms.extensions import db, read_rows, upsert
 from lms.notifications import mail
 from lms.notifications import service as notifications
 from lms.notifications.models import NotificationLog, NotificationPreference
@@ -70,24 +70,26 @@ class SourceEntry:
     heading: str
     find: Source
     more: str | None = None
-    overseers_only: bool = False  # only about the people someone mentors or manages
+    asks: Callable[[User], bool] | None = None  # whom it is asked about (None: everyone)
 
 
 SOURCES: dict[str, SourceEntry] = {}
 
 
 def register_source(
-    name: str, heading: str, more: str | None = None, overseers_only: bool = False
+    name: str, heading: str, more: str | None = None, asks: Callable[[User], bool] | None = None
 ) -> Callable[[Source], Source]:
     """Decorate a source function to add it to the registry under `name`.
 
     `more` is the endpoint of the page that lists everything the source is about (the
     home page shows a few notices per source and links there for the rest).
-    `overseers_only` sources are asked only about people who mentor or manage someone.
+    `asks`, when given, says of a person whether the source can have anything for them
+    (mentors and managers, say): it is not asked about the others, which spares a learner's
+    home page the queries of sources that are about one's people.
     """
 
     def add(find: Source) -> Source:
-        SOURCES[name] = SourceEntry(name, heading, find, more, overseers_only)
+        SOURCES[name] = SourceEntry(name, heading, find, more, asks)
         return find
 
     return add
@@ -106,16 +108,10 @@ class Section:
 def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Section]]:
     """Every source's notices for each of these people, in registry order."""
     found: dict[int, list[Section]] = {person.id: [] for person in people}
-    overseers: set[int] | None = None
     for entry in SOURCES.values():
-        asked = people
-        if entry.overseers_only:
-            if overseers is None:  # one query for every such source, and none without them
-                ids = [person.id for person in people]
-                overseers = set(db.session.scalars(_overseers_query(), {"ids": ids}))
-            asked = [person for person in people if person.id in overseers]
-            if not asked:
-                continue
+        asked = people if entry.asks is None else [p for p in people if entry.asks(p)]
+        if not asked:
+            continue
         by_person = entry.find(catalog, asked, today)
         for person in asked:
             notices = by_person.get(person.id) or []
@@ -126,13 +122,9 @@ def notices_for(catalog: Catalog, people: list[User], today: date) -> dict[int, 
     return found
 
 
-@cache
-def _overseers_query():
-    """Which of the people asked about are anyone's mentor or manager."""
-    return union(
-        select(User.mentor_id).where(User.mentor_id.in_(IDS)),
-        select(User.manager_id).where(User.manager_id.in_(IDS)),
-    )
+def oversees(person: User) -> bool:
+    """Whether the person mentors or manages anyone (read with the signed-in user's row)."""
+    return person.oversees
 
 
 def attention_for(catalog: Catalog, person: User, today: date) -> list[Section]:
@@ -148,13 +140,14 @@ def _local(moment):
     return moment.astimezone(ZoneInfo(current_app.config.get("LMS_TIMEZONE", "UTC")))
 
 
+_ITEM_PAGES = {"doc": ("library.document", "doc_id"), "module": ("learning.module", "module_id"),
+               "lab": ("labs.lab", "lab_id")}  # fmt: skip
+
+
 def _item_link(key: str) -> tuple[str, dict]:
     kind, ref = key.split(":", 1)
-    return {
-        "doc": ("library.document", {"doc_id": ref}),
-        "module": ("learning.module", {"module_id": ref}),
-        "lab": ("labs.lab", {"lab_id": ref}),
-    }.get(kind, ("onboarding.my_plan", {}))
+    page = _ITEM_PAGES.get(kind)
+    return (page[0], {page[1]: ref}) if page else ("onboarding.my_plan", {})
 
 
 @register_source("plan", "Your onboarding plan", more="onboarding.my_plan")
@@ -162,21 +155,25 @@ def own_plan(catalog: Catalog, people: list[User], today: date) -> dict[int, lis
     """A learner's overdue plan items and the ones due in the next two days."""
     found: dict[int, list[Notice]] = {}
     soon = today + timedelta(days=DUE_SOON_DAYS)
+    days: dict[date, str] = {}  # each due date written once: plans share a few
     for plan in onboarding.plans_for(catalog, today, [p.id for p in people]):
         for state in plan.week_plan.items:
-            if state.state == "done" or state.due > soon:
+            due = state.due
+            if state.state == "done" or due > soon:
                 continue
             endpoint, values = _item_link(state.item.key)
-            overdue = state.due < today
-            when = "today" if state.due == today else f"{state.due:%a %d %b}"
+            overdue = due < today
+            day = days.get(due) or days.setdefault(due, f"{due:%a %d %b}")
             found.setdefault(plan.user.id, []).append(
                 Notice(
                     subject=f"{'overdue' if overdue else 'due'}:{plan.track.id}:{state.item.key}",
-                    period=state.due.isoformat(),
+                    period=due.isoformat(),
                     text=state.item.title,
                     endpoint=endpoint,
                     values=values,
-                    detail=f"overdue since {state.due:%a %d %b}" if overdue else f"due {when}",
+                    detail=f"overdue since {day}"
+                    if overdue
+                    else f"due {'today' if due == today else day}",
                     urgent=overdue,
                     label="Overdue" if overdue else "Due soon",
                 )
@@ -191,7 +188,7 @@ def _supervised_query():
     )
 
 
-@register_source("team", "Your people", overseers_only=True)
+@register_source("team", "Your people", asks=oversees)
 def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
     """For mentors and managers: each of their people with overdue plan items (weekly)."""
     ids = [p.id for p in people]
@@ -233,7 +230,12 @@ def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int,
 def _returned_query(LabSubmission, SubmissionStatus):  # noqa: N803 (the models, imported late)
     later = aliased(LabSubmission)
     return (
-        select(LabSubmission)
+        select(
+            LabSubmission.id,
+            LabSubmission.user_id,
+            LabSubmission.lab_title,
+            LabSubmission.decided_at,
+        )
         .where(
             LabSubmission.user_id.in_(IDS),
             LabSubmission.status == SubmissionStatus.RETURNED,
@@ -256,7 +258,7 @@ def labs_returned(catalog: Catalog, people: list[User], today: date) -> dict[int
     ids = [p.id for p in people]
     if not ids:
         return {}
-    rows = db.session.scalars(_returned_query(LabSubmission, SubmissionStatus), {"ids": ids})
+    rows = read_rows(_returned_query(LabSubmission, SubmissionStatus), {"ids": ids})
     found: dict[int, list[Notice]] = {}
     for submission in rows:
         when = f" {_local(submission.decided_at):%a %d %b}" if submission.decided_at else ""
@@ -296,7 +298,14 @@ def _evidence_query(Evidence, EvidenceStatus, staff: bool):  # noqa: N803 (model
     )
 
 
-@register_source("evidence", "Evidence waiting for your verification", more="practice.verify_queue")
+@register_source(
+    "evidence",
+    "Evidence waiting for your verification",
+    more="practice.verify_queue",
+    # only a supervisor of the learner or a trainer may decide (`may_decide_evidence`): a former
+    # mentor still named on an entry is not asked
+    asks=lambda person: person.oversees or allowed(person, "review_labs"),
+)
 def evidence_to_verify(
     catalog: Catalog, people: list[User], today: date
 ) -> dict[int, list[Notice]]:
@@ -407,7 +416,15 @@ def _expiring_query(Certificate):  # noqa: N803 (the model, imported late)
     managed = select(User.id).where(User.active.is_(True), User.manager_id.in_(IDS))
     later = aliased(Certificate)
     return (
-        select(Certificate, User.name, User.manager_id)
+        select(
+            Certificate.id,
+            Certificate.user_id,
+            Certificate.certification_id,
+            Certificate.title,
+            Certificate.expires_on,
+            User.name,
+            User.manager_id,
+        )
         .join(User, User.id == Certificate.user_id)
         .where(
             or_(Certificate.user_id.in_(IDS), Certificate.user_id.in_(managed)),
@@ -435,8 +452,8 @@ def certificates_expiring(
     windows = {c.id: c.renewal_window_days for c in catalog.curriculum.certifications}
     wanted = set(ids)
     found: dict[int, list[Notice]] = {}
-    rows = db.session.execute(_expiring_query(Certificate), {"ids": ids})
-    for certificate, holder_name, holder_manager_id in rows:
+    for certificate in read_rows(_expiring_query(Certificate), {"ids": ids}):
+        holder_name, holder_manager_id = certificate.name, certificate.manager_id
         window = windows.get(certificate.certification_id, 60)
         stage = expiry_stage(certificate.expires_on, window, today)
         if stage is None:
@@ -484,7 +501,7 @@ def _approvals_query(Approval, ApprovalStatus):  # noqa: N803 (the models, impor
 
 
 @register_source(
-    "approvals", "Approvals waiting for you", more="certification.approvals", overseers_only=True
+    "approvals", "Approvals waiting for you", more="certification.approvals", asks=oversees
 )
 def approvals_waiting(catalog: Catalog, people: list[User], today: date) -> dict[int, list[Notice]]:
     """For managers and mentors: certification approvals their people asked them for."""
@@ -560,6 +577,7 @@ def queue_digests(catalog: Catalog, today: date) -> DigestRun:
         people = list(
             db.session.scalars(
                 select(User)
+                .options(undefer(User.oversees))  # `notices_for` asks each
                 .where(User.active.is_(True), User.id > last_id)
                 .order_by(User.id)
                 .limit(BATCH)

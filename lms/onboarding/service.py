@@ -38,7 +38,7 @@ from lms.accounts.models import User
 from lms.content import Catalog
 from lms.content.schema import Track
 from lms.errors import ServiceError
-from lms.extensions import db, set_row, upsert
+from lms.extensions import PeopleStatement, db, read_rows, set_row, upsert
 from lms.learning import service as learning
 from lms.onboarding.models import PlanItemDone, PlanProgress, TrackAssignment
 from lms.onboarding.rules import (
@@ -68,7 +68,7 @@ class Plan:
     """A hire's assignment laid out as a week plan."""
 
     user: User
-    assignment: TrackAssignment
+    assignment: TrackAssignment | Row  # what is read of it: track_id and start_date
     track: Track
     week_plan: WeekPlan
 
@@ -283,8 +283,17 @@ _PLANS_OF = (
     )
     .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
 )
-_TICKED = select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
-    PlanItemDone.user_id.in_(bindparam("ids", expanding=True))
+# the signed-in person's own assignments (home, My plan): the person is loaded already
+# (no IN list: an expanding parameter is rendered into the SQL on every run)
+_OWN_ASSIGNMENTS = (
+    select(TrackAssignment.track_id, TrackAssignment.start_date)
+    .where(TrackAssignment.user_id == bindparam("id"))
+    .order_by(TrackAssignment.start_date.desc(), TrackAssignment.id)
+)
+_TICKED = PeopleStatement(
+    lambda who: select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
+        who(PlanItemDone.user_id)
+    )
 )
 
 # plans a view has just laid out, for the code it calls next (see `plans_known`)
@@ -299,6 +308,16 @@ def plans_for(catalog: Catalog, today: date, user_ids: list[int]) -> list[Plan]:
     tracks = [t.id for t in weekly_tracks(catalog)]
     rows = db.session.execute(_PLANS_OF, {"tracks": tracks, "ids": list(user_ids)}).all()
     return _lay_out(rows, catalog, today)
+
+
+def own_plans(catalog: Catalog, today: date, person: User) -> list[Plan]:
+    """`plans_for` the signed-in person (home, My plan), who is loaded already: only their
+    assignments are read, as columns."""
+    if not person.active:
+        return []
+    laid_out = _track_items(catalog)  # the weekly tracks: an assignment to another is not shown
+    rows = read_rows(_OWN_ASSIGNMENTS, {"id": person.id})
+    return _lay_out([(row, person) for row in rows if row.track_id in laid_out], catalog, today)
 
 
 @contextmanager
@@ -511,7 +530,7 @@ def _lay_out(rows, catalog: Catalog, today: date) -> list[Plan]:
     labs = practice.lab_progress_for(ids)
     ticked: dict[tuple[int, str], set[str]] = {}
     if ids:
-        for user_id, track_id, key in db.session.execute(_TICKED, {"ids": list(ids)}):
+        for user_id, track_id, key in _TICKED.rows(ids):
             ticked.setdefault((user_id, track_id), set()).add(key)
     plans = []
     for assignment, user in rows:

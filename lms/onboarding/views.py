@@ -8,11 +8,13 @@ from lms.accounts import service as accounts
 from lms.catalog import current_catalog
 from lms.onboarding import service
 from lms.onboarding.forms import AssignTrackForm, RemoveTrackForm, ReplaceTrackForm, TickForm
+from lms.onboarding.html import plan_rows
 from lms.permissions import allowed, require, require_learner_access
 from lms.timeutil import today
 from lms.web import commit_or_report, page_count, page_number
 
 onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
+onboarding_bp.add_app_template_global(plan_rows)
 
 
 @onboarding_bp.route("/")
@@ -20,7 +22,7 @@ onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 def my_plan():
     """The learner's whole plan, week by week."""
     catalog, day = current_catalog(), today()
-    plans = service.plans_for(catalog, day, [current_user.id])
+    plans = service.own_plans(catalog, day, current_user._get_current_object())
     return render_template("onboarding/plan.html", plans=plans, person=current_user, own=True,
                            ongoing=service.recurring_tracks(catalog), today=day)  # fmt: skip
 

@@ -23,7 +23,7 @@ from lms.accounts.models import User
 from lms.content import Catalog
 from lms.content.schema import Lab
 from lms.errors import ServiceError
-from lms.extensions import db, insert_ignoring_duplicates
+from lms.extensions import PeopleStatement, db, insert_ignoring_duplicates
 from lms.permissions import allowed
 from lms.practice import checkpoints as kinds
 from lms.practice import rules
@@ -75,10 +75,12 @@ class LabSummary:
 
 
 # built once: plans and home pages run it on every visit
-_SUBMISSIONS_OF = (
-    select(LabSubmission.user_id, LabSubmission.lab_id, LabSubmission.id, LabSubmission.status)
-    .where(LabSubmission.user_id.in_(bindparam("ids", expanding=True)))
-    .order_by(LabSubmission.number.desc())
+_SUBMISSIONS_OF = PeopleStatement(
+    lambda who: (
+        select(LabSubmission.user_id, LabSubmission.lab_id, LabSubmission.id, LabSubmission.status)
+        .where(who(LabSubmission.user_id))
+        .order_by(LabSubmission.number.desc())
+    )
 )
 
 
@@ -87,9 +89,7 @@ def lab_summaries(user_ids: Iterable[int]) -> dict[int, dict[str, LabSummary]]:
     ids = list(set(user_ids))
     rows: dict[tuple[int, str], list[tuple[int, str]]] = {}
     if ids:
-        for user_id, lab_id, submission_id, status in db.session.execute(
-            _SUBMISSIONS_OF, {"ids": ids}
-        ):
+        for user_id, lab_id, submission_id, status in _SUBMISSIONS_OF.rows(ids):
             rows.setdefault((user_id, lab_id), []).append((submission_id, status))
     result: dict[int, dict[str, LabSummary]] = {user_id: {} for user_id in ids}
     for (user_id, lab_id), subs in rows.items():

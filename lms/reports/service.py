@@ -40,7 +40,7 @@ from lms.certification import rules as cert_rules
 from lms.certification.models import Certificate, CertificationPipeline, CertificationProgress
 from lms.content import Catalog
 from lms.content.schema import Track
-from lms.extensions import db
+from lms.extensions import db, read_rows
 from lms.learning import service as learning
 from lms.onboarding import service as onboarding
 from lms.onboarding.models import PlanProgress, TrackAssignment
@@ -80,10 +80,7 @@ def _viewers_people(query, staff: bool):
 
 def has_people(viewer: User) -> bool:
     """Whether the viewer mentors or manages anyone (trainers: always)."""
-    if allowed(viewer, "view_reports"):
-        return True
-    query = select(exists().where(or_(User.mentor_id == viewer.id, User.manager_id == viewer.id)))
-    return bool(db.session.scalar(query))
+    return allowed(viewer, "view_reports") or bool(viewer.oversees)
 
 
 @dataclass(frozen=True)
@@ -489,7 +486,7 @@ def filter_choices(viewer: User) -> dict[str, list]:
     staff = allowed(viewer, "view_reports")
     params = {} if staff else {"viewer_id": viewer.id}
     choices: dict[str, list] = {kind: [] for kind in CHOICE_KINDS}
-    rows = db.session.connection().execute(_choices_query(staff), params).all()
+    rows = read_rows(_choices_query(staff), params).all()
     for kind, person_id, name in rows:
         choices[CHOICE_KINDS[kind]].append(name if kind == 0 else (person_id, name))
     return choices
@@ -604,24 +601,22 @@ def certification_matrix(
         sort = "name"
     query, count, paged = _matrix_queries(staff, filters, sort, descending)
     # tuples, not objects: a page holds fifty people and their cells, the CSV everyone; read
-    # through the session's connection (Core rows, not the ORM's, made per row in Python),
-    # all at once (iterating a result fetches row by row)
-    connection = db.session.connection()
-    total = connection.execute(count, params).scalar_one()
+    # as Core rows (`read_rows`), all at once (iterating a result fetches row by row)
+    total = read_rows(count, params).scalar_one()
     current = page_of(page, total, size or max(total, 1))
     if size:
         window = {"size": current.size, "skip": current.offset}
-        rows = connection.execute(paged, {**params, **window}).all()
+        rows = read_rows(paged, {**params, **window}).all()
     else:
-        rows = connection.execute(query, params).all()
+        rows = read_rows(query, params).all()
     cells: dict[int, dict[str, MatrixCell]] = {row[0]: {} for row in rows}
     if cells:
         if size:
-            progress = connection.execute(_PAGE_PROGRESS, {"ids": list(cells)}).all()
+            progress = read_rows(_PAGE_PROGRESS, {"ids": list(cells)}).all()
         else:  # everyone: the people's query itself, not an IN list of thousands
             people = query.with_only_columns(User.id).order_by(None).subquery()
             everyone = _PROGRESS.where(CertificationProgress.user_id.in_(select(people.c.id)))
-            progress = connection.execute(everyone, params).all()
+            progress = read_rows(everyone, params).all()
         make = MatrixCell._make
         for row in progress:
             if row[0] in cells:
@@ -690,9 +685,8 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
         params["viewer_id"] = viewer.id
     everyone = staff and not filters.narrows_people
     by_state, held = _pipeline_queries(staff, Filters() if everyone else filters, everyone)
-    connection = db.session.connection()  # Core rows, as the matrix reads them
     tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for cert_id, state, count, due, renew in connection.execute(by_state, params).all():
+    for cert_id, state, count, due, renew in read_rows(by_state, params).all():
         tally = tallies[(cert_id, state)]
         tally[0] += count
         tally[1] += int(due or 0)
@@ -706,7 +700,7 @@ def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
             ready[cert_id] += due
             renewing[cert_id] += renew
     holders: dict[int | None, int] = defaultdict(int)
-    for level, count in connection.execute(held, params).all():
+    for level, count in read_rows(held, params).all():
         holders[level] += count
     levels = sorted(
         ((level, n) for level, n in holders.items() if n),

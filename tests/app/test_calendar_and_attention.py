@@ -163,7 +163,7 @@ def test_sources_about_ones_people_are_asked_only_about_mentors_and_managers(mak
     make_user(email="mentee@example.com", mentor_email=mentor.email)
     asked: list[list[int]] = []
 
-    @digest.register_source("test-team", "Your people's things", overseers_only=True)
+    @digest.register_source("test-team", "Your people's things", asks=digest.oversees)
     def team(catalog, people, today):
         asked.append([p.id for p in people])
         return {p.id: [digest.Notice("t:1", "p", "A mentee's thing", "core.home")] for p in people}
@@ -207,3 +207,15 @@ def test_home_query_count_does_not_grow_with_the_people_overseen(
     db.session.commit()
     _mentees(make_user, 40, "many")
     assert count() == few
+
+
+def test_the_evidence_source_is_asked_only_about_those_who_may_decide_evidence(make_user, hire):
+    """Learners are not asked (a query fewer on their home page): only a supervisor of the
+    learner or a trainer may verify evidence."""
+    asks = digest.SOURCES["evidence"].asks
+    trainer = make_user(email="tessa@example.com", role=Role.TRAINER)
+    mentor = make_user(email="mira@example.com", role=Role.MENTOR)
+    assert not asks(hire) and asks(trainer) and not asks(mentor)
+    make_user(email="mentee@example.com", mentor_email=mentor.email)
+    db.session.expire(mentor)  # the flag is read with the user's row, as each request does
+    assert asks(mentor)

@@ -77,7 +77,7 @@ def test_query_count_does_not_grow(client, login, make_user, count_queries, url)
 @pytest.mark.parametrize(
     "url, most",
     [("/modules/", 2), ("/modules/bulk-module", 2), ("/library", 2), ("/quizzes", 2),
-     ("/home", 10)],
+     ("/home", 7), ("/onboarding/", 5)],
 )  # fmt: skip
 def test_learner_pages_read_their_progress_in_one_query(
     client, login, make_user, count_queries, url, most

@@ -1,6 +1,6 @@
 """Times people read: durations in human units, dates in the organisation's zone."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,3 +41,9 @@ def test_relative_hints_when_near():
     ]  # fmt: skip
     assert day_hint(date(2027, 1, 4), today) == "Mon 4 Jan 2027"
     assert format_day(date(2026, 12, 7)) == "Mon 7 Dec 2026"
+
+
+def test_format_day_names_every_weekday_and_month_as_strftime_does_in_english():
+    for offset in range(0, 366, 5):  # every weekday and month of a year
+        day = date(2026, 1, 1) + timedelta(days=offset)
+        assert format_day(day) == f"{day:%a} {day.day} {day:%b} {day.year}"
