@@ -37,7 +37,7 @@ from lms.certification.models import (
 from lms.content import Catalog
 from lms.content.schema import Certification
 from lms.errors import ServiceError
-from lms.extensions import db, upsert
+from lms.extensions import PeopleStatement, db, upsert
 from lms.learning import service as learning
 from lms.practice import service as practice
 from lms.timeutil import as_utc, utcnow
@@ -279,12 +279,12 @@ def _counted(user_ids: Sequence[int]) -> dict[tuple[int, str], Counted]:
             db.session.execute(_LOCK_SQLITE)
     else:
         for chunk in _chunks(ids):
-            db.session.execute(_LOCK_PEOPLE, {"ids": chunk})
+            _LOCK_PEOPLE.rows(chunk).all()
     # a statement of its own, after the lock: in PostgreSQL's READ COMMITTED it sees what
     # the request that held the lock committed (the locking statement itself would not)
     found: dict[tuple[int, str], Counted] = {}
     for chunk in _chunks(ids):
-        for user_id, cert_id, state, due, renewing in db.session.execute(_COUNTED, {"ids": chunk}):
+        for user_id, cert_id, state, due, renewing in _COUNTED.rows(chunk).all():
             found[(user_id, cert_id)] = (state, bool(due), bool(renewing))
     return found
 
@@ -295,16 +295,15 @@ _LOCK_SQLITE = (
     .values(people=CertificationPipeline.people)
     .execution_options(synchronize_session=False)
 )
-_LOCK_PEOPLE = (
-    select(User.id)
-    .where(User.id.in_(bindparam("ids", expanding=True)))
-    .order_by(User.id)
-    .with_for_update()
+_LOCK_PEOPLE = PeopleStatement(
+    lambda person: select(User.id).where(person(User.id)).order_by(User.id).with_for_update()
 )
-_COUNTED = select(
-    CertificationProgress.user_id, CertificationProgress.certification_id,
-    CertificationProgress.state, CertificationProgress.due, CertificationProgress.renewing,
-).where(CertificationProgress.user_id.in_(bindparam("ids", expanding=True)))  # fmt: skip
+_COUNTED = PeopleStatement(
+    lambda person: select(
+        CertificationProgress.user_id, CertificationProgress.certification_id,
+        CertificationProgress.state, CertificationProgress.due, CertificationProgress.renewing,
+    ).where(person(CertificationProgress.user_id))
+)  # fmt: skip
 
 
 def _tally(tally, cert_id: str, counted: Counted | None, sign: int) -> None:
