@@ -7,7 +7,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import config as lms_config
-from lms.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from lms.extensions import bootstrap, csrf, db, limiter, login_manager
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,16 +29,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
 
+    from lms.core.urls import use_lazy_rules
     from lms.web import install_input_guards
 
     install_input_guards(app)  # before the blueprints, so their `<int:...>` rules use it
+    use_lazy_rules(app)  # and their rules compile URL builders when first used
     if app.config.get("PROXY_FIX_X_FOR"):
         # Behind N trusted proxies: request.remote_addr (and so every throttle key) becomes
         # the client's address from X-Forwarded-For, not the proxy's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    from lms.core import migrations
+
+    migrations.init_app(app, db)
     _configure_login(app)
     csrf.init_app(app)
     limiter.init_app(app)

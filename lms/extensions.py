@@ -8,7 +8,6 @@ from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, bindparam, delete, event
@@ -45,7 +44,6 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
-migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

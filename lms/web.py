@@ -2,10 +2,11 @@
 input guards every route gets (bounded ids and page numbers, no NUL bytes)."""
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, request, url_for
+from flask import Flask, abort, flash, get_template_attribute, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 
@@ -104,4 +105,16 @@ def url_pattern(endpoint: str, *, ids: tuple[str, ...] = (), texts: tuple[str, .
     pattern = url_for(endpoint, **values)
     for name, value in values.items():
         pattern = pattern.replace(str(value), "{" + name + "}")
+    return pattern
+
+
+def macro_pattern(template: str, macro: str, slots: tuple[str, ...]) -> str:
+    """A template macro's HTML as a `str.format` pattern with `{name}` where each slot goes:
+    the macro is called once with marks for its argument's attributes, so a page drawing
+    many rows of one shape fills one pattern a row (with values escaped, or Markup)."""
+    draw = get_template_attribute(template, macro)
+    marks = {name: f"\x01{name}\x01" for name in slots}
+    pattern = str(draw(SimpleNamespace(**marks))).replace("{", "{{").replace("}", "}}")
+    for name, mark in marks.items():
+        pattern = pattern.replace(mark, "{" + name + "}")
     return pattern

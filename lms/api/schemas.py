@@ -28,7 +28,14 @@ IsoDay = Annotated[date, BeforeValidator(_iso_day)]
 CURSOR_HELP = "the next_cursor of the previous page (items come after it, in id order)"
 
 
-class Strict(BaseModel):
+class Body(BaseModel):
+    """A request or response body. Its validator is built when first used, not at import:
+    only API requests use these (and a worker that serves none never builds them)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Strict(Body):
     """A request body or query: unknown fields are refused, so a typo is never ignored."""
 
     model_config = ConfigDict(extra="forbid")
@@ -37,14 +44,14 @@ class Strict(BaseModel):
 # --- errors -------------------------------------------------------------------------------
 
 
-class FieldProblem(BaseModel):
+class FieldProblem(Body):
     """One field at fault and what is wrong with it."""
 
     field: str | None = Field(description="the field (dotted path), or null for the whole item")
     message: str
 
 
-class Problem(BaseModel):
+class Problem(Body):
     """RFC 9457 problem details (served as application/problem+json)."""
 
     type: str = "about:blank"
@@ -57,7 +64,7 @@ class Problem(BaseModel):
 # --- people -------------------------------------------------------------------------------
 
 
-class Person(BaseModel):
+class Person(Body):
     """A person on the roster."""
 
     id: int
@@ -71,7 +78,7 @@ class Person(BaseModel):
     active: bool
 
 
-class PersonPage(BaseModel):
+class PersonPage(Body):
     """A page of people; pass `next_cursor` as `cursor` for the next page (null: the last)."""
 
     items: list[Person]
@@ -131,7 +138,7 @@ class RosterBatch(Strict):
     dry_run: bool = False
 
 
-class RosterItemResult(BaseModel):
+class RosterItemResult(Body):
     """What the roster did (or would do) with one person, or why it cannot."""
 
     index: int = Field(description="0-based position in the request")
@@ -140,7 +147,7 @@ class RosterItemResult(BaseModel):
     errors: list[FieldProblem] = []
 
 
-class RosterResult(BaseModel):
+class RosterResult(Body):
     """Per-item outcome; `written` is false for a dry run."""
 
     written: bool
@@ -156,7 +163,7 @@ class RosterProblem(Problem):
     items: list[RosterItemResult] = []
 
 
-class PersonWritten(BaseModel):
+class PersonWritten(Body):
     """A person after a PUT: what happened, and the person as stored."""
 
     action: Literal["create", "update", "unchanged"]
@@ -173,7 +180,7 @@ class DryRunQuery(Strict):
 # --- a person's progress and records --------------------------------------------------------
 
 
-class PlanItemState(BaseModel):
+class PlanItemState(Body):
     """One item of an onboarding week plan."""
 
     key: str = Field(description="doc:ID, module:ID, lab:ID or task:ID")
@@ -183,7 +190,7 @@ class PlanItemState(BaseModel):
     state: Literal["done", "overdue", "due", "upcoming"]
 
 
-class PlanProgress(BaseModel):
+class PlanProgress(Body):
     """An assigned onboarding track as of today."""
 
     track_id: str
@@ -197,13 +204,13 @@ class PlanProgress(BaseModel):
     items: list[PlanItemState]
 
 
-class PlanList(BaseModel):
+class PlanList(Body):
     """Every track assigned to the person."""
 
     items: list[PlanProgress]
 
 
-class ModuleState(BaseModel):
+class ModuleState(Body):
     """How far the person is through one module."""
 
     module_id: str
@@ -215,13 +222,13 @@ class ModuleState(BaseModel):
     complete: bool
 
 
-class ModuleList(BaseModel):
+class ModuleList(Body):
     """Every module of the curriculum with the person's progress."""
 
     items: list[ModuleState]
 
 
-class Attempt(BaseModel):
+class Attempt(Body):
     """A quiz attempt: when, and how it scored (never the questions or their answers)."""
 
     id: int
@@ -236,13 +243,13 @@ class Attempt(BaseModel):
     passed: bool | None
 
 
-class AttemptList(BaseModel):
+class AttemptList(Body):
     """The person's attempts, newest first."""
 
     items: list[Attempt]
 
 
-class LabState(BaseModel):
+class LabState(Body):
     """The person's standing on one lab they have started."""
 
     lab_id: str
@@ -252,13 +259,13 @@ class LabState(BaseModel):
     passed: bool
 
 
-class LabList(BaseModel):
+class LabList(Body):
     """Labs the person has started."""
 
     items: list[LabState]
 
 
-class EvidenceItem(BaseModel):
+class EvidenceItem(Body):
     """A piece of practical evidence and its verification."""
 
     id: int
@@ -270,13 +277,13 @@ class EvidenceItem(BaseModel):
     decided_at: datetime | None
 
 
-class EvidenceList(BaseModel):
+class EvidenceList(Body):
     """The person's evidence, newest first."""
 
     items: list[EvidenceItem]
 
 
-class Requirement(BaseModel):
+class Requirement(Body):
     """One requirement of a certification checklist."""
 
     kind: str
@@ -286,7 +293,7 @@ class Requirement(BaseModel):
     needed: int
 
 
-class CertificationState(BaseModel):
+class CertificationState(Body):
     """The person on one certification: state, checklist and current certificate."""
 
     certification_id: str
@@ -299,7 +306,7 @@ class CertificationState(BaseModel):
     expires_on: date | None
 
 
-class CertificationList(BaseModel):
+class CertificationList(Body):
     """Every certification of the curriculum for the person."""
 
     items: list[CertificationState]
@@ -308,7 +315,7 @@ class CertificationList(BaseModel):
 # --- certificates across the organisation --------------------------------------------------
 
 
-class Certificate(BaseModel):
+class Certificate(Body):
     """A certificate held (or once held) by someone."""
 
     code: str
@@ -322,7 +329,7 @@ class Certificate(BaseModel):
     revoked_on: date | None
 
 
-class CertificatePage(BaseModel):
+class CertificatePage(Body):
     """A page of certificates; pass `next_cursor` as `cursor` for the next page."""
 
     items: list[Certificate]
@@ -339,7 +346,7 @@ class CertificatesQuery(Strict):
     limit: int = Field(50, ge=1, le=200)
 
 
-class Verification(BaseModel):
+class Verification(Body):
     """What anyone may know about a certificate code (the public verification record)."""
 
     code: str
@@ -355,7 +362,7 @@ class Verification(BaseModel):
 # --- the training record --------------------------------------------------------------------
 
 
-class RecordModule(BaseModel):
+class RecordModule(Body):
     """A module on the record: sections read and the module quiz's best result."""
 
     module_id: str
@@ -367,7 +374,7 @@ class RecordModule(BaseModel):
     complete: bool
 
 
-class RecordLab(BaseModel):
+class RecordLab(Body):
     """A lab on the record: its state, submissions, reviewer and date of decision."""
 
     lab_id: str
@@ -385,7 +392,7 @@ class RecordEvidence(EvidenceItem):
     verifier: str | None
 
 
-class HeldCertificate(BaseModel):
+class HeldCertificate(Body):
     """One certificate of a certification on the record."""
 
     code: str
@@ -395,7 +402,7 @@ class HeldCertificate(BaseModel):
     revoked_on: date | None
 
 
-class RecordCertification(BaseModel):
+class RecordCertification(Body):
     """A certification on the record: state now, requirements met, every certificate."""
 
     certification_id: str
@@ -408,7 +415,7 @@ class RecordCertification(BaseModel):
     certificates: list[HeldCertificate]
 
 
-class TrainingRecord(BaseModel):
+class TrainingRecord(Body):
     """Everything the person has done: the training record the reports page prints."""
 
     person: Person

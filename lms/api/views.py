@@ -29,7 +29,6 @@ from contextlib import contextmanager
 
 from flask import Blueprint, current_app, g, render_template, request
 from flask_limiter.util import get_remote_address
-from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import HTTPException
@@ -38,6 +37,7 @@ from lms.accounts import service as accounts
 from lms.accounts.models import User
 from lms.api import schemas, tokens
 from lms.api.problems import ApiProblem, problem_response
+from lms.api.spec import DeferredSpec
 from lms.assessment.models import QuizAttempt
 from lms.catalog import current_catalog, weekly_track_ids
 from lms.certification import service as certification
@@ -76,8 +76,7 @@ def _problem_on_invalid(req, resp, req_validation_error, instance, model_adapter
     raise ApiProblem(422, "The request has invalid fields; nothing was changed.", errors)
 
 
-spec = SpecTree(
-    "flask",
+spec = DeferredSpec(
     title="DWCP Training API",
     version="1",
     description="The roster, progress, training records and certificates, as JSON. "
@@ -90,12 +89,14 @@ spec = SpecTree(
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda parent, child: child,
     security_schemes=[
-        SecurityScheme(
-            name="bearer",
-            data=SecuritySchemeData(
-                type="http", scheme="bearer", description="a personal or service token"
-            ),
-        )
+        {
+            "name": "bearer",
+            "data": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "a personal or service token",
+            },
+        }
     ],
     security={"bearer": []},
 )
@@ -105,9 +106,10 @@ PROBLEMS = {
 }
 
 
-def answers(**models) -> Response:
-    """The responses of an operation: its own, plus the problems any operation may answer."""
-    return Response(**PROBLEMS, **models)
+def answers(**models) -> dict:
+    """The responses of an operation (spectree's `Response`, made with the spectree): its
+    own, plus the problems any operation may answer."""
+    return {**PROBLEMS, **models}
 
 
 def needs(scope: str | None):

@@ -8,11 +8,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lms.content.aiken import parse_aiken
 from lms.content.bank_files import MAX_BANK_BYTES, BankFileError, decode_text
-from lms.content.gift import parse_gift, slugify, to_quiz_yaml
 from lms.content.loader import load_content
-from lms.content.moodle_xml import parse_moodle_xml
 
 FORMATS = {"gift": "GIFT", "moodle-xml": "Moodle XML", "aiken": "Aiken"}
 SUFFIXES = {".gift": "gift", ".xml": "moodle-xml", ".aiken": "aiken"}
@@ -56,6 +53,11 @@ def read_bank(
     limit: int = MAX_BANK_BYTES,
 ) -> BankImport:
     """Convert a bank file's bytes; raises BankFileError for a file that cannot be read."""
+    # The parsers are imported when a bank is read, not when the app starts.
+    from lms.content.aiken import parse_aiken
+    from lms.content.gift import parse_gift
+    from lms.content.moodle_xml import parse_moodle_xml
+
     if fmt == "moodle-xml":
         result = parse_moodle_xml(raw, default_topic=default_topic, image_dir=image_dir)
         return BankImport(
@@ -81,11 +83,15 @@ def quiz_title(quiz_id: str) -> str:
 
 def valid_quiz_id(quiz_id: str) -> bool:
     """Whether a quiz id is a lowercase slug."""
+    from lms.content.gift import slugify
+
     return bool(quiz_id) and slugify(quiz_id) == quiz_id
 
 
 def quiz_document(quiz_id: str, title: str | None, questions: list[dict]) -> str:
     """The quiz YAML for imported questions."""
+    from lms.content.gift import to_quiz_yaml
+
     return to_quiz_yaml(quiz_id, title or quiz_title(quiz_id), questions)
 
 

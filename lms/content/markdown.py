@@ -18,6 +18,8 @@ from pathlib import Path
 import markdown as md_lib
 import nh3
 
+from lms.content.text import StoredText
+
 LINK_KINDS = ("doc", "module", "lab", "quiz")
 
 LinkResolver = Callable[[str, str], str | None]
@@ -79,13 +81,14 @@ class Section:
     """A `##` section of a Markdown body; `line` is 1-based within the body.
 
     Its Markdown is a slice of the whole body (`source[start:end]`), read when asked for:
-    a section does not hold a second copy of its module's text.
+    a section does not hold a second copy of its module's text. The body is a string, or
+    for a module of a kept load a `StoredText`, and then the positions are in bytes.
     """
 
     slug: str
     title: str
     line: int
-    source: str = field(repr=False, compare=False)
+    source: str | StoredText = field(repr=False, compare=False)
     start: int
     end: int
 

@@ -12,17 +12,20 @@ from __future__ import annotations
 import heapq
 import html
 import math
+import os
 import re
 import sys
 import time
+import weakref
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from lms.content.markdown import section_spans, slugify, with_newlines
+from lms.content.text import StoredText, utf8_positions
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _MARKUP = re.compile(r"```.*?```|`|\*\*|__|\[([^\]]*)\]\([^)]*\)|^#+\s*|^\s*[-*>|]\s?", re.S | re.M)
@@ -124,7 +127,8 @@ def plain_text(markdown: str) -> str:
 class Passage:
     """A searchable unit: one `##` section (or the intro) of a document or module.
 
-    Its text is a slice of the item's body (`source[start:end]`), not a copy of it.
+    Its text is a slice of the item's body (`source[start:end]`), not a copy of it: of a
+    string, or of a kept module's `StoredText` (then the positions are in bytes).
     """
 
     kind: str  # "doc" or "module"
@@ -132,7 +136,7 @@ class Passage:
     item_title: str
     anchor: str  # the heading's anchor in the page, "" for the intro
     heading: str
-    source: str = field(repr=False, compare=False)
+    source: str | StoredText = field(repr=False, compare=False)
     start: int
     end: int
     section: str = ""  # the slug of the `##` section the passage belongs to
@@ -191,6 +195,8 @@ class SearchIndex:
     the content does not contain is read as the content's word one typo away from it.
     """
 
+    _postings: _PostingsFile | None = None  # postings read from a file: `read_postings_from`
+
     def __init__(self, passages: list[Passage], synonyms: list[list[str]] | None = None):
         self.passages = passages
         self.synonyms = synonym_table(synonyms or [])
@@ -236,11 +242,15 @@ class SearchIndex:
                 idf * count * (K1 + 1) / (count + norms[n]) * weights[n]
                 for n, count in zip(numbers, counts, strict=True)
             )
-        self.near: dict[str, list[str]] = defaultdict(list)
+        near: dict[str, list[str]] = defaultdict(list)
         for term in self.postings:
             if len(term) >= 4 and not term.isdigit():
                 for key in _deletes(term) | {term}:
-                    self.near[key].append(term)
+                    near[key].append(term)
+        # a key -> its one word (as nearly all are) or its words: a tuple, not a list, a key
+        self.near: dict[str, str | tuple[str, ...]] = {
+            key: words[0] if len(words) == 1 else tuple(words) for key, words in near.items()
+        }
 
     @classmethod
     def build(cls, catalog) -> SearchIndex:
@@ -250,43 +260,76 @@ class SearchIndex:
             for item in items.values():
                 weight = KIND_WEIGHT[kind]
                 weight *= CLASSIFICATION_WEIGHT.get(getattr(item, "classification", ""), 1.0)
-                source, (start, end), sections = section_spans(item.body)
-                passages.append(
-                    Passage(kind, item.id, item.title, "", item.title, source, start, end, "",
-                            weight)
-                )  # fmt: skip
+                body = item.body
+                source, (start, end), sections = section_spans(body)
+                found = [Passage(kind, item.id, item.title, "", item.title, source, start, end,
+                                 "", weight)]  # fmt: skip
                 seen: set[str] = set()
                 for section in sections:
-                    passages += _subsections(kind, item, section, weight, seen)
+                    found += _subsections(kind, item, section, weight, seen)
+                stored = getattr(item, "stored_body", None)
+                if stored is not None and source is body:  # slices of the kept body, in bytes
+                    at = utf8_positions(body, [n for p in found for n in (p.start, p.end)])
+                    found = [replace(p, source=stored, start=at[p.start], end=at[p.end])
+                             for p in found]  # fmt: skip
+                passages += found
         search = getattr(catalog.curriculum, "search", None)
         return cls(passages, search.synonyms if search else [])
 
-    def posting(self, term: str) -> tuple[array, array] | None:
+    def posting(self, term: str) -> tuple[Sequence[int], Sequence[float]] | None:
         """The passages holding `term` (ascending) and its score in each, or None."""
         run = self.postings.get(term)
         if run is None:
             return None
+        if self._postings is not None:
+            return self._postings.read(*run)
         return self.numbers[run[0] : run[1]], self.scores[run[0] : run[1]]
 
     def __getstate__(self) -> dict:
-        """Pickled without the passages' texts: `attach` points them at a catalog's again."""
+        """Pickled without the passages' texts (`attach` points them at a catalog's again)
+        and without the postings' two arrays (`arrays`: written beside the pickle)."""
         state = self.__dict__.copy()
         state["passages"] = [
-            (p.kind, p.item_id, p.item_title, p.anchor, p.heading, p.start, p.end, p.section,
-             p.weight, p.section_title)
+            (p.kind, p.item_id, isinstance(p.source, StoredText), p.item_title, p.anchor,
+             p.heading, p.start, p.end, p.section, p.weight, p.section_title)
             for p in self.passages
         ]  # fmt: skip
+        del state["numbers"], state["scores"]
+        state.pop("_postings", None)
         return state
 
+    def arrays(self) -> tuple[array, array]:
+        """The postings' passage numbers ("i") and scores ("d"), for `read_postings_from`."""
+        return self.numbers, self.scores
+
+    def read_postings_from(
+        self, descriptor: int, numbers: tuple[int, int], scores: tuple[int, int]
+    ) -> None:
+        """After unpickling: read the postings from a file (an open `descriptor`, which the
+        index closes when it goes, once this returned), where `arrays` were written at
+        these (offset, size in bytes), a term at a time, instead of keeping them in memory
+        (13 MB at 1,000 modules; a search reads the few terms it asks for)."""
+        runs = max((end for _, end in self.postings.values()), default=0)
+        item = (array("i").itemsize, array("d").itemsize)
+        if numbers[1] != runs * item[0] or scores[1] != runs * item[1]:
+            raise ValueError("the postings' arrays do not match the index")
+        self.numbers = self.scores = None
+        self._postings = _PostingsFile(descriptor, numbers[0], scores[0])
+
     def attach(self, catalog) -> None:
-        """After unpickling: the passages slice the bodies of `catalog` (the one indexed)."""
+        """After unpickling: the passages slice the bodies of `catalog` (the one indexed):
+        a kept body where they were built on one (their positions are in its bytes)."""
         items = {"doc": catalog.documents, "module": catalog.modules}
-        sources: dict[tuple[str, str], str] = {}
+        sources: dict[tuple[str, str], str | StoredText] = {}
         passages = []
-        for kind, item_id, title, anchor, heading, start, end, *rest in self.passages:
+        for kind, item_id, stored, title, anchor, heading, start, end, *rest in self.passages:
             source = sources.get((kind, item_id))
             if source is None:
-                source = sources[kind, item_id] = with_newlines(items[kind][item_id].body)
+                item = items[kind][item_id]
+                source = getattr(item, "stored_body", None)
+                if (source is not None) != stored:
+                    raise ValueError("the index was built on bodies kept otherwise")
+                source = sources[kind, item_id] = source or with_newlines(item.body)
             passages.append(Passage(kind, item_id, title, anchor, heading, source, start, end,
                                     *rest))  # fmt: skip
         self.passages = passages
@@ -295,13 +338,16 @@ class SearchIndex:
         """The indexed word one typo away from a word the index lacks (the most used one)."""
         if term in self.postings or len(term) < 4 or term.isdigit():
             return None
-        candidates = set(self.near.get(term, [])) | {
-            found for key in _deletes(term) for found in self.near.get(key, [])
-        }
+        candidates = {found for key in (term, *_deletes(term)) for found in self._near(key)}
         candidates = {c for c in candidates if abs(len(c) - len(term)) <= 1}
         if not candidates:
             return None
         return max(sorted(candidates), key=lambda c: self.postings[c][1] - self.postings[c][0])
+
+    def _near(self, key: str) -> tuple[str, ...]:
+        """The indexed words that are `key` or `key` with one more letter."""
+        words = self.near.get(key, ())
+        return (words,) if type(words) is str else words
 
     def concepts(self, query: str) -> list[set[str]]:
         """Each typed word with the words that stand for it (its correction, its synonyms)."""
@@ -372,6 +418,27 @@ class SearchIndex:
             Hit(self.passages[n], round(s, 3), snippet(self.passages[n], terms)) for n, s in ranked
         ]
         return Results(hits, len(scores), corrections)
+
+
+class _PostingsFile:
+    """A kept index's postings, read from its file a term's run at a time."""
+
+    def __init__(self, descriptor: int, numbers_at: int, scores_at: int) -> None:
+        self.descriptor = descriptor
+        weakref.finalize(self, os.close, descriptor)
+        self.at = ((numbers_at, array("i")), (scores_at, array("d")))
+
+    def read(self, start: int, end: int) -> tuple[array, array]:
+        """The passage numbers and scores of postings start to end (a term's run)."""
+        found = []
+        for offset, empty in self.at:
+            size = empty.itemsize
+            data = os.pread(self.descriptor, (end - start) * size, offset + start * size)
+            run = array(empty.typecode, data)
+            if len(run) != end - start:
+                raise OSError("the kept search index was cut short")
+            found.append(run)
+        return found[0], found[1]
 
 
 def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:

@@ -5,17 +5,13 @@ rolled back; no table is scanned.
 """
 
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from lms.core.migrations import migration_heads
 from lms.extensions import db
-
-MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 
 # The checks in the order they run; a failure skips the ones after it.
 CHECKS = ("database", "schema", "write")
@@ -33,14 +29,6 @@ class Health:
         self.checks[check] = outcome
         self.failed = outcome
         return self
-
-
-@cache
-def migration_heads() -> frozenset[str]:
-    """The latest revision(s) of the migrations shipped with this code."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
 def _sqlite_file(url) -> Path | None:

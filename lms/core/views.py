@@ -24,10 +24,10 @@ def index():
 @login_required
 def home():
     """Home: what needs attention, this week of each of the person's plans, their role's work."""
-    catalog, day = current_catalog(), today()
-    plans = onboarding.own_plans(catalog, day, current_user._get_current_object())
-    with onboarding.plans_known(catalog, day, [current_user.id], plans):
-        attention = digest.attention_for(catalog, current_user, day)
+    catalog, day, person = current_catalog(), today(), current_user._get_current_object()
+    plans = onboarding.own_plans(catalog, day, person)
+    with onboarding.plans_known(catalog, day, [person.id], plans):
+        attention = digest.attention_for(catalog, person, day)
     return render_template("core/home.html", plans=plans, attention=attention, today=day)
 
 

@@ -12,8 +12,6 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import segno
-
 from lms.credentials.service import CertificateDocument
 
 if TYPE_CHECKING:
@@ -46,6 +44,8 @@ def _fonts(pdf: FPDF, cjk: bool) -> None:
 
 
 def _qr_png(url: str) -> io.BytesIO:
+    import segno  # imported here, with the PDF, not at every worker's start
+
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=12, border=0)
     buffer.seek(0)

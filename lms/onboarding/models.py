@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import UTCDateTime, db
@@ -13,7 +13,13 @@ class TrackAssignment(db.Model):
     """A track of curriculum.yml assigned to a person, starting on a date."""
 
     __tablename__ = "track_assignment"
-    __table_args__ = (UniqueConstraint("user_id", "track_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "track_id"),
+        # Team plans, newest start first: a page read in index order, the count from the index
+        Index(
+            "ix_track_assignment_start_date_track_id_user_id", "start_date", "track_id", "user_id"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))

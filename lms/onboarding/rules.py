@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 DAYS_PER_WEEK = 7
@@ -94,6 +95,14 @@ class WeekPlan:
     def overdue(self) -> tuple[ItemState, ...]:
         """Items past their due date and not done."""
         return tuple(s for s in self.items if s.state == "overdue")
+
+    @cached_property
+    def overdue_before_this_week(self) -> tuple[ItemState, ...]:
+        """Items overdue from the weeks before the current one (every overdue item before the
+        start or after the end), oldest due first: the home page lists the first few."""
+        this_week = self.current_week if self.week(self.current_week) else None
+        earlier = [s for s in self.overdue if s.item.week != this_week]
+        return tuple(sorted(earlier, key=lambda s: s.due))
 
     @property
     def status(self) -> str:
@@ -222,6 +231,12 @@ class TrackLayout:
             (day, sum(1 << i for i, due in enumerate(self.due_days) if due == day)) for day in days
         )
 
+    @cached_property
+    def due_in_order(self) -> bool:
+        """Whether no item falls due before an item listed ahead of it (then the first open
+        item in plan order is also the earliest due)."""
+        return list(self.due_days) == sorted(self.due_days)
+
     @property
     def storable(self) -> bool:
         """Whether a plan's open items fit a stored bitmask."""
@@ -283,9 +298,9 @@ def open_mask(week_plan: WeekPlan) -> int:
     )
 
 
-@dataclass(frozen=True)
-class PlanCounts:
-    """A plan as of one day, from its stored done count and open items: what lists show."""
+class PlanCounts(NamedTuple):
+    """A plan as of one day, from its stored done count and open items: what lists show (a
+    named tuple: a page of plans builds fifty, and a frozen dataclass costs several times more)."""
 
     start: date
     week_count: int
@@ -310,24 +325,27 @@ def plan_counts(
     """Count a stored plan as of `today` (the same states as `build_week_plan`); with `titles`,
     also name the overdue items and the next one."""
     day = (today - start).days
-    due, overdue, behind = late_counts(layout, day, open_items)
     late = open_items & layout.late(day)
     pending = open_items & layout.pending(day)
+    behind = day - layout.first_due(late) if late else 0
     overdue_titles: tuple[str, ...] = ()
     next_title = None
     if titles:
-        overdue_titles = tuple(layout.titles[i] for i in _bits(late))
+        overdue_titles = tuple(layout.titles[i] for i in _bits(late)) if late else ()
         pressing = late | pending
         if pressing:
             # the earliest due of the pressing items, the first in plan order on a tie
-            index = min(_bits(pressing), key=lambda i: layout.due_days[i])
+            if layout.due_in_order:
+                index = (pressing & -pressing).bit_length() - 1
+            else:
+                index = min(_bits(pressing), key=lambda i: layout.due_days[i])
             next_title = layout.titles[index]
         elif open_items:
             next_title = layout.titles[(open_items & -open_items).bit_length() - 1]
-    week = current_week(start, today, layout.week_count)
+    week = 0 if day < 0 else min(day // DAYS_PER_WEEK + 1, layout.week_count + 1)  # current_week
     return PlanCounts(
-        start, layout.week_count, week, done, len(layout.keys), due, overdue, behind,
-        overdue_titles, next_title,
+        start, layout.week_count, week, done, len(layout.keys), pending.bit_count(),
+        late.bit_count(), behind, overdue_titles, next_title,
     )  # fmt: skip
 
 

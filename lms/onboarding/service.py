@@ -259,17 +259,60 @@ def set_item_done(user: User, track_id: str, item_key: str, catalog: Catalog, do
 TEAM_PAGE_SIZE = 50
 
 
-def _assignments(catalog: Catalog):
-    """Assignments of weekly tracks to active people, newest start first."""
-    return (
-        select(TrackAssignment, User)
-        .join(User, User.id == TrackAssignment.user_id)
+def _team_statements(search: bool) -> tuple[Select, Select]:
+    """Team plans' count and page, built once (the tracks, search and page are bound): the
+    page is a window of the plans newest start first, with how many there are in all."""
+    # `+ 0`: the join cannot look assignments up by person, so the database reads them in
+    # start order from their index and stops after the page instead of sorting every plan
+    plans = (
+        select(TrackAssignment.user_id)
+        .join(User, User.id == TrackAssignment.user_id + 0)
         .where(
-            TrackAssignment.track_id.in_([t.id for t in weekly_tracks(catalog)]),
+            TrackAssignment.track_id.in_(bindparam("tracks", expanding=True)),
             User.active.is_(True),
         )
-        .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
     )
+    if search:
+        like = bindparam("like")
+        plans = plans.where(
+            or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
+        )
+        count = plans.with_only_columns(func.count())
+    else:
+        # every assignment's person exists (a foreign key), so the plans of active people are
+        # those of nobody inactive: counted from the index, without a lookup per plan
+        inactive = select(User.id).where(User.active.is_not(True))
+        count = select(func.count()).where(
+            TrackAssignment.track_id.in_(bindparam("tracks", expanding=True)),
+            TrackAssignment.user_id.not_in(inactive),
+        )
+    page = (
+        plans.with_only_columns(
+            User.id,
+            User.name,
+            User.email,
+            TrackAssignment.track_id,
+            TrackAssignment.start_date,
+            PlanProgress.layout,
+            PlanProgress.done,
+            PlanProgress.open_items,
+            count.scalar_subquery().label("total"),
+        )
+        .outerjoin(
+            PlanProgress,
+            and_(
+                PlanProgress.user_id == TrackAssignment.user_id,
+                PlanProgress.track_id == TrackAssignment.track_id,
+            ),
+        )
+        .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
+        .limit(bindparam("size"))
+        .offset(bindparam("skip"))
+    )
+    return count, page
+
+
+_TEAM = {search: _team_statements(search) for search in (False, True)}
 
 
 # built once (every home page runs it): the tracks and people are bound parameters
@@ -342,9 +385,9 @@ def next_item_for(catalog: Catalog, today: date, user_id: int) -> PlanItem | Non
     return min(pressing, key=lambda c: c.due).item
 
 
-@dataclass(frozen=True)
-class PlanLine:
-    """A hire's plan as one line of a list: counts as of a day, not a laid-out plan."""
+class PlanLine(NamedTuple):
+    """A hire's plan as one line of a list: counts as of a day, not a laid-out plan (a named
+    tuple: a page builds fifty)."""
 
     user: Row  # id, name, email
     track: Track
@@ -356,38 +399,18 @@ def team_plans(
 ) -> tuple[list[PlanLine], int]:
     """One page of everyone's plans (newest start first) and how many plans match.
 
-    Read from the stored counts (`PlanProgress`) in light rows; a plan without a current row
-    is laid out item by item."""
-    query = _assignments(catalog)
-    if search:
-        like = f"%{search.lower()}%"
-        query = query.where(
-            or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
-        )
-    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
-    page_query = (
-        query.with_only_columns(
-            User.id,
-            User.name,
-            User.email,
-            TrackAssignment.track_id,
-            TrackAssignment.start_date,
-            PlanProgress.layout,
-            PlanProgress.done,
-            PlanProgress.open_items,
-        )
-        .outerjoin(
-            PlanProgress,
-            and_(
-                PlanProgress.user_id == TrackAssignment.user_id,
-                PlanProgress.track_id == TrackAssignment.track_id,
-            ),
-        )
-        .limit(TEAM_PAGE_SIZE)
-        .offset((page - 1) * TEAM_PAGE_SIZE)
-    )
-    rows = db.session.execute(page_query).all()
+    Read from the stored counts (`PlanProgress`) in light rows, the page and the count in one
+    query; a plan without a current row is laid out item by item."""
     laid_out = _track_items(catalog)
+    count, window = _TEAM[bool(search)]
+    params: dict[str, Any] = {"tracks": list(laid_out)}
+    if search:
+        params["like"] = f"%{search.lower()}%"
+    rows = read_rows(
+        window, {**params, "size": TEAM_PAGE_SIZE, "skip": (page - 1) * TEAM_PAGE_SIZE}
+    ).all()
+    # past the last page there is no row to carry the count: ask for it (the view answers 404)
+    total = rows[0].total if rows else (db.session.scalar(count, params) if page > 1 else 0)
     # a row has what laying a plan out reads of the assignment and of the user
     stale = [(row, row) for row in rows if row.layout != laid_out[row.track_id][3].fingerprint]
     fresh = {
@@ -764,12 +787,11 @@ def plan_sorts(catalog: Catalog, today: date) -> PlanSorts:
     overdue, week, title = {}, {}, {}
     for track_id, layout in layouts.items():
         # overdue: the open items due by the last due day the plan is past (start + day <
-        # today), read from the stored tally; the latest due day first
-        steps = [
-            (start < today - timedelta(due), cast(func.substr(tally, 2 * n + 1, 2), Integer))
-            for n, due in reversed(list(enumerate(layout.due_steps)))
-        ]
-        overdue[track_id] = case(*steps, else_=0) if steps else literal(0)
+        # today), read from the stored tally; that day found by halves (a report sorts every
+        # plan by it: five comparisons a plan, not twenty)
+        past = [start < today - timedelta(due) for due in layout.due_steps]
+        tallies = [cast(func.substr(tally, 2 * n + 1, 2), Integer) for n in range(len(past))]
+        overdue[track_id] = _last_past(past, tallies, 0, len(past))
         steps = [(start > today, 0)] + [
             (start > today - timedelta(DAYS_PER_WEEK * n), n) for n in range(1, layout.week_count)
         ]
@@ -792,6 +814,18 @@ def plan_sorts(catalog: Catalog, today: date) -> PlanSorts:
     )
     _sorts = (catalog, today, dialect.name, sorts)
     return sorts
+
+
+def _last_past(past: list, tallies: list, low: int, high: int):
+    """The tally of the last due day in past[low:high] the plan is past (each true only if
+    the ones before it are), or of the one before `low` (0 when none)."""
+    if low == high:
+        return tallies[low - 1] if low else literal(0)
+    middle = (low + high) // 2
+    return case(
+        (past[middle], _last_past(past, tallies, middle + 1, high)),
+        else_=_last_past(past, tallies, low, middle),
+    )
 
 
 def summary_of(layout: TrackLayout, today: date, row) -> PlanSummary:

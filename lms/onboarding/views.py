@@ -1,7 +1,20 @@
 """Onboarding pages: my plan, one hire's plan, every hire's plan, assigning tracks."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from jinja2.filters import do_truncate
+from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
 
 from lms.accounts import service as accounts
@@ -10,8 +23,9 @@ from lms.onboarding import service
 from lms.onboarding.forms import AssignTrackForm, RemoveTrackForm, ReplaceTrackForm, TickForm
 from lms.onboarding.html import plan_rows
 from lms.permissions import allowed, require, require_learner_access
+from lms.timefmt import format_day
 from lms.timeutil import today
-from lms.web import commit_or_report, page_count, page_number
+from lms.web import commit_or_report, macro_pattern, page_count, page_number, url_pattern
 
 onboarding_bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 onboarding_bp.add_app_template_global(plan_rows)
@@ -142,9 +156,68 @@ def _team_page(form: AssignTrackForm, status: int = 200):
     plans, total = service.team_plans(current_catalog(), today(), search=search, page=page)
     pages = page_count(total, service.TEAM_PAGE_SIZE, page)
     return render_template(
-        "onboarding/team.html", plans=plans, total=total, page=page, pages=pages,
-        search=search, form=form,
+        "onboarding/team.html", rows=_team_rows(plans), total=total, page=page, pages=pages,
+        search=search, form=form, assign_fields=_assign_fields(form),
     ), status  # fmt: skip
+
+
+_empty_assign_fields: tuple = (None, None, None)  # catalog, day, the fields drawn empty
+
+
+def _assign_fields(form: AssignTrackForm) -> Markup:
+    """The assign form's fields as HTML. Empty (a GET), they read only the tracks and the day,
+    so they are drawn once per content load and day; a form sent back is drawn as it came."""
+    global _empty_assign_fields
+    draw = get_template_attribute("onboarding/_team.html", "assign_fields")
+    if request.method != "GET":
+        return draw(form)
+    catalog, day = current_catalog(), today()
+    if _empty_assign_fields[0] is not catalog or _empty_assign_fields[1] != day:
+        _empty_assign_fields = (catalog, day, draw(form))
+    return _empty_assign_fields[2]
+
+
+_ROW_SLOTS = ("href", "name", "email", "overdue", "where", "percent", "done", "total",
+              "next_title", "track", "start")  # fmt: skip
+
+
+def _team_rows(plans: list[service.PlanLine]) -> list[Markup]:
+    """Team plans' rows as HTML: one row pattern and one url pattern, and each distinct date,
+    week label, track and list of overdue items written once, not once a row."""
+    row = macro_pattern("onboarding/_team.html", "team_row", _ROW_SLOTS)
+    href = url_pattern("onboarding.person_plan", ids=("user_id",))
+    week_label = get_template_attribute("onboarding/_plan.html", "week_label")
+    overdue_cell = get_template_attribute("onboarding/_team.html", "overdue_cell")
+    env = current_app.jinja_env
+    labels: dict[tuple, Markup] = {}
+    days: dict[date, Markup] = {}
+    tracks: dict[str, Markup] = {}
+    cells: dict[tuple, Markup] = {}
+    rows = []
+    for plan in plans:
+        c, user = plan.counts, plan.user
+        key = (c.current_week, c.week_count, c.start)
+        if key not in labels:
+            labels[key] = week_label(c)
+        if c.start not in days:
+            days[c.start] = escape(format_day(c.start))
+        if plan.track.id not in tracks:
+            tracks[plan.track.id] = escape(plan.track.title)
+        late = (c.overdue, c.overdue_titles)
+        if late not in cells:
+            cells[late] = overdue_cell(c.overdue, do_truncate(env, ", ".join(c.overdue_titles), 80))
+        rows.append(
+            Markup(
+                row.format(
+                    href=href.format(user_id=user.id), name=escape(user.name),
+                    email=escape(user.email), overdue=cells[late], where=labels[key],
+                    percent=c.percent, done=c.done, total=c.total,
+                    next_title=escape(c.next_title or "All done"), track=tracks[plan.track.id],
+                    start=days[c.start],
+                )
+            )
+        )  # fmt: skip
+    return rows
 
 
 @onboarding_bp.route("/assign", methods=["POST"])

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     Integer,
+    Select,
     and_,
     bindparam,
     case,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -831,11 +833,20 @@ def _spans_query(staff: bool, filters: Filters):
 # --- 3. onboarding status ------------------------------------------------------------------------
 
 
+class OnboardingPerson(NamedTuple):
+    """A person as the onboarding report shows them."""
+
+    id: int
+    name: str
+    email: str
+    team: str | None
+
+
 class OnboardingRow(NamedTuple):
     """One hire on a weekly track: where they are and how far behind (a named tuple: the
     report builds one per hire, and a frozen dataclass costs several times more)."""
 
-    person: Any  # id, name, email, team
+    person: OnboardingPerson
     track: Track
     mentor_name: str | None
     start: date
@@ -883,8 +894,9 @@ def onboarding_status(
     tracks = {t.id: t for t in onboarding.weekly_tracks(catalog)}
     overdue_only = filters.overdue_only
     rows = [
-        OnboardingRow(person, tracks[s.track_id], person.mentor, s.start, s.week, s.weeks,
-                      s.done, s.total, s.due, s.overdue, s.days_behind)
+        OnboardingRow(OnboardingPerson(person.id, person.name, person.email, person.team),
+                      tracks[s.track_id], person.mentor, s.start, s.week, s.weeks, s.done,
+                      s.total, s.due, s.overdue, s.days_behind)
         for s, person in plans
         if s.overdue or not overdue_only
     ]  # fmt: skip
@@ -932,55 +944,107 @@ def onboarding_page(
     descending: bool = False,
 ) -> OnboardingPage:
     """One page of `onboarding_status`, counted, sorted and paged in SQL from the stored plan
-    rows: three queries whatever the number of people. Plans without a current stored row
-    (content changed since they were counted) are counted afresh, every plan in Python."""
-    people = _people_query(viewer, filters).outerjoin(Mentor, Mentor.id == User.mentor_id)
-    plans = onboarding.stored_plans(catalog, people, filters.track or None)
+    rows: one query whatever the number of people (a second for the people furthest behind
+    when the page does not start with them). Plans without a current stored row (content
+    changed since they were counted) are counted afresh, every plan in Python."""
+    staff = allowed(viewer, "view_reports")
     sorts = onboarding.plan_sorts(catalog, today)
+    page_query, furthest = _onboarding_queries(sorts, catalog, staff, filters, sort, descending)
+    params: dict[str, Any] = {} if staff else {"viewer_id": viewer.id}
+
+    def lines(query, skip: int, size: int) -> list:
+        return read_rows(query, {**params, "skip": skip, "size": size}).all()
+
+    found = lines(page_query, (max(number, 1) - 1) * PAGE_SIZE, PAGE_SIZE)
+    # each row carries the totals: plans, plans without a current stored row, plans behind
+    total, stale, behind_count = found[0][-3:] if found else (0, 0, 0)
+    if stale:
+        rows = onboarding_status(viewer, catalog, today, filters, sort=sort, descending=descending)
+        page = page_of(number, len(rows), PAGE_SIZE)
+        behind = sorted((r for r in rows if r.overdue), key=ONBOARDING_SORTS["behind"])
+        return OnboardingPage(
+            rows[page.offset : page.offset + page.size], page, behind[:5], len(behind)
+        )
+    page = page_of(number, total, PAGE_SIZE)
+    rows = _onboarding_rows(catalog, today, found)
+    behind = []
+    if sort == "behind" and not descending and page.number == 1 and page.size >= 5:
+        behind = [r for r in rows[:5] if r.overdue]  # the same order: no need to ask again
+    elif behind_count:
+        behind = _onboarding_rows(catalog, today, lines(furthest, 0, 5))
+    return OnboardingPage(rows, page, behind, behind_count)
+
+
+def _onboarding_rows(catalog: Catalog, today: date, found) -> list[OnboardingRow]:
+    """Report rows from `stored_plans` rows with the person's columns."""
+    layouts = onboarding.track_layouts(catalog)
+    tracks = {t.id: t for t in onboarding.weekly_tracks(catalog)}
+    rows = []
+    for person in found:
+        s = onboarding.summary_of(layouts[person.track_id], today, person)
+        rows.append(
+            OnboardingRow(OnboardingPerson(person.id, person.name, person.email, person.team),
+                          tracks[s.track_id], person.mentor, s.start, s.week, s.weeks, s.done,
+                          s.total, s.due, s.overdue, s.days_behind)
+        )  # fmt: skip
+    return rows
+
+
+# the report's statements by what shapes them, for the day and content they were built for
+_onboarding_built: tuple = (None, {})  # onboarding.PlanSorts, {key: statements}
+
+
+def _onboarding_queries(
+    sorts, catalog: Catalog, staff: bool, filters: Filters, sort: str, descending: bool
+) -> tuple[Select, Select]:
+    """The onboarding report's page and its five furthest behind, built once per filters and
+    order for the day's `sorts` (the viewer, the page's size and offset bound)."""
+    global _onboarding_built
+    if _onboarding_built[0] is not sorts:
+        _onboarding_built = (sorts, {})
+    built = _onboarding_built[1]
+    key = (staff, filters, sort, descending)
+    if key not in built:
+        if len(built) >= 256:
+            built.clear()
+        built[key] = _build_onboarding_queries(sorts, catalog, staff, filters, sort, descending)
+    return built[key]
+
+
+def _build_onboarding_queries(sorts, catalog, staff, filters, sort, descending):
+    people = _filtered(_viewers_people(select(User).select_from(User), staff), filters)
+    plans = onboarding.stored_plans(catalog, people, filters.track or None)
     if filters.overdue_only:
         plans = plans.where(sorts.is_behind)
     flags = plans.add_columns(
         case((sorts.stale, 1), else_=0).label("stale"),
         case((sorts.is_behind, 1), else_=0).label("late"),
     ).subquery()
-    total, stale, behind_count = db.session.execute(
-        select(func.count(), func.sum(flags.c.stale), func.sum(flags.c.late))
-    ).one()
-    if stale:
-        rows = onboarding_status(viewer, catalog, today, filters, sort=sort, descending=descending)
-        page = page_of(number, len(rows))
-        behind = sorted((r for r in rows if r.overdue), key=ONBOARDING_SORTS["behind"])
-        return OnboardingPage(
-            rows[page.offset : page.offset + page.size], page, behind[:5], len(behind)
-        )
-    page = page_of(number, total)
-    layouts = onboarding.track_layouts(catalog)
-    tracks = {t.id: t for t in onboarding.weekly_tracks(catalog)}
-    listed = plans.add_columns(
+    totals = select(
+        func.count().label("plans"),
+        func.coalesce(func.sum(flags.c.stale), 0).label("stale"),
+        func.coalesce(func.sum(flags.c.late), 0).label("behind"),
+    ).cte("totals")
+    listed = plans.outerjoin(Mentor, Mentor.id == User.mentor_id).add_columns(
         User.id, User.name, User.email, User.team, Mentor.name.label("mentor")
     )
-
-    def lines(query) -> list[OnboardingRow]:
-        found = []
-        for person in db.session.execute(query):
-            s = onboarding.summary_of(layouts[person.track_id], today, person)
-            found.append(
-                OnboardingRow(person, tracks[s.track_id], person.mentor, s.start, s.week,
-                              s.weeks, s.done, s.total, s.due, s.overdue, s.days_behind)
-            )  # fmt: skip
-        return found
-
-    ordered = listed.order_by(*_onboarding_order(sort, descending, sorts))
-    rows = lines(ordered.limit(page.size).offset(page.offset))
-    behind = []
-    if sort == "behind" and not descending and page.number == 1:
-        behind = [r for r in rows[:5] if r.overdue]  # the same order: no need to ask again
-    elif behind_count:
-        furthest = listed.where(sorts.is_behind).order_by(
-            *_onboarding_order("behind", False, sorts)
-        )
-        behind = lines(furthest.limit(5))
-    return OnboardingPage(rows, page, behind, behind_count or 0)
+    size, skip = bindparam("size", type_=Integer), bindparam("skip", type_=Integer)
+    # past the last page, the last (as `page_of`): no second query to count first
+    last = (totals.c.plans - 1) // size * size
+    page = (
+        listed.add_columns(totals.c.plans, totals.c.stale, totals.c.behind)
+        .join(totals, true())
+        .order_by(*_onboarding_order(sort, descending, sorts))
+        .limit(size)
+        .offset(select(case((skip < totals.c.plans, skip), else_=last)).scalar_subquery())
+    )
+    furthest = (
+        listed.where(sorts.is_behind)
+        .order_by(*_onboarding_order("behind", False, sorts))
+        .limit(size)
+        .offset(skip)
+    )
+    return page, furthest
 
 
 # --- 4. expirations ------------------------------------------------------------------------------

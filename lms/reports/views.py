@@ -50,7 +50,7 @@ from lms.reports import charts, service
 from lms.reports.csv import csv_response
 from lms.timefmt import format_day
 from lms.timeutil import today
-from lms.web import url_pattern
+from lms.web import macro_pattern, url_pattern
 
 reports_bp = Blueprint("reports", __name__)
 
@@ -316,11 +316,48 @@ def onboarding_status():
     found = service.onboarding_page(
         viewer, current_catalog(), today(), filters, _page(), sort=sort, descending=descending
     )
+    record = url_pattern("reports.record", ids=("user_id",))
+    plan = url_pattern("onboarding.person_plan", ids=("user_id",))
     return render_template(
-        "reports/onboarding.html", rows=found.rows, page=found.page, behind=found.behind,
-        behind_count=found.behind_count, filters=filters, sort=sort, descending=descending,
-        **_choices(viewer),
+        "reports/onboarding.html", lines=_onboarding_lines(found.rows, record, plan),
+        page=found.page, behind=found.behind, behind_count=found.behind_count, filters=filters,
+        sort=sort, descending=descending, record_url=record, plan_url=plan, **_choices(viewer),
     )  # fmt: skip
+
+
+_ONBOARDING_SLOTS = ("record_href", "name", "team", "track", "mentor", "start", "week",
+                     "plan_href", "done", "total", "due", "overdue_class", "overdue",
+                     "days_behind")  # fmt: skip
+
+
+def _onboarding_lines(rows, record: str, plan: str) -> list[Markup]:
+    """The report's rows as HTML: one row pattern and two url patterns, and each distinct
+    date and track written once, not once a row."""
+    pattern = macro_pattern("reports/_onboarding.html", "onboarding_row", _ONBOARDING_SLOTS)
+    late = get_template_attribute("reports/_onboarding.html", "overdue_class")()
+    days: dict[Any, Markup] = {}
+    tracks: dict[str, Markup] = {}
+    lines = []
+    for r in rows:
+        person = r.person
+        if r.start not in days:
+            days[r.start] = escape(format_day(r.start))
+        if r.track.id not in tracks:
+            tracks[r.track.id] = escape(r.track.title)
+        week = "not started" if r.week == 0 else f"{r.week} of {r.weeks}"
+        lines.append(
+            Markup(
+                pattern.format(
+                    record_href=record.format(user_id=person.id), name=escape(person.name),
+                    team=escape(person.team or "—"), track=tracks[r.track.id],
+                    mentor=escape(r.mentor_name or "—"), start=days[r.start], week=week,
+                    plan_href=plan.format(user_id=person.id), done=r.done, total=r.total,
+                    due=r.due, overdue_class=late if r.overdue else "", overdue=r.overdue,
+                    days_behind=r.days_behind,
+                )
+            )
+        )  # fmt: skip
+    return lines
 
 
 ONBOARDING_HEADER = (
@@ -380,12 +417,44 @@ def expirations():
     rows, page = service.expirations(
         viewer, today(), within=within, expired=expired, page=_page(), counts=counts
     )
-    return render_template(
-        "reports/expirations.html", rows=rows, page=page,
-        within=within, expired=expired, counts=counts,
-        record_url=url_pattern("reports.record", ids=("user_id",)),
-        person_url=url_pattern("certification.person", ids=("user_id",), texts=("cert_id",)),
+    lines = _expiry_lines(
+        rows, expired, url_pattern("reports.record", ids=("user_id",)),
+        url_pattern("certification.person", ids=("user_id",), texts=("cert_id",)),
     )  # fmt: skip
+    return render_template(
+        "reports/expirations.html", lines=lines, page=page, within=within, expired=expired,
+        counts=counts,
+    )  # fmt: skip
+
+
+_EXPIRY_SLOTS = ("record_href", "name", "manager", "person_href", "title", "code", "expires",
+                 "days")  # fmt: skip
+
+
+def _expiry_lines(rows, expired: bool, record: str, person: str) -> list[Markup]:
+    """The report's rows as HTML: one row pattern, two url patterns, each date written once."""
+    pattern = macro_pattern("reports/_expirations.html", "expiry_row", _EXPIRY_SLOTS)
+    days: dict[Any, str] = {}
+    lines = []
+    for r in rows:
+        certificate, holder = r.certificate, r.holder
+        expires = certificate.expires_on
+        if expires not in days:
+            days[expires] = format_day(expires)
+        lines.append(
+            Markup(
+                pattern.format(
+                    record_href=record.format(user_id=holder.id), name=escape(holder.name),
+                    manager=escape(r.manager_name or "—"),
+                    person_href=escape(
+                        person.format(user_id=holder.id, cert_id=certificate.certification_id)
+                    ),
+                    title=escape(certificate.title), code=escape(certificate.code),
+                    expires=days[expires], days=-r.days_left if expired else r.days_left,
+                )
+            )
+        )  # fmt: skip
+    return lines
 
 
 EXPIRY_HEADER = (

@@ -9,14 +9,14 @@ writes progress keeps it in step. It counts everyone: the report subtracts the r
 deactivated people, found through `ix_user_inactive`.
 
 Revision ID: 0015_certrep
-Revises: 0014_onboarding
+Revises: 0015_onbrep
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_certrep"
-down_revision = "0014_onboarding"
+down_revision = "0015_onbrep"
 branch_labels = None
 depends_on = None
 

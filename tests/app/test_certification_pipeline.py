@@ -179,7 +179,7 @@ def test_the_migration_counts_the_progress_already_stored(tmp_path):
 
     app = create_app(base_config(f"sqlite:///{tmp_path}/old.sqlite"))
     with app.app_context():
-        upgrade(revision="0014_onboarding")
+        upgrade(revision="0015_onbrep")
         with db.engine.begin() as connection:
             for user_id, active in ((1, 1), (2, 0)):
                 connection.execute(
@@ -202,7 +202,7 @@ def test_the_migration_counts_the_progress_already_stored(tmp_path):
         upgrade()
         expected = {("a", "ready"): (2, 2, 0), ("b", "in_progress"): (2, 0, 0)}
         assert stored() == expected == from_scratch()
-        downgrade(revision="0014_onboarding")
+        downgrade(revision="0015_onbrep")
         upgrade()
         assert stored() == expected
         db.session.remove()

@@ -1,5 +1,6 @@
 """The CLI calls the same services as the pages."""
 
+import click
 from sqlalchemy import func, select
 
 from lms.accounts import service
@@ -100,3 +101,29 @@ def test_demo_seed_refuses_production(runner, app):
     assert result.exit_code == 1
     assert "refusing" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_each_lazy_command_group_is_the_group_it_stands_for(app):
+    """`flask --help` shows each group's help before importing it: the same help as the group's
+    own, for the group of that name, with its commands."""
+    from lms.cli import LazyGroup
+
+    lazy = {name: cmd for name, cmd in app.cli.commands.items() if isinstance(cmd, LazyGroup)}
+    assert set(lazy) == {
+        "users", "demo", "content", "onboarding", "quiz", "certifications", "notify",
+        "credentials", "api", "xapi", "db",
+    }  # fmt: skip
+    for name, command in lazy.items():
+        group = command.group()
+        assert isinstance(group, click.Group) and not isinstance(group, LazyGroup)
+        assert (group.name, group.help) == (name, command.help)
+        assert group.commands and command.list_commands(None) == group.list_commands(None)
+    assert {"create", "import"} <= set(lazy["users"].group().commands)
+
+
+def test_a_lazy_groups_options_and_help_are_the_real_ones(runner):
+    shown = runner.invoke(args=["users", "import", "--help"])
+    assert shown.exit_code == 0
+    assert "--dry-run" in shown.output and "Import a roster CSV" in shown.output
+    refused = runner.invoke(args=["quiz", "no-such-command"])
+    assert refused.exit_code == 2 and "No such command" in refused.output

@@ -74,3 +74,59 @@ def test_question_stats_migration_backfills_from_graded_answers(tmp_path):
         (s.question_id, s.times_served, s.facility) for s in expected
     ]
     assert [s.discrimination for s in got] == [s.discrimination for s in expected]
+
+
+def test_flask_db_runs_flask_migrates_commands(tmp_path):
+    """`flask db` imports Flask-Migrate when it runs; its commands, options and help are
+    Flask-Migrate's own."""
+    from sqlalchemy import text
+
+    from lms import create_app
+    from lms.core.migrations import migration_heads
+    from tests.conftest import base_config
+
+    app = create_app(base_config(f"sqlite:///{tmp_path}/cli.sqlite"))
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["--help"])
+    assert "Perform database migrations." in listed.output
+    shown = runner.invoke(args=["db", "--help"])
+    assert shown.exit_code == 0
+    assert all(name in shown.output for name in ("upgrade", "downgrade", "current", "heads"))
+    assert "--x-arg" in shown.output
+
+    def version() -> set[str]:
+        with app.app_context(), db.engine.connect() as connection:
+            return set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert version() == migration_heads()
+    assert runner.invoke(args=["db", "-x", "unused=1", "downgrade", "0013"]).exit_code == 0
+    assert version() == {"0013"}
+    assert runner.invoke(args=["db", "upgrade", "head"]).exit_code == 0
+    assert version() == migration_heads()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_team_plans_index_downgrades_and_upgrades(tmp_path):
+    """0015_onbrep adds the index Team plans reads in start order, and takes it away again."""
+    from flask_migrate import downgrade, upgrade
+
+    from lms import create_app
+    from tests.conftest import base_config
+
+    name = "ix_track_assignment_start_date_track_id_user_id"
+    app = create_app(base_config(f"sqlite:///{tmp_path}/index.sqlite"))
+    with app.app_context():
+
+        def indexes() -> set[str]:
+            return {index["name"] for index in inspect(db.engine).get_indexes("track_assignment")}
+
+        upgrade(revision="0015_onbrep")
+        assert name in indexes()
+        downgrade(revision="0014_onboarding")
+        assert name not in indexes()
+        upgrade(revision="0015_onbrep")
+        assert name in indexes()
+        db.session.remove()
+        db.engine.dispose()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
 from lms.extensions import db
 from lms.onboarding.models import PlanItemDone, PlanProgress, TrackAssignment
 
@@ -316,3 +316,73 @@ def test_only_trainers_change_tracks(client, login, make_user, hire):
         )
         client.post("/logout")
     assert assignments() == [("new-hire", MONDAY)]
+
+
+def _assign_inputs(html: str) -> dict[str, str]:
+    """The assign form's email and start date inputs, as drawn."""
+    return {
+        name: re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        for name in ("email", "start_date")
+    }
+
+
+def test_team_page_draws_the_assign_form_empty_on_every_visit(app, client, login, trainer, hire):
+    """Team plans draws the empty assign form once per content load and day: a form sent
+    back with errors shows what was typed, the next visit an empty one, and the next day
+    defaults to that day."""
+    login(trainer)
+    empty = _assign_inputs(client.get("/onboarding/team").get_data(as_text=True))
+    assert 'value="2026-11-25"' in empty["start_date"] and 'value=""' in empty["email"]
+    sent = {"email": "ghost@example.com", "track": "sre", "start_date": "2026-12-07"}
+    response = client.post("/onboarding/assign", data=sent)
+    assert response.status_code == 400
+    typed = _assign_inputs(response.get_data(as_text=True))
+    assert 'value="ghost@example.com"' in typed["email"]
+    assert 'value="2026-12-07"' in typed["start_date"]
+    html = client.get("/onboarding/team").get_data(as_text=True)
+    assert _assign_inputs(html) == empty and "ghost@example.com" not in html
+    app.config["LMS_NOW"] = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    later = _assign_inputs(client.get("/onboarding/team").get_data(as_text=True))
+    assert 'value="2026-11-26"' in later["start_date"]
+
+
+def test_team_count_leaves_out_inactive_people_and_follows_the_search(
+    client, login, trainer, make_user
+):
+    """Team plans counts the plans of active people on weekly tracks, with and without a
+    search, as counted from scratch; a page past the last answers 404."""
+    login(trainer)
+    for n in range(5):
+        person = make_user(email=f"p{n}@example.com", name=f"Person {n}")
+        data = {"email": person.email, "track": "new-hire", "start_date": "2026-11-23"}
+        assert client.post("/onboarding/assign", data=data).status_code == 302
+        person.active = n != 3
+    db.session.commit()
+
+    def caption(url: str) -> str:
+        html = client.get(url).get_data(as_text=True)
+        return re.search(r"<caption>(\d+) plans?", html).group(1)
+
+    active = db.session.scalar(
+        select(func.count())
+        .select_from(TrackAssignment)
+        .join(User, User.id == TrackAssignment.user_id)
+        .where(User.active.is_(True))
+    )
+    assert active == 4 and caption("/onboarding/team") == "4"
+    assert caption("/onboarding/team?q=person+1") == "1"
+    assert "Person 3" not in client.get("/onboarding/team").get_data(as_text=True)
+    assert client.get("/onboarding/team?page=2").status_code == 404
+
+
+def test_team_plans_and_the_report_escape_what_people_typed(client, login, trainer, make_user):
+    """Rows filled into a pattern escape names, teams and emails (braces stay as typed)."""
+    person = make_user(email="odd@example.com", name='<b>{0} & "Odd"</b>', team="<i>{team}</i>")
+    login(trainer)
+    data = {"email": person.email, "track": "new-hire", "start_date": "2026-11-02"}
+    assert client.post("/onboarding/assign", data=data).status_code == 302
+    for url in ("/onboarding/team", "/reports/onboarding"):
+        html = client.get(url).get_data(as_text=True)
+        assert "&lt;b&gt;{0} &amp; &#34;Odd&#34;&lt;/b&gt;" in html, url
+        assert "<b>{0}" not in html and "<i>{team}" not in html, url
+    assert "&lt;i&gt;{team}&lt;/i&gt;" in client.get("/reports/onboarding").get_data(as_text=True)

@@ -333,6 +333,10 @@ def test_report_and_team_queries_do_not_grow(app, client, login, make_user, coun
     few = [queries(url) for url in urls]
     hires(60)
     assert [queries(url) for url in urls] == few
+    # the report: the user, the page with its totals, the filter menus (three statements or
+    # fewer), and the five furthest behind when the page does not start with them; Team
+    # plans: the user, then the page with its count
+    assert few[0] <= 5 and few[1] <= 6 and few[2] == 2
 
 
 def test_migration_backfills_the_stored_rows(tmp_path):
@@ -387,3 +391,32 @@ def test_refresh_command(app, make_user, runner):
     in_sql = select(User).where(User.id.in_([p.id for p in people]))
     summaries = onboarding.stored_summaries(catalog, TODAY, in_sql)
     assert _counted(s for s, _ in summaries) == _expected(plans)
+
+
+@pytest.mark.parametrize("viewer_role", ["trainer", "mentor"])
+def test_report_pages_are_the_rows_sorted_in_python(app, make_user, monkeypatch, viewer_role):
+    """Each page of the report (one statement: the page and its totals) holds the rows
+    sorted in Python from that page's offset; a page past the last shows the last, for a
+    trainer and for a mentor (who sees their mentees only)."""
+    monkeypatch.setattr(reports, "PAGE_SIZE", 4)
+    catalog = current_catalog()
+    people = _varied_plans(make_user)
+    viewer = make_user(role=Role.TRAINER if viewer_role == "trainer" else Role.LEARNER)
+    if viewer_role == "mentor":
+        for person in people[::2]:
+            person.mentor_id = viewer.id
+    db.session.commit()
+    onboarding.refresh_all_progress(catalog)
+    db.session.commit()
+    filters = reports.Filters()
+    for sort in ("behind", "name"):
+        rows = reports.onboarding_status(viewer, catalog, TODAY, filters, sort=sort)
+        pages = -(-len(rows) // 4)
+        assert pages > 2
+        for number in (0, 1, 2, pages, pages + 1, 99):
+            found = reports.onboarding_page(viewer, catalog, TODAY, filters, number, sort=sort)
+            shown = min(max(number, 1), pages)
+            assert (found.page.number, found.page.total) == (shown, len(rows))
+            assert found.rows == rows[(shown - 1) * 4 : shown * 4], (sort, number)
+            behind = sorted((r for r in rows if r.overdue), key=reports.ONBOARDING_SORTS["behind"])
+            assert (found.behind, found.behind_count) == (behind[:5], len(behind))

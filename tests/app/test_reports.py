@@ -3,6 +3,7 @@ database, CSV downloads, and a fixed number of queries at two sizes."""
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -395,7 +396,7 @@ def test_a_trainers_queues_and_reports_run_these_few_queries(client, login, org,
         # the user; the filter menus; the count, the page and its progress; the pipeline's
         # stored counts (less the deactivated people's), the people holding a certificate
         "/reports/certifications": 7,
-        "/reports/onboarding": 4,  # the user; the counts; the page; the filter menus
+        "/reports/onboarding": 3,  # the user; the page with its totals; the filter menus
         f"/reports/quizzes/{QUIZ}": 5,  # the user; totals, histogram, items; the attempts
     }
     counted = {}
@@ -404,3 +405,15 @@ def test_a_trainers_queues_and_reports_run_these_few_queries(client, login, org,
             assert client.get(url).status_code == 200, url
         counted[url] = len(statements)
     assert counted == expected
+
+
+def test_expirations_rows_escape_names_and_show_the_days(client, login, org):
+    org["ann"].name = "Ann <b>Alpha</b> & co"
+    db.session.commit()
+    login(org["trainer"])
+    html = client.get("/reports/expirations?within=30").get_data(as_text=True)
+    assert "Ann &lt;b&gt;Alpha&lt;/b&gt; &amp; co" in html and "<b>Alpha" not in html
+    row = html[html.index("Ann &lt;b&gt;") :]
+    row = row[: row.index("</tr>")]
+    assert f'href="/people/{org["ann"].id}/record"' in html
+    assert re.search(r'<td class="text-end">\d+</td>$', row.strip())

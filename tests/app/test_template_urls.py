@@ -71,3 +71,38 @@ def test_the_kept_navigation_bar_follows_the_page_the_role_and_the_mount_point(
     assert re.search(r'dropdown-toggle[^"]* active"', bar)  # the "Manage" menu holds the page
     bar = _bar(trainer.get("/library").get_data(as_text=True))
     assert _current(bar) == ["/library"] and not re.search(r'dropdown-toggle[^"]* active"', bar)
+
+
+def test_rules_compile_their_url_builders_when_first_used_and_build_what_werkzeug_builds():
+    """`lms.core.urls.Rule`: no builder compiled when the app is made; every rule then builds,
+    with and without extra query values, the URL Werkzeug's own builders make."""
+    from unittest import mock
+
+    from werkzeug import routing
+
+    from lms import create_app
+    from lms.core.urls import Rule
+    from tests.conftest import base_config
+
+    with mock.patch.object(
+        routing.Rule, "_compile_builder", autospec=True, side_effect=routing.Rule._compile_builder
+    ) as compile_builder:
+        app = create_app(base_config("sqlite://"))
+        compiled_at_start = {call.args[0].endpoint for call in compile_builder.call_args_list}
+    assert compiled_at_start <= {"static", "bootstrap.static"}
+
+    def sample(converter):
+        if isinstance(converter, routing.IntegerConverter):
+            return 7
+        return "a/b c" if isinstance(converter, routing.PathConverter) else "x-y"
+
+    rules = [rule for rule in app.url_map.iter_rules() if isinstance(rule, Rule)]
+    assert len(rules) > 100
+    for rule in rules:
+        values = {name: sample(converter) for name, converter in rule._converters.items()}
+        for append_unknown in (False, True):
+            extra = {"page": 2, "q": "a&b"} if append_unknown else {}
+            own = routing.Rule._compile_builder(rule, append_unknown).__get__(rule, None)
+            expected = own(**values, **extra)
+            assert rule.build({**values, **extra}, append_unknown) == expected, rule.rule
+            assert rule.build({**values, **extra}, append_unknown) == expected, rule.rule

@@ -682,3 +682,94 @@ def test_no_cache_folder_writes_nothing(tmp_path: Path) -> None:
     root = make_tree(tmp_path / "content")
     assert cache.cached_load(root, None).catalog is not None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]
+
+
+def test_a_kept_load_reads_module_bodies_from_its_file(tmp_path: Path) -> None:
+    """A kept load holds each module's body, intro and sections as positions in its file
+    (bytes of UTF-8: the text around them has characters of two, three and four bytes), and
+    reads back the very text loaded, in the process that wrote it as in the next one."""
+    from lms.content import cache
+    from lms.content.text import StoredText
+
+    wide = "Caf\u00e9 \u2192 p95 \u2264 200 ms \U0001f680 \u2014 done."
+    root = make_tree(
+        tmp_path / "content",
+        basics=("Intro with", f"{wide}\n\nIntro with"),
+    )
+    (root / "modules/basics.md").write_text(
+        (root / "modules/basics.md").read_text().replace("## Next", f"{wide}\n\n## Next \u00e9"),
+        encoding="utf-8",
+    )
+    loaded = load_content(root).catalog.modules["basics"]
+    assert loaded.stored_body is None and wide in loaded.body
+    for _ in range(2):  # written then read back; read back
+        result = cache.cached_load(root, tmp_path / "loads")
+        module = result.catalog.modules["basics"]
+        assert isinstance(module.stored_body, StoredText)
+        assert module.body == loaded.body and module.intro == loaded.intro
+        assert all(section.source is module.stored_body for section in module.sections)
+        assert [(s.slug, s.title, s.line, s.body) for s in module.sections] == [
+            (s.slug, s.title, s.line, s.body) for s in loaded.sections
+        ]
+        assert module == loaded
+    # documents, labs and quizzes stay in memory: a page shows the whole of one
+    assert result.catalog.documents["runbook"].stored_body is None
+    # a load file cut short is loaded again (and kept again)
+    (path,) = (tmp_path / "loads").glob("load-*.pickle")
+    path.write_bytes(path.read_bytes()[:-4])
+    again = cache.cached_load(root, tmp_path / "loads").catalog.modules["basics"]
+    assert again.body == loaded.body and again.stored_body is not None
+
+
+def test_utf8_positions_and_stored_text_slices() -> None:
+    from lms.content.text import TextFile, utf8_positions
+
+    texts = TextFile()
+    first, text = texts.add("plain"), "a\u00e9b\u2192c\U0001f680d"
+    stored = texts.add(text)
+    at = utf8_positions(text, range(len(text) + 1))
+    assert [stored[at[i] : at[j]] for i in range(len(text)) for j in range(i, len(text) + 1)] == [
+        text[i:j] for i in range(len(text)) for j in range(i, len(text) + 1)
+    ]
+    assert str(first) == "plain" and first[1:3] == "la" and str(stored) == text
+    assert utf8_positions("ascii", [0, 3, 5]) == {0: 0, 3: 3, 5: 5}
+
+
+def test_a_folder_that_cannot_be_written_keeps_the_load_in_memory(tmp_path: Path) -> None:
+    from lms.content import cache
+
+    root, blocked = make_tree(tmp_path / "content"), tmp_path / "not-a-folder"
+    blocked.write_text("")
+    result, key = cache.keyed_load(root, blocked / "loads")
+    module = result.catalog.modules["basics"]
+    assert module.stored_body is None
+    assert module.body == load_content(root).catalog.modules["basics"].body
+    index = cache.cached_index(result.catalog, key, blocked / "loads")
+    assert index.numbers is not None and index.search("first steps").hits
+
+
+def test_a_load_or_index_to_keep_is_made_in_a_child_process(tmp_path: Path) -> None:
+    """What a load goes through stays in a forked child; the caller reads the kept result
+    back. A process with threads is not forked (the work is then done in process)."""
+    import threading
+
+    from lms.content import cache
+
+    mark = tmp_path / "written"
+    assert cache._forked(lambda: mark.write_text(str(os.getpid()))) is True
+    assert int(mark.read_text()) != os.getpid()
+    assert cache._forked(lambda: False) is False
+    assert cache._forked(lambda: 1 / 0) is None
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert cache._forked(lambda: mark.write_text("threads")) is None
+    finally:
+        stop.set()
+        thread.join()
+    assert mark.read_text() != "threads"
+    # a load kept by the child is read back with its bodies in the file
+    root = make_tree(tmp_path / "content")
+    result, key = cache.keyed_load(root, tmp_path / "loads")
+    assert key is not None and result.catalog.modules["basics"].stored_body is not None

@@ -193,5 +193,75 @@ def test_an_index_read_back_from_disk_searches_as_the_one_built(tmp_path: Path) 
             (h.passage, h.score, h.snippet) for h in first.hits
         ]
     items = {**again.catalog.documents, **again.catalog.modules}
-    assert all(p.source is items[p.item_id].body for p in read.passages)
+    # no copy of a body: a document's string, or the module's body kept in the load's file
+    assert all(p.source is (items[p.item_id].stored_body or items[p.item_id].body)
+               for p in read.passages)  # fmt: skip
+    assert all(items[p.item_id].stored_body is not None for p in read.passages
+               if p.kind == "module")  # fmt: skip
     assert cached_index(again.catalog, None, tmp_path).passages == built.passages  # no key
+
+
+def test_a_kept_index_reads_its_postings_from_its_file(tmp_path: Path) -> None:
+    """The postings (13 MB at 1,000 modules) stay in the kept file: a search reads the runs
+    of the terms it asks for, the same numbers and scores as the index built in memory."""
+    from lms.content.cache import cached_index, keyed_load
+
+    result, key = keyed_load(REPO_ROOT, tmp_path)
+    kept = cached_index(result.catalog, key, tmp_path)  # built, written, read back
+    assert kept.numbers is None and kept.scores is None
+    built = index()
+    assert kept.postings == built.postings
+    for term in built.postings:
+        assert [list(run) for run in kept.posting(term)] == [
+            list(run) for run in built.posting(term)
+        ]
+    assert kept.posting("no-such-term") is None
+    # a file cut short is not read: the index is built and kept again
+    (path,) = tmp_path.glob("index-*.pickle")
+    path.write_bytes(path.read_bytes()[:-8])
+    again = cached_index(result.catalog, key, tmp_path)
+    assert again.numbers is None and path.stat().st_size > 0
+    first, second = built.search("incident latency"), again.search("incident latency")
+    assert [(h.passage, h.score) for h in second.hits] == [(h.passage, h.score) for h in first.hits]
+
+
+def test_an_index_built_on_bodies_in_memory_is_not_attached_to_kept_ones(tmp_path: Path) -> None:
+    """Passages count positions in the units of the body they slice (characters of a string,
+    bytes of a kept body): an index kept from a load in memory is built again for a kept load."""
+    from lms.content.cache import cached_index, keyed_load
+
+    result, key = keyed_load(REPO_ROOT, tmp_path)
+    in_memory = load_content(REPO_ROOT).catalog
+    cached_index(in_memory, key, tmp_path)  # kept with positions in characters
+    read = cached_index(result.catalog, key, tmp_path)
+    modules = result.catalog.modules
+    assert all(p.source is modules[p.item_id].stored_body for p in read.passages
+               if p.kind == "module")  # fmt: skip
+    first, second = index().search("incident latency"), read.search("incident latency")
+    assert [h.snippet for h in second.hits] == [h.snippet for h in first.hits]
+
+
+def test_corrections_are_the_indexed_words_one_typo_away() -> None:
+    """The typo index (a word, or the few words, per one-letter-less key) finds what a scan
+    of every indexed word finds."""
+    from lms.content.search import _deletes
+
+    search = index()
+    words = [t for t in search.postings if len(t) >= 4 and not t.isdigit()]
+
+    def scanned(term: str) -> str | None:
+        if term in search.postings or len(term) < 4 or term.isdigit():
+            return None
+        found = {
+            w for w in words if term in _deletes(w) | {w} or _deletes(term) & (_deletes(w) | {w})
+        }
+        found = {w for w in found if abs(len(w) - len(term)) <= 1}
+        if not found:
+            return None
+        return max(sorted(found), key=lambda w: search.postings[w][1] - search.postings[w][0])
+
+    typed = ["latncy", "incdent", "rollbak", "databse", "kuberntes", "alret", "deploymnet"]
+    typed += [w[:2] + w[3:] for w in words[::97]] + [w[:-1] + "q" for w in words[::89]]
+    assert any(search.correction(t) for t in typed)
+    for term in typed:
+        assert search.correction(term) == scanned(term), term

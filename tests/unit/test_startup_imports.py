@@ -1,5 +1,6 @@
 """A worker starts without the libraries only a few rare actions need (memory, start-up)."""
 
+import json
 import subprocess
 import sys
 
@@ -10,6 +11,15 @@ RARE = {
     "zxcvbn": "a new password",
     "joserfc": "signing or checking a credential",
     "markdownify": "importing a question bank from HTML",
+    "flask_migrate": "a migration command (`flask db`)",
+    "alembic": "a migration command (the health check reads the migration files)",
+    "email_validator": "checking an email address",
+    "segno": "a certificate's PDF (its QR code)",
+    "spectree": "an API request or the API's description",
+    "lms.content.gift": "importing or exporting a question bank",
+    "lms.content.moodle_xml": "importing or exporting a question bank",
+    "lms.demo": "a command (`flask --app lms ...`)",
+    "lms.assessment.cli": "a command (`flask --app lms ...`)",
 }
 
 
@@ -25,3 +35,31 @@ def test_the_app_starts_without_the_rarely_needed_libraries(tmp_path):
         [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]", done.stderr[-2000:]
+
+
+def test_the_api_description_is_worked_out_when_first_asked_for(tmp_path):
+    """Spectree is made, and the models' schemas worked out, at the first API request or
+    description, not at start nor for a page: then every declared model is described."""
+    script = (
+        "import json, sys\n"
+        "from lms import create_app\n"
+        "from lms.api.views import spec\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.sqlite', "
+        "'LMS_MARKDOWN_CACHE': ''})\n"
+        "print(json.dumps('spectree' in sys.modules))\n"
+        "app.test_client().get('/healthz')\n"
+        "print(json.dumps('spectree' in sys.modules))\n"
+        "declared = {model.__name__ for _, options, _ in spec._views for model in "
+        "[options.get('query'), options.get('json'), *(options['resp'] or {}).values()] if model}\n"
+        "print(json.dumps(sorted(declared)))\n"
+        "document = app.test_client().get('/api/v1/openapi.json').get_json()\n"
+        "print(json.dumps(sorted(document['components']['schemas'])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    started, after_a_page, declared, schemas = done.stdout.strip().splitlines()
+    assert started == after_a_page == "false"
+    assert {"Person", "PersonPage", "Problem", "TrainingRecord"} <= set(json.loads(declared))
+    # every model the views declare, and the models nested in them
+    assert set(json.loads(declared)) | {"FieldProblem", "PlanItemState"} <= set(json.loads(schemas))

@@ -1,6 +1,6 @@
 """Week and due-date computation: boundaries, before the start, after the end, DST."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,10 @@ from lms.onboarding.rules import (
     build_week_plan,
     current_week,
     due_date,
+    open_mask,
+    plan_counts,
     today_in,
+    track_layout,
 )
 
 MONDAY = date(2026, 3, 2)
@@ -105,3 +108,46 @@ def test_across_a_daylight_saving_change():
 def test_empty_plan():
     plan = build_week_plan([], MONDAY, MONDAY, set())
     assert plan.total == 0 and plan.percent == 100 and plan.next_item is None
+
+
+def test_overdue_before_this_week_leaves_this_weeks_out_and_lists_the_oldest_first():
+    weeks = [
+        (1, "First", [PlanItem("doc:a", "A", 1, day=5), PlanItem("task:b", "B", 1, day=1)]),
+        (2, "Second", [PlanItem("module:c", "C", 2, day=1), PlanItem("lab:d", "D", 2)]),
+    ]
+    in_week_two = build_week_plan(weeks, MONDAY, date(2026, 3, 13), {"doc:a"})
+    assert [s.item.key for s in in_week_two.overdue] == ["task:b", "module:c"]
+    assert [s.item.key for s in in_week_two.overdue_before_this_week] == ["task:b"]
+    after_the_end = build_week_plan(weeks, MONDAY, date(2026, 4, 1), set())
+    assert [s.item.key for s in after_the_end.overdue_before_this_week] == [
+        "task:b", "doc:a", "module:c", "lab:d"
+    ]  # fmt: skip
+
+
+IN_ORDER = [
+    (1, "First", [PlanItem("task:b", "B", 1, day=1), PlanItem("doc:a", "A", 1)]),
+    (2, "Second", [PlanItem("module:c", "C", 2, day=3), PlanItem("lab:d", "D", 2)]),
+]
+
+
+@pytest.mark.parametrize("weeks", [WEEKS, IN_ORDER], ids=["due-out-of-order", "due-in-order"])
+def test_counts_from_a_bitmask_match_the_plan_laid_out(weeks):
+    """A stored plan's counts (done, open items as a bitmask) name the same overdue items and
+    next item as the plan laid out, whether or not items are listed in the order they fall due
+    (in order, the next item is read from the lowest open bit)."""
+    layout = track_layout(weeks, "fingerprint")
+    assert layout.due_in_order == (weeks is IN_ORDER)
+    keys = [item.key for _, _, items in weeks for item in items]
+    for done_bits in range(1 << len(keys)):
+        done = {key for i, key in enumerate(keys) if done_bits >> i & 1}
+        for offset in range(-2, 20):
+            today = MONDAY + timedelta(days=offset)
+            plan = build_week_plan(weeks, MONDAY, today, done)
+            counts = plan_counts(layout, MONDAY, today, plan.done, open_mask(plan), titles=True)
+            assert counts.overdue_titles == tuple(s.item.title for s in plan.overdue)
+            assert counts.next_title == (plan.next_item.item.title if plan.next_item else None)
+            assert (counts.current_week, counts.week_count, counts.percent) == (
+                plan.current_week, plan.week_count, plan.percent
+            )  # fmt: skip
+            due = sum(1 for s in plan.items if s.state == "due")
+            assert (counts.overdue, counts.due) == (len(plan.overdue), due)

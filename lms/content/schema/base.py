@@ -16,6 +16,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from lms.content.text import StoredText
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 EVIDENCE_ID_RE = re.compile(r"^[a-z0-9]+([_-][a-z0-9]+)*$")
 
@@ -75,7 +77,7 @@ class Sourced(Model):
 
     _source_path: str = PrivateAttr(default="")
     _content_hash: str = PrivateAttr(default="")
-    _body: str = PrivateAttr(default="")
+    _body: str | StoredText = PrivateAttr(default="")
 
     @classmethod
     def from_source(
@@ -107,4 +109,12 @@ class Page(Sourced):
     @property
     def body(self) -> str:
         """The Markdown body after the front matter."""
-        return self._body
+        body = self._body
+        return body if type(body) is str else str(body)
+
+    @property
+    def stored_body(self) -> StoredText | None:
+        """The body when it is kept in a file rather than in memory (a module of a kept
+        load, see lms.content.cache), else None."""
+        body = self._body
+        return None if type(body) is str else body

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from lms.content.markdown import Section, split_sections
 from lms.content.schema.base import Audience, Minutes, Page, Percent, Slug, Text, fail
+from lms.content.text import StoredText
 
 
 class Document(Page):
@@ -54,13 +55,14 @@ class Module(Page):
     # computed once per loaded module and kept on it: pages read the sections of every module,
     # so a cache shared by all modules (and smaller than the catalogue) would thrash
     @cached_property
-    def _split(self) -> tuple[str, tuple[Section, ...]]:
+    def _split(self) -> tuple[str | StoredText, tuple[Section, ...]]:
         return split_sections(self.body)
 
     @property
     def intro(self) -> str:
         """Markdown before the first `##` heading."""
-        return self._split[0]
+        intro = self._split[0]
+        return intro if type(intro) is str else str(intro)
 
     @property
     def sections(self) -> tuple[Section, ...]:
