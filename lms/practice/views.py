@@ -57,7 +57,7 @@ from lms.practice.models import EvidenceStatus, LabSubmission
 from lms.practice.storage import current_storage, served_inline
 from lms.timefmt import format_when, zone
 from lms.timeutil import as_utc, today
-from lms.web import commit_or_report, page_count, page_number, url_pattern
+from lms.web import commit_or_report, macro_pattern, page_count, page_number, url_pattern
 
 practice_bp = Blueprint("practice", __name__)
 
@@ -471,35 +471,26 @@ def reviews():
     )  # fmt: skip
 
 
-# A waiting submission as the queue shows it: fifty to a page, and drawing them through the
-# template cost a quarter of the page.
-REVIEW_ROW = (
-    '\n    <tr data-submission="{id}">\n'
-    '      <td class="text-nowrap">{when}</td>\n'
-    "      <td>{name}</td>\n"
-    '      <td class="d-none d-md-table-cell">{team}</td>\n'
-    "      <td>{lab}{resubmission}</td>\n"
-    '      <td><a class="btn btn-sm btn-primary" href="{href}">Review<span class="visually-hidden">'
-    " {name}: {lab}</span></a></td>\n"
-    "    </tr>\n  "
-)
-RESUBMISSION = ' <span class="badge text-bg-light border">resubmission {}</span>'
+_REVIEW_SLOTS = ("id", "when", "name", "team", "lab", "resubmission", "href")
 
 
 def _review_lines(waiting) -> list[Markup]:
-    """Each waiting submission's row (`REVIEW_ROW`), learners' names and teams escaped."""
+    """Each waiting submission's row (the `review_row` macro's pattern, fifty to a page, one
+    macro call), learners' names and teams escaped, the zone read once."""
     review = url_pattern("practice.review", ids=("submission_id",))
+    pattern = macro_pattern("practice/_reviews.html", "review_row", _REVIEW_SLOTS)
+    badge = macro_pattern("practice/_reviews.html", "resubmission", ("number",))
     tz = zone()
     return [
         Markup(
-            REVIEW_ROW.format(
+            pattern.format(
                 id=s.id,
                 when=format_when(s.submitted_at, tz) if s.submitted_at else "",
                 name=escape(s.name),
                 team=escape(s.team) if s.team else "—",
                 lab=escape(s.lab_title),
                 href=escape(review.format(submission_id=s.id)),
-                resubmission=RESUBMISSION.format(s.number) if s.number > 1 else "",
+                resubmission=badge.format(number=s.number) if s.number > 1 else "",
             )
         )  # fmt: skip
         for s in waiting

@@ -182,27 +182,25 @@ def _narrowed(path: str, args: tuple, more: tuple) -> str:
 URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query
 
 
-# A row of the matrix, and a certification not started: a page draws fifty rows of six
-# cells, and drawing them through the template cost more than the rest of the page.
-MATRIX_ROW = (
-    '\n    <tr><td><a href="{record}">{name}</a></td>\n'
-    '      <td>{team}</td><td>{manager}</td><td class="text-nowrap">{start}</td>\n'
-    "      {cells}\n"
-    '      <td class="text-nowrap">{expiry}</td></tr>\n  '
-)
+# a certification not started, as a matrix cell
 NOT_STARTED_CELL = '\n      <td><span class="text-muted small">not started</span></td>\n      '
 
 
+_MATRIX_SLOTS = ("record", "name", "team", "manager", "start", "cells", "expiry")
+
+
 def _matrix_lines(rows, certifications) -> list[Markup]:
-    """Each row's HTML (`MATRIX_ROW`): the person's record link, name, team, manager and
-    dates, and a cell per certification. A cell is made from two halves that depend only on
-    the certification, the state and the counts (`_cell_halves`), with the person's id
-    between them; what a person typed is escaped."""
+    """Each row's HTML (the `matrix_row` macro's pattern): the person's record link, name,
+    team, manager and dates, and a cell per certification (a page has some 300 cells, and
+    drawing each through the template cost more than the rest of the page). A cell is made
+    from two halves that depend only on the certification, the state and the counts
+    (`_cell_halves`), with the person's id between them; what a person typed is escaped."""
     record = url_pattern("reports.record", ids=("user_id",))
     person = url_pattern("certification.person", ids=("user_id",), texts=("cert_id",))
     badge = get_template_attribute("reports/_macros.html", "state_badge")
     badges = _Badges(badge)
     links = [(c.id, *person.format(user_id="\0", cert_id=c.id).split("\0")) for c in certifications]
+    pattern = macro_pattern("reports/_certifications.html", "matrix_row", _MATRIX_SLOTS)
     lines = []
     for row in rows:
         user_id, cells, parts = str(row.person.id), row.cells, []
@@ -216,7 +214,7 @@ def _matrix_lines(rows, certifications) -> list[Markup]:
         team, manager = row.person.team, row.manager_name
         lines.append(
             Markup(
-                MATRIX_ROW.format(
+                pattern.format(
                     record=escape(record.format(user_id=user_id)), name=escape(row.person.name),
                     team=escape(team) if team else "—", manager=escape(manager) if manager else "—",
                     start=_day(row.person.start_date), expiry=_day(row.earliest_expiry),
