@@ -26,6 +26,7 @@ evidence_verified = _events.signal("evidence-verified")  # evidence=Evidence
 approval_decided = _events.signal("approval-decided")  # approval=Approval
 certificate_issued = _events.signal("certificate-issued")  # certificate=Certificate
 certificate_revoked = _events.signal("certificate-revoked")  # certificate=Certificate
+user_deleting = _events.signal("user-deleting")  # (the account is deleted next, if it may be)
 
 # A question rather than an announcement: sent before a quiz starts (user=User,
 # quiz_id=str); each receiver returns a list of `Blocker`s, and any blocker stops it.

@@ -47,6 +47,13 @@ def _plans_may_change_on_pass(sender, *, user_id: int, attempt, **extra) -> None
         _plans_may_change(sender, user_id=user_id)
 
 
+def _progress_goes_with_the_person(sender, *, user_id: int, **extra) -> None:
+    """A deleted person's certification progress leaves the report's stored counts."""
+    from lms.certification import service as certification
+
+    certification.forget_progress(user_id)
+
+
 def _exam_prerequisites(sender, *, user, quiz_id: str, **extra) -> list[events.Blocker]:
     """A certification exam starts only once the requirements marked before_exam are met."""
     from flask import url_for
@@ -151,6 +158,7 @@ def register() -> None:
         counted.connect(_plans_may_change, weak=False)
     events.quiz_graded.connect(_plans_may_change_on_pass, weak=False)
     events.quiz_start_blockers.connect(_exam_prerequisites, weak=False)
+    events.user_deleting.connect(_progress_goes_with_the_person, weak=False)
     # Every learning event also becomes an xAPI statement, queued in the same transaction.
     for signal, listener in XAPI_LISTENERS:
         signal.connect(listener, weak=False)

@@ -45,7 +45,7 @@ def format_day(day: date, *, year: bool = True) -> str:
 def format_when(moment: datetime, tz: ZoneInfo) -> str:
     """Mon 7 Dec 2026, 18:56 CET: a date and time in the zone, with the zone's name."""
     at = local(moment, tz)
-    return f"{format_day(at.date())}, {at:%H:%M} {at.tzname()}"
+    return f"{format_day(at.date())}, {at.hour:02d}:{at.minute:02d} {at.tzname()}"
 
 
 def day_hint(day: date, today: date) -> str:

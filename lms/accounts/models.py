@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String, exists, func, or_
+from sqlalchemy import Enum, ForeignKey, Index, String, exists, func, or_, text
 from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 
 from lms.extensions import UTCDateTime, db
@@ -29,6 +29,15 @@ class User(UserMixin, db.Model):
         # who mentors or manages whom: asked by every home page (attention, "your people")
         Index("ix_user_mentor_id", "mentor_id"),
         Index("ix_user_manager_id", "manager_id"),
+        # people reports list people by name a page at a time: read in order, not sorted
+        Index("ix_user_name_lower", func.lower("name"), "id"),
+        # the deactivated people, whose certification progress the stored pipeline leaves out
+        Index(
+            "ix_user_inactive",
+            "id",
+            sqlite_where=text("active IS 0"),
+            postgresql_where=text("active IS false"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

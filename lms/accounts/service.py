@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms import audit
+from lms import audit, events
 from lms.accounts import rules
 from lms.accounts.models import OVERSEES, Role, User
 from lms.errors import ServiceError
@@ -291,6 +291,9 @@ def delete_user(user: User, *, actor: User | None = None) -> None:
     email = user.email
     try:
         with db.session.begin_nested():
+            # what other areas keep of the person goes first, undone with the delete if the
+            # database refuses it
+            events.user_deleting.send(user_id=user.id)
             db.session.delete(user)
     except IntegrityError:
         raise ServiceError(

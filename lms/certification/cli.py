@@ -87,7 +87,8 @@ def recompute(email: str | None):
 
     Issues what is now due and keeps every person's progress current; it never
     withdraws a certificate already issued. Run it daily (tenure and expiry move with
-    the calendar, not with events).
+    the calendar, not with events). Re-evaluating everyone also counts the certification
+    report's pipeline afresh.
     """
     catalog = current_catalog()
     if email:
@@ -97,4 +98,6 @@ def recompute(email: str | None):
     issued = []
     for start in range(0, len(people), service.CHUNK):
         issued += service.refresh(people[start : start + service.CHUNK], catalog, today())
+    if not email:
+        service.recount_pipeline()
     click.echo(f"Re-evaluated {len(people)} person(s); issued {len(issued)} certificate(s).")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Integer, bindparam, case, delete, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -31,12 +31,13 @@ from lms.certification.models import (
     ApprovalStatus,
     Certificate,
     CertificationDecline,
+    CertificationPipeline,
     CertificationProgress,
 )
 from lms.content import Catalog
 from lms.content.schema import Certification
 from lms.errors import ServiceError
-from lms.extensions import db, upsert
+from lms.extensions import PeopleStatement, db, upsert
 from lms.learning import service as learning
 from lms.practice import service as practice
 from lms.timeutil import as_utc, utcnow
@@ -221,6 +222,8 @@ def refresh(users: Sequence[User], catalog: Catalog, today: date) -> list[Certif
 
 
 def _store_progress(by_person: dict[int, dict[str, rules.CertificationStatus]]) -> None:
+    """Store each person's status on each certification, and move the pipeline's counts
+    from the state each row left to the state it entered."""
     rows = [
         {
             "user_id": user_id,
@@ -236,16 +239,135 @@ def _store_progress(by_person: dict[int, dict[str, rules.CertificationStatus]]) 
         for user_id, by_cert in by_person.items()
         for cert_id, status in by_cert.items()
     ]
-    table = CertificationProgress.__table__
-    for start in range(0, len(rows), CHUNK):
-        statement = upsert(table).values(rows[start : start + CHUNK])
-        changing = ("state", "met", "total", "due", "renewing", "expires_on", "updated_at")
-        db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["user_id", "certification_id"],
-                set_={name: statement.excluded[name] for name in changing},
-            )
+    before = _counted(list(by_person))
+    tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        key = (row["user_id"], row["certification_id"])
+        now = (row["state"], row["due"], row["renewing"])
+        if before.get(key) != now:
+            _tally(tally, key[1], before.get(key), -1)
+            _tally(tally, key[1], now, 1)
+    if rows:
+        db.session.execute(_store_statement(db.session.get_bind().dialect.name), rows)
+    _move_counts(tally)
+
+
+@functools.cache
+def _store_statement(dialect: str):
+    """The progress upsert, built once per database, run with many rows (built with its
+    values, every evaluation compiled a statement anew)."""
+    statement = upsert(CertificationProgress.__table__)
+    changing = ("state", "met", "total", "due", "renewing", "expires_on", "updated_at")
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "certification_id"],
+        set_={name: statement.excluded[name] for name in changing},
+    )
+
+
+# --- the pipeline's stored counts ----------------------------------------
+
+Counted = tuple[str, bool, bool]  # a progress row as the pipeline counts it: state, due, renewing
+
+
+def _counted(user_ids: Sequence[int]) -> dict[tuple[int, str], Counted]:
+    """The stored progress of these people, as the pipeline counted it, by (person,
+    certification), read once their user rows are locked until the transaction ends: two
+    requests evaluating the same person move the counts one after the other."""
+    ids = sorted(set(user_ids))
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        # SQLite has no FOR UPDATE, and Python's driver reads outside a transaction until its
+        # first write: unless the request wrote already (it holds the database's write lock
+        # then), a write that changes nothing takes the lock first
+        if not connection.connection.dbapi_connection.in_transaction:
+            db.session.execute(_LOCK_SQLITE)
+    else:
+        for chunk in _chunks(ids):
+            _LOCK_PEOPLE.rows(chunk).all()
+    # a statement of its own, after the lock: in PostgreSQL's READ COMMITTED it sees what
+    # the request that held the lock committed (the locking statement itself would not)
+    found: dict[tuple[int, str], Counted] = {}
+    for chunk in _chunks(ids):
+        for user_id, cert_id, state, due, renewing in _COUNTED.rows(chunk).all():
+            found[(user_id, cert_id)] = (state, bool(due), bool(renewing))
+    return found
+
+
+_LOCK_SQLITE = (
+    update(CertificationPipeline)
+    .where(false())
+    .values(people=CertificationPipeline.people)
+    .execution_options(synchronize_session=False)
+)
+_LOCK_PEOPLE = PeopleStatement(
+    lambda person: select(User.id).where(person(User.id)).order_by(User.id).with_for_update()
+)
+_COUNTED = PeopleStatement(
+    lambda person: select(
+        CertificationProgress.user_id, CertificationProgress.certification_id,
+        CertificationProgress.state, CertificationProgress.due, CertificationProgress.renewing,
+    ).where(person(CertificationProgress.user_id))
+)  # fmt: skip
+
+
+def _tally(tally, cert_id: str, counted: Counted | None, sign: int) -> None:
+    if counted is not None:
+        state, due, renewing = counted
+        moved = tally[(cert_id, state)]
+        moved[0] += sign
+        moved[1] += sign if due else 0
+        moved[2] += sign if renewing else 0
+
+
+def _move_counts(tally: dict[tuple[str, str], list[int]]) -> None:
+    """Add these (people, due, renewing) changes to the stored counts, in one statement."""
+    values = [
+        {"certification_id": cert_id, "state": state, "people": n, "due": due, "renewing": renew}
+        for (cert_id, state), (n, due, renew) in sorted(tally.items())
+        if n or due or renew
+    ]
+    if values:
+        db.session.execute(_move_statement(db.session.get_bind().dialect.name), values)
+
+
+@functools.cache
+def _move_statement(dialect: str):
+    """The counts' upsert, built once per database (the rows are parameters: built with
+    its values, each change compiled a statement anew, a millisecond on a graded quiz)."""
+    table = CertificationPipeline.__table__
+    statement = upsert(table)
+    counts = ("people", "due", "renewing")
+    added = {name: table.c[name] + statement.excluded[name] for name in counts}
+    return statement.on_conflict_do_update(index_elements=["certification_id", "state"], set_=added)
+
+
+def forget_progress(user_id: int) -> None:
+    """Take a person's progress out of the pipeline's counts and delete it (before the
+    person is deleted: their rows would go with them, uncounted). Again: nothing left."""
+    tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (_, cert_id), counted in _counted([user_id]).items():
+        _tally(tally, cert_id, counted, -1)
+    _move_counts(tally)
+    progress = CertificationProgress
+    db.session.execute(delete(progress).where(progress.user_id == user_id))
+
+
+def recount_pipeline() -> None:
+    """Count the pipeline afresh from every progress row."""
+    progress = CertificationProgress
+    db.session.execute(delete(CertificationPipeline))
+    db.session.execute(
+        insert(CertificationPipeline).from_select(
+            ["certification_id", "state", "people", "due", "renewing"],
+            select(
+                progress.certification_id,
+                progress.state,
+                func.count(),
+                func.sum(case((progress.due.is_(True), 1), else_=0)),
+                func.sum(case((progress.renewing.is_(True), 1), else_=0)),
+            ).group_by(progress.certification_id, progress.state),
         )
+    )
 
 
 def new_code() -> str:
@@ -425,9 +547,10 @@ def ready_queue(
     by_id = {c.id: c for c in catalog.curriculum.certifications if c.issue == "trainer"}
     wanted = [certification_id] if certification_id in by_id else list(by_id)
     params = {"wanted": wanted, "team": team.strip().lower()}
-    query = _ready_query(bool(team))
+    query, paged = _ready_query(bool(team))
     if page is not None:
-        query = query.limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE)
+        query = paged
+        params.update(size=QUEUE_PAGE_SIZE, skip=(page - 1) * QUEUE_PAGE_SIZE)
     rows = db.session.execute(query, params).all()
     queue = [
         QueueRow(ReadyPerson(*row[:3]), by_id[row.certification_id], ReadyProgress(*row[4:7]))
@@ -438,7 +561,8 @@ def ready_queue(
 
 @functools.cache
 def _ready_query(by_team: bool):
-    """The ready queue's statement, built once (certifications and team are bound)."""
+    """The ready queue's statement and a page of it, built once (certifications, team and
+    the page's size and offset are bound)."""
     open_decline = (
         select(CertificationDecline.id)
         .where(
@@ -461,7 +585,7 @@ def _ready_query(by_team: bool):
         ~open_decline,
     ]
     total = select(func.count()).select_from(CertificationProgress).where(*ready)
-    return (
+    everyone = (
         select(
             User.id,
             User.name,
@@ -476,6 +600,8 @@ def _ready_query(by_team: bool):
         .where(*ready)
         .order_by(CertificationProgress.updated_at, CertificationProgress.user_id)
     )
+    paged = everyone.limit(bindparam("size", type_=Integer))
+    return everyone, paged.offset(bindparam("skip", type_=Integer))
 
 
 def decline(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, literal, or_, select, update
+from sqlalchemy import Integer, Row, bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, events
@@ -453,9 +453,16 @@ def _with_total(query, order_by):
 def _page_of(query, params: dict, page: int) -> tuple[list[Row], int]:
     """One page of a `_with_total` statement and the total; 0 for an empty page, which a page
     past the last is."""
-    paged = query.limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE)
-    rows = db.session.execute(paged, params).all()
+    window = {"size": QUEUE_PAGE_SIZE, "skip": (page - 1) * QUEUE_PAGE_SIZE}
+    rows = db.session.execute(_paged(query), {**params, **window}).all()
     return rows, rows[0].total if rows else 0
+
+
+@functools.lru_cache(maxsize=64)
+def _paged(query):
+    """A queue's statement with its page's size and offset bound, built once per statement
+    (a new LIMIT and OFFSET each request cost a statement and its cache key)."""
+    return query.limit(bindparam("size", type_=Integer)).offset(bindparam("skip", type_=Integer))
 
 
 def queue_teams() -> list[str]:

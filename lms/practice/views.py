@@ -36,6 +36,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from lms.accounts import service as accounts
 from lms.catalog import current_catalog
@@ -54,8 +55,9 @@ from lms.practice.forms import (
 )
 from lms.practice.models import EvidenceStatus, LabSubmission
 from lms.practice.storage import current_storage, served_inline
+from lms.timefmt import format_when, zone
 from lms.timeutil import as_utc, today
-from lms.web import commit_or_report, page_count, page_number, url_pattern
+from lms.web import commit_or_report, macro_pattern, page_count, page_number, url_pattern
 
 practice_bp = Blueprint("practice", __name__)
 
@@ -463,11 +465,36 @@ def reviews():
     pages = page_count(total, service.QUEUE_PAGE_SIZE, page)
     return render_template(
         "practice/reviews.html", waiting=waiting, total=total, page=page, pages=pages,
-        review_url=url_pattern("practice.review", ids=("submission_id",)),
-        labs=current_catalog().labs, teams=service.queue_teams(), lab_id=lab_id, team=team,
-        learner=learner, filters={k: v for k, v in (("lab", lab_id), ("team", team),
-                                                     ("learner", learner)) if v},
+        lines=_review_lines(waiting), labs=current_catalog().labs, teams=service.queue_teams(),
+        lab_id=lab_id, team=team, learner=learner,
+        filters={k: v for k, v in (("lab", lab_id), ("team", team), ("learner", learner)) if v},
     )  # fmt: skip
+
+
+_REVIEW_SLOTS = ("id", "when", "name", "team", "lab", "resubmission", "href")
+
+
+def _review_lines(waiting) -> list[Markup]:
+    """Each waiting submission's row (the `review_row` macro's pattern, fifty to a page, one
+    macro call), learners' names and teams escaped, the zone read once."""
+    review = url_pattern("practice.review", ids=("submission_id",))
+    pattern = macro_pattern("practice/_reviews.html", "review_row", _REVIEW_SLOTS)
+    badge = macro_pattern("practice/_reviews.html", "resubmission", ("number",))
+    tz = zone()
+    return [
+        Markup(
+            pattern.format(
+                id=s.id,
+                when=format_when(s.submitted_at, tz) if s.submitted_at else "",
+                name=escape(s.name),
+                team=escape(s.team) if s.team else "—",
+                lab=escape(s.lab_title),
+                href=escape(review.format(submission_id=s.id)),
+                resubmission=badge.format(number=s.number) if s.number > 1 else "",
+            )
+        )  # fmt: skip
+        for s in waiting
+    ]
 
 
 def _review_page(submission, form, status=200):

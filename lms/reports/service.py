@@ -25,9 +25,12 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    literal,
+    null,
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -36,7 +39,7 @@ from lms.assessment.models import AttemptStatus, QuizAttempt
 from lms.assessment.rules import ItemStat
 from lms.assessment.statistics import QuizReport, QuizTotals
 from lms.certification import rules as cert_rules
-from lms.certification.models import Certificate, CertificationProgress
+from lms.certification.models import Certificate, CertificationPipeline, CertificationProgress
 from lms.content import Catalog
 from lms.content.schema import Track
 from lms.extensions import db, read_rows
@@ -416,6 +419,13 @@ class Filters:
         }
         return {k: v for k, v in args.items() if v not in ("", None)}
 
+    @property
+    def narrows_people(self) -> bool:
+        """Whether the filters leave out some people (state and certification narrow rows)."""
+        return bool(
+            self.team or self.manager_id or self.mentor_id or self.track or self.start_month
+        )
+
 
 def parse_filters(args) -> Filters:
     """Filters from request arguments; anything malformed is ignored."""
@@ -469,35 +479,48 @@ def _filtered(query, filters: Filters):
     return query
 
 
+CHOICE_KINDS = ("teams", "managers", "mentors")
+
+
 def filter_choices(viewer: User) -> dict[str, list]:
-    """Teams, managers and mentors of the people the viewer sees, for filter menus."""
+    """Teams, managers and mentors of the people the viewer sees, for filter menus (one
+    query): team names in order, and (id, name) of the managers and of the mentors."""
     staff = allowed(viewer, "view_reports")
     params = {} if staff else {"viewer_id": viewer.id}
-    teams, managers, mentors = _choice_queries(staff)
-    return {
-        "teams": db.session.scalars(teams, params).all(),
-        "managers": db.session.execute(managers, params).all(),
-        "mentors": db.session.execute(mentors, params).all(),
-    }
+    choices: dict[str, list] = {kind: [] for kind in CHOICE_KINDS}
+    rows = read_rows(_choices_query(staff), params).all()
+    for kind, person_id, name in rows:
+        choices[CHOICE_KINDS[kind]].append(name if kind == 0 else (person_id, name))
+    return choices
 
 
 @functools.cache
-def _choice_queries(staff: bool):
-    """The filter menus' three statements, built once (the viewer is bound)."""
+def _choices_query(staff: bool):
+    """The filter menus in one statement, built once (the viewer is bound): each row is
+    (kind: an index into CHOICE_KINDS, the person's id or NULL for a team, the name)."""
     people = _viewers_people(select(User.id, User.team, User.manager_id, User.mentor_id), staff)
     people = people.subquery()
     teams = (
-        select(people.c.team).where(people.c.team.is_not(None)).distinct().order_by(people.c.team)
+        select(
+            literal(0).label("kind"),
+            null().cast(Integer).label("id"),
+            people.c.team.label("name"),
+            people.c.team.label("sort_key"),
+        )
+        .where(people.c.team.is_not(None))
+        .distinct()
     )
 
-    def named(column):
-        return (
-            select(User.id, User.name)
-            .where(User.id.in_(select(column).where(column.is_not(None))))
-            .order_by(func.lower(User.name))
+    def named(kind: int, column):
+        return select(literal(kind), User.id, User.name, func.lower(User.name)).where(
+            User.id.in_(select(column).where(column.is_not(None)))
         )
 
-    return teams, named(people.c.manager_id), named(people.c.mentor_id)
+    everyone = union_all(
+        teams, named(1, people.c.manager_id), named(2, people.c.mentor_id)
+    ).subquery()
+    kind, person_id, name, key = everyone.c
+    return select(kind, person_id, name).order_by(kind, key, person_id)
 
 
 def _progress_filter(query, filters: Filters):
@@ -522,8 +545,9 @@ class MatrixPerson(NamedTuple):
 
 
 class MatrixCell(NamedTuple):
-    """A person's progress on one certification, as the matrix shows it."""
+    """A person's progress on one certification, as the matrix shows it (a progress row)."""
 
+    user_id: int
     certification_id: str
     state: str
     met: int
@@ -570,35 +594,46 @@ def certification_matrix(
     page: int = 1,
     size: int | None = PAGE_SIZE,
 ) -> tuple[list[MatrixRow], Page]:
-    """One page of people × certifications, filtered and sorted in SQL (three queries)."""
+    """One page of people × certifications, filtered and sorted in SQL (three queries: the
+    count, the page, the page's progress). `size=None`: everyone."""
     staff = allowed(viewer, "view_reports")
-    params = {} if staff else {"viewer_id": viewer.id}
+    params: dict[str, Any] = {} if staff else {"viewer_id": viewer.id}
     cert_ids = {c.id for c in catalog.curriculum.certifications}
     if not (sort.startswith("cert:") and sort[5:] in cert_ids) and sort not in MATRIX_SORTS:
         sort = "name"
-    query, count = _matrix_queries(staff, filters, sort, descending)
-    total = db.session.scalar(count, params)
+    query, count, paged = _matrix_queries(staff, filters, sort, descending)
+    # tuples, not objects: a page holds fifty people and their cells, the CSV everyone; read
+    # as Core rows (`read_rows`), all at once (iterating a result fetches row by row)
+    total = read_rows(count, params).scalar_one()
     current = page_of(page, total, size or max(total, 1))
     if size:
-        query = query.limit(current.size).offset(current.offset)
-    # tuples, not objects: a page holds fifty people and their cells, the CSV everyone
-    rows = db.session.execute(query, params).all()
+        window = {"size": current.size, "skip": current.offset}
+        rows = read_rows(paged, {**params, **window}).all()
+    else:
+        rows = read_rows(query, params).all()
     cells: dict[int, dict[str, MatrixCell]] = {row[0]: {} for row in rows}
     if cells:
-        progress = select(
-            CertificationProgress.user_id, CertificationProgress.certification_id,
-            CertificationProgress.state, CertificationProgress.met, CertificationProgress.total,
-            CertificationProgress.renewing, CertificationProgress.expires_on,
-        )  # fmt: skip
         if size:
-            progress = progress.where(CertificationProgress.user_id.in_(list(cells)))
+            progress = read_rows(_PAGE_PROGRESS, {"ids": list(cells)}).all()
         else:  # everyone: the people's query itself, not an IN list of thousands
             people = query.with_only_columns(User.id).order_by(None).subquery()
-            progress = progress.where(CertificationProgress.user_id.in_(select(people.c.id)))
-        for user_id, *cell in db.session.execute(progress, params):
-            if user_id in cells:
-                cells[user_id][cell[0]] = MatrixCell(*cell)
+            everyone = _PROGRESS.where(CertificationProgress.user_id.in_(select(people.c.id)))
+            progress = read_rows(everyone, params).all()
+        make = MatrixCell._make
+        for row in progress:
+            if row[0] in cells:
+                cells[row[0]][row[1]] = make(row)
     return [MatrixRow(MatrixPerson(*row[:5]), row[5], cells[row[0]]) for row in rows], current
+
+
+_PROGRESS = select(
+    CertificationProgress.user_id, CertificationProgress.certification_id,
+    CertificationProgress.state, CertificationProgress.met, CertificationProgress.total,
+    CertificationProgress.renewing, CertificationProgress.expires_on,
+)  # fmt: skip
+_PAGE_PROGRESS = _PROGRESS.where(
+    CertificationProgress.user_id.in_(bindparam("ids", expanding=True))
+)
 
 
 MATRIX_SORTS = (*PERSON_SORTS, "expiry")
@@ -606,9 +641,9 @@ MATRIX_SORTS = (*PERSON_SORTS, "expiry")
 
 @functools.lru_cache(maxsize=256)
 def _matrix_queries(staff: bool, filters: Filters, sort: str, descending: bool):
-    """The matrix's people in order (tuples) and the statement that counts them, built once
-    per filters and order (the viewer is bound). `sort` is a person column, "expiry" or
-    "cert:<id>" of a certification the catalogue has."""
+    """The matrix's people in order (tuples), the statement that counts them, and a page of
+    them, built once per filters and order (the viewer, the page's size and offset bound).
+    `sort` is a person column, "expiry" or "cert:<id>" of a certification the catalogue has."""
     query = select(User.id, User.name, User.email, User.team, User.start_date, Manager.name)
     query = query.outerjoin(Manager, Manager.id == User.manager_id)
     query = _progress_filter(_filtered(_viewers_people(query, staff), filters), filters)
@@ -623,8 +658,14 @@ def _matrix_queries(staff: bool, filters: Filters, sort: str, descending: bool):
         )
     else:
         key = PERSON_SORTS[sort]
-    key = key.desc() if descending else key.asc()
-    return query.order_by(key, func.lower(User.name), User.id), count
+    ordered = (key.desc() if descending else key.asc(), func.lower(User.name), User.id)
+    if sort == "name":  # the name twice would keep SQLite from reading ix_user_name_lower
+        ordered = (ordered[0], User.id)
+    query = query.order_by(*ordered)
+    # the count stays a statement of its own: as a column beside the page, SQLite built an
+    # index of the active people for it on every request
+    paged = query.limit(bindparam("size", type_=Integer)).offset(bindparam("skip", type_=Integer))
+    return query, count, paged
 
 
 @dataclass(frozen=True)
@@ -638,56 +679,103 @@ class Pipeline:
 
 
 def pipeline(viewer: User, filters: Filters, today: date) -> Pipeline:
-    """The pipeline summary in two aggregate queries."""
+    """The pipeline summary in two queries: the counts per certification and state (stored,
+    when the report covers everyone), and the people holding a valid certificate by level."""
     staff = allowed(viewer, "view_reports")
     params: dict[str, Any] = {"today": today}
     if not staff:
         params["viewer_id"] = viewer.id
-    by_state, held = _pipeline_queries(staff, filters)
+    everyone = staff and not filters.narrows_people
+    by_state, held = _pipeline_queries(staff, Filters() if everyone else filters, everyone)
+    tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for cert_id, state, count, due, renew in read_rows(by_state, params).all():
+        tally = tallies[(cert_id, state)]
+        tally[0] += count
+        tally[1] += int(due or 0)
+        tally[2] += int(renew or 0)
     states: dict[str, dict[str, int]] = defaultdict(dict)
     ready: dict[str, int] = defaultdict(int)
     renewing: dict[str, int] = defaultdict(int)
-    for cert_id, state, count, due, renew in db.session.execute(by_state, params):
-        states[cert_id][state] = count
-        ready[cert_id] += int(due or 0)
-        renewing[cert_id] += int(renew or 0)
-    levels = db.session.execute(held, params).all()
-    levels.sort(key=lambda row: (row[0] is None, row[0] or 0))
-    return Pipeline(dict(states), dict(ready), dict(renewing), [tuple(row) for row in levels])
+    for (cert_id, state), (count, due, renew) in tallies.items():
+        if count:
+            states[cert_id][state] = count
+            ready[cert_id] += due
+            renewing[cert_id] += renew
+    holders: dict[int | None, int] = defaultdict(int)
+    for level, count in read_rows(held, params).all():
+        holders[level] += count
+    levels = sorted(
+        ((level, n) for level, n in holders.items() if n),
+        key=lambda row: (row[0] is None, row[0] or 0),
+    )
+    return Pipeline(dict(states), dict(ready), dict(renewing), levels)
+
+
+def _by_state(narrow, *, negated: bool = False):
+    """Progress rows counted per certification and state, with how many are due and renewing,
+    of the rows `narrow` leaves (negated: counts to take away)."""
+    progress = CertificationProgress
+    counts = [
+        func.count(),
+        func.sum(case((progress.due.is_(True), 1), else_=0)),
+        func.sum(case((progress.renewing.is_(True), 1), else_=0)),
+    ]
+    if negated:
+        counts = [-count for count in counts]
+    query = narrow(select(progress.certification_id, progress.state, *counts))
+    return query.group_by(progress.certification_id, progress.state)
 
 
 @functools.lru_cache(maxsize=256)
-def _pipeline_queries(staff: bool, filters: Filters):
+def _pipeline_queries(staff: bool, filters: Filters, everyone: bool):
     """The pipeline's two statements for these filters, built once (viewer and day bound).
 
-    The progress counts join the people rather than ask `user_id IN (the people)`: SQLite
-    then reads the rows in (certification, state) order from the covering
+    Everyone's counts are stored (`CertificationPipeline`, all people's rows), less those of
+    the deactivated people, counted here: both in one statement, added up by the caller.
+    Otherwise the progress counts join the people rather than ask `user_id IN (the people)`:
+    SQLite then reads the rows in (certification, state) order from the covering
     ix_certification_progress_pipeline instead of seeking each person's rows and sorting
-    them to group (66 ms to 37 ms at 10,000 learners). The certificates, fewer and read by
-    date, keep the IN: joined, they took longer."""
+    them to group (66 ms to 37 ms at 10,000 learners). The certificates alive on the day are
+    read from the covering ix_certificate_held; the people holding them are counted per
+    level for everyone less the deactivated (a person is one or the other, so the distinct
+    counts subtract), else joined to the people the report covers."""
     people = _filtered(_viewers_people(select(User.id), staff), filters).subquery()
-    by_state = (
-        select(
-            CertificationProgress.certification_id,
-            CertificationProgress.state,
-            func.count(),
-            func.sum(case((CertificationProgress.due.is_(True), 1), else_=0)),
-            func.sum(case((CertificationProgress.renewing.is_(True), 1), else_=0)),
+    inactive = select(User.id).where(User.active.is_(False))  # read from ix_user_inactive
+    if everyone:
+        stored = CertificationPipeline
+        by_state = select(
+            stored.certification_id, stored.state, stored.people, stored.due, stored.renewing
+        ).union_all(
+            _by_state(
+                lambda query: query.where(CertificationProgress.user_id.in_(inactive)),
+                negated=True,
+            )
         )
-        .join(people, people.c.id == CertificationProgress.user_id)
-        .group_by(CertificationProgress.certification_id, CertificationProgress.state)
-    )
+    else:
+        by_state = _by_state(
+            lambda query: query.join(people, people.c.id == CertificationProgress.user_id)
+        )
     today = bindparam("today", type_=Date)
-    held = (
-        select(Certificate.level, func.count(func.distinct(Certificate.user_id)))
-        .where(
-            Certificate.user_id.in_(select(people.c.id)),
-            Certificate.issued_on <= today,
-            Certificate.expires_on > today,
-            or_(Certificate.revoked_on.is_(None), Certificate.revoked_on > today),
-        )
-        .group_by(Certificate.level)
+    alive = (
+        Certificate.issued_on <= today,
+        Certificate.expires_on > today,
+        or_(Certificate.revoked_on.is_(None), Certificate.revoked_on > today),
     )
+    holders = func.count(func.distinct(Certificate.user_id))
+    if everyone:  # everyone's certificates, less the deactivated people's (as above)
+        held = union_all(
+            select(Certificate.level, holders).where(*alive).group_by(Certificate.level),
+            select(Certificate.level, -holders)
+            .where(Certificate.user_id.in_(inactive), *alive)
+            .group_by(Certificate.level),
+        )
+    else:
+        held = (
+            select(Certificate.level, holders)
+            .join(people, people.c.id == Certificate.user_id)
+            .where(*alive)
+            .group_by(Certificate.level)
+        )
     return by_state, held
 
 

@@ -166,45 +166,94 @@ def certifications():
 def _narrowing(path: str, args: dict[str, Any]):
     """A function giving the report's URL with its filters and some more (or other) ones,
     as `url_for(endpoint, **dict(args, **more))` would: the pipeline links some forty."""
+    kept = tuple(args.items())
 
     def narrowed(**more: Any) -> str:
-        return f"{path}?{urlencode({**args, **more}, safe=URL_SAFE)}"
+        return _narrowed(path, kept, tuple(more.items()))
 
     return narrowed
+
+
+@functools.lru_cache(maxsize=4096)
+def _narrowed(path: str, args: tuple, more: tuple) -> str:
+    """The report's URL with these arguments, built once (every visit asks the same ones)."""
+    return f"{path}?{urlencode({**dict(args), **dict(more)}, safe=URL_SAFE)}"
 
 
 URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query
 
 
-class MatrixLink(NamedTuple):
-    """A matrix cell as the page shows it: the link, the state's badge and met of total."""
-
-    href: str
-    badge: str
-    text: str
+# a certification not started, as a matrix cell
+NOT_STARTED_CELL = '\n      <td><span class="text-muted small">not started</span></td>\n      '
 
 
-def _matrix_lines(rows, certifications) -> list[tuple[Any, str, list[MatrixLink | None]]]:
-    """Each row with its record link and its cells, one per certification (None: not
-    started): a page has some 300 cells, so links, badges and texts are built here from
-    one url pattern and one badge per state, not by a url_for and a macro call per cell."""
+_MATRIX_SLOTS = ("record", "name", "team", "manager", "start", "cells", "expiry")
+
+
+def _matrix_lines(rows, certifications) -> list[Markup]:
+    """Each row's HTML (the `matrix_row` macro's pattern): the person's record link, name,
+    team, manager and dates, and a cell per certification (a page has some 300 cells, and
+    drawing each through the template cost more than the rest of the page). A cell is made
+    from two halves that depend only on the certification, the state and the counts
+    (`_cell_halves`), with the person's id between them; what a person typed is escaped."""
     record = url_pattern("reports.record", ids=("user_id",))
     person = url_pattern("certification.person", ids=("user_id",), texts=("cert_id",))
     badge = get_template_attribute("reports/_macros.html", "state_badge")
-    badges = {state: badge(state) for state in service.STATE_ORDER}
+    badges = _Badges(badge)
+    links = [(c.id, *person.format(user_id="\0", cert_id=c.id).split("\0")) for c in certifications]
+    pattern = macro_pattern("reports/_certifications.html", "matrix_row", _MATRIX_SLOTS)
     lines = []
     for row in rows:
-        user_id, cells = row.person.id, []
-        for c in certifications:
-            cell = row.cells.get(c.id)
+        user_id, cells, parts = str(row.person.id), row.cells, []
+        for cert_id, head, tail in links:
+            cell = cells.get(cert_id)
             if cell is None:
-                cells.append(None)
+                parts.append(NOT_STARTED_CELL)
                 continue
-            text = f"{'renewal ' if cell.renewing else ''}{cell.met} of {cell.total}"
-            href = person.format(user_id=user_id, cert_id=c.id)
-            cells.append(MatrixLink(href, badges.get(cell.state) or badge(cell.state), text))
-        lines.append((row, record.format(user_id=user_id), cells))
+            first, second = _cell_halves(head, tail, badges[cell.state], *cell[3:6])
+            parts += (first, user_id, second)
+        team, manager = row.person.team, row.manager_name
+        lines.append(
+            Markup(
+                pattern.format(
+                    record=escape(record.format(user_id=user_id)), name=escape(row.person.name),
+                    team=escape(team) if team else "—", manager=escape(manager) if manager else "—",
+                    start=_day(row.person.start_date), expiry=_day(row.earliest_expiry),
+                    cells="".join(parts),
+                )
+            )
+        )  # fmt: skip
     return lines
+
+
+def _day(day) -> str:
+    """A date as the report shows it ("—" for none)."""
+    return format_day(day) if day else "—"
+
+
+class _Badges(dict):
+    """Each state's badge, drawn by the macro the first time the page shows it."""
+
+    def __init__(self, macro) -> None:
+        super().__init__()
+        self.macro = macro
+
+    def __missing__(self, state: str) -> str:
+        drawn = self[state] = str(self.macro(state))
+        return drawn
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_halves(
+    head: str, tail: str, badge: str, met: int, total: int, renewing: bool
+) -> tuple[str, str]:
+    """A matrix cell's HTML before and after the person's id in its link (a few hundred kinds
+    at most: six certifications, seven states, their counts), kept across requests."""
+    text = f"{'renewal ' if renewing else ''}{met} of {total}"
+    return (
+        f'\n      <td><a href="{escape(head)}',
+        f'{escape(tail)}">{badge} <span class="small">{escape(text)}</span></a></td>\n      ',
+    )
 
 
 MATRIX_HEADER_PEOPLE = ("name", "email", "team", "manager", "start_date")

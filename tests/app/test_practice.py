@@ -350,6 +350,21 @@ def test_queue_filters_by_lab_team_and_learner(client, login, people):
     assert rows.index("Lee Learner") < rows.index("Oli Other")  # oldest first
 
 
+def test_a_queue_row_escapes_the_learner_and_marks_a_resubmission(client, login, people):
+    """The queue's rows are drawn in the view: what people typed is escaped there."""
+    submission_id = submit_deploy(client, login, people["learner"])
+    learner = db.session.merge(people["learner"])
+    learner.name, learner.team = 'Lee <b>"L"</b> & Co', "R&D"
+    db.session.get(LabSubmission, submission_id).number = 2
+    db.session.commit()
+    login(people["trainer"])
+    rows = client.get("/reviews").get_data(as_text=True).split("<tbody>")[1]
+    assert "<b>" not in rows and rows.count("Lee &lt;b&gt;&#34;L&#34;&lt;/b&gt; &amp; Co") == 2
+    assert '<td class="d-none d-md-table-cell">R&amp;D</td>' in rows
+    assert '<span class="badge text-bg-light border">resubmission 2</span>' in rows
+    assert f'href="/reviews/{submission_id}"' in rows
+
+
 def test_another_learners_submission_and_artifact_answer_404(client, login, people):
     submission_id = submit_deploy(client, login, people["learner"])
     artifact = db.session.scalar(select(Artifact).where(Artifact.submission_id == submission_id))

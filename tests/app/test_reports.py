@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from lms.accounts.models import Role
 from lms.assessment import attempts
 from lms.catalog import current_catalog
+from lms.certification import service as certification
 from lms.certification.models import Certificate, CertificationProgress
 from lms.extensions import db
 from lms.onboarding import service as onboarding
@@ -96,6 +97,8 @@ def org(make_user):
     progress(people["ben"], "professional", "in_progress", 3, 7)
     progress(cat, "associate", "certified", 2, 2, expires_on=TODAY + timedelta(days=50))
     progress(dan, "associate", "expired", 0, 2, expires_on=TODAY - timedelta(days=10))
+    db.session.flush()
+    certification.recount_pipeline()  # the rows went in directly, not through the engine
     db.session.commit()
     return people
 
@@ -209,6 +212,47 @@ def test_certification_matrix_pipeline_filters_and_sort(client, login, org):
     assert ready_count == 1
 
 
+def test_the_matrix_escapes_what_people_typed(client, login, org, make_user):
+    """The matrix's rows are drawn in the view: names, teams and managers are escaped."""
+    boss = make_user(name='Bo <b>"Boss"</b>')
+    odd = make_user(name="<script>x()</script> & Co", team="R&D <i>", manager_email=boss.email)
+    progress(odd, "associate", "in_progress", 1, 2)
+    db.session.commit()
+    login(org["trainer"])
+    html = client.get("/reports/certifications?sort=name&dir=asc").get_data(as_text=True)
+    assert "<script>x()" not in html and "&lt;script&gt;x()&lt;/script&gt; &amp; Co" in html
+    assert "R&amp;D &lt;i&gt;" in html and "Bo &lt;b&gt;&#34;Boss&#34;&lt;/b&gt;" in html
+    assert f'<a href="/people/{odd.id}/certifications/associate">' in html and "1 of 2" in html
+
+
+def test_the_pipeline_reads_stored_counts_less_the_deactivated(org):
+    """Everyone's pipeline comes from the stored counts, without the deactivated people's
+    rows, and equals the count a narrowed report makes from the people themselves."""
+    from lms.accounts import service as accounts
+    from lms.reports import service
+
+    trainer = org["trainer"]
+    expected = {
+        "associate": {"renewal_open": 1, "certified": 1, "expired": 1},
+        "professional": {"ready": 1, "in_progress": 1},
+    }
+    everyone = service.pipeline(trainer, service.Filters(), TODAY)
+    assert everyone.states == expected and everyone.ready == {"associate": 0, "professional": 1}
+    assert everyone.held_by_level == [(1, 2), (None, 1)]  # Ann and Cat; Dan's specialist one
+    accounts.set_active(org["dan"], False)
+    db.session.commit()
+    del expected["associate"]["expired"]
+    without_dan = service.pipeline(trainer, service.Filters(), TODAY)
+    assert without_dan.states == expected and without_dan.held_by_level == [(1, 2)]
+    mentees = service.pipeline(org["mentor"], service.Filters(), TODAY)  # Ann and Ben
+    assert mentees.states == {
+        "associate": {"renewal_open": 1},
+        "professional": {"ready": 1, "in_progress": 1},
+    }
+    team = service.pipeline(trainer, service.Filters(team="Platform"), TODAY)  # Cat (not Dan)
+    assert team.states == {"associate": {"certified": 1}} and team.held_by_level == [(1, 1)]
+
+
 def test_expirations_buckets_and_renewed_certificates(client, login, org):
     login(org["trainer"])
     html30 = client.get("/reports/expirations?within=30").get_data(as_text=True)
@@ -284,6 +328,8 @@ def _add_people(make_user, count: int, start: int, mentor) -> None:
         certificate(person, "associate", TODAY + timedelta(days=i))
         attempt = attempts.start_attempt(person.id, current_catalog().quizzes[QUIZ])
         attempts.submit_attempt(attempt, {})
+    db.session.flush()
+    certification.recount_pipeline()
     db.session.commit()
 
 
@@ -347,6 +393,10 @@ def test_a_trainers_queues_and_reports_run_these_few_queries(client, login, org,
         "/certifications/queue": 2,
         "/reports": 2,
         "/reports/expirations": 3,  # the user; the window counts; the page
+        # the user; the filter menus; the count, the page and its progress; the pipeline's
+        # stored counts (less the deactivated people's), the people holding a certificate
+        "/reports/certifications": 7,
+        "/reports/onboarding": 3,  # the user; the page with its totals; the filter menus
         f"/reports/quizzes/{QUIZ}": 3,  # the user; the stored totals with the items; attempts
     }
     counted = {}

@@ -25,6 +25,7 @@ from lms.accounts.models import User
 from lms.assessment.models import AttemptAnswer, QuizAttempt
 from lms.assessment.statistics import rebuild_question_stats, rebuild_quiz_totals
 from lms.catalog import current_catalog
+from lms.certification import service as certification_service
 from lms.certification.models import Certificate, CertificationProgress
 from lms.extensions import db
 from lms.learning.models import DocumentRead, SectionRead
@@ -104,6 +105,8 @@ def fill(learners: int, attempts_per_learner: int) -> None:
     rebuild_question_stats()
     # and count the onboarding plans as the events that went around them would have
     onboarding.refresh_all_progress(content)
+    # and the certification pipeline's stored counts from the progress rows
+    certification_service.recount_pipeline()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
 
