@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased, undefer
 
 from lms.accounts.models import User
 from lms.content import Catalog
-from lms.extensions import db, read_rows, upsert
+from lms.extensions import PeopleStatement, db, upsert
 from lms.notifications import mail
 from lms.notifications import service as notifications
 from lms.notifications.models import NotificationLog, NotificationPreference
@@ -229,24 +229,26 @@ def team_overdue(catalog: Catalog, people: list[User], today: date) -> dict[int,
 @cache
 def _returned_query(LabSubmission, SubmissionStatus):  # noqa: N803 (the models, imported late)
     later = aliased(LabSubmission)
-    return (
-        select(
-            LabSubmission.id,
-            LabSubmission.user_id,
-            LabSubmission.lab_title,
-            LabSubmission.decided_at,
+    return PeopleStatement(
+        lambda who: (
+            select(
+                LabSubmission.id,
+                LabSubmission.user_id,
+                LabSubmission.lab_title,
+                LabSubmission.decided_at,
+            )
+            .where(
+                who(LabSubmission.user_id),
+                LabSubmission.status == SubmissionStatus.RETURNED,
+                ~exists().where(
+                    later.user_id == LabSubmission.user_id,
+                    later.lab_id == LabSubmission.lab_id,
+                    later.number > LabSubmission.number,
+                ),
+            )
+            .order_by(LabSubmission.decided_at, LabSubmission.id)
+            .limit(QUEUE_LIMIT)
         )
-        .where(
-            LabSubmission.user_id.in_(IDS),
-            LabSubmission.status == SubmissionStatus.RETURNED,
-            ~exists().where(
-                later.user_id == LabSubmission.user_id,
-                later.lab_id == LabSubmission.lab_id,
-                later.number > LabSubmission.number,
-            ),
-        )
-        .order_by(LabSubmission.decided_at, LabSubmission.id)
-        .limit(QUEUE_LIMIT)
     )
 
 
@@ -258,7 +260,7 @@ def labs_returned(catalog: Catalog, people: list[User], today: date) -> dict[int
     ids = [p.id for p in people]
     if not ids:
         return {}
-    rows = read_rows(_returned_query(LabSubmission, SubmissionStatus), {"ids": ids})
+    rows = _returned_query(LabSubmission, SubmissionStatus).rows(ids)
     found: dict[int, list[Notice]] = {}
     for submission in rows:
         when = f" {_local(submission.decided_at):%a %d %b}" if submission.decided_at else ""
@@ -413,29 +415,33 @@ def _current_certificates_query(Certificate):  # noqa: N803 (the model, imported
 @cache
 def _expiring_query(Certificate):  # noqa: N803 (the model, imported late)
     # Whose certificates: the people asked about, and the active people they manage.
-    managed = select(User.id).where(User.active.is_(True), User.manager_id.in_(IDS))
+    def managed(who):
+        return select(User.id).where(User.active.is_(True), who(User.manager_id))
+
     later = aliased(Certificate)
-    return (
-        select(
-            Certificate.id,
-            Certificate.user_id,
-            Certificate.certification_id,
-            Certificate.title,
-            Certificate.expires_on,
-            User.name,
-            User.manager_id,
+    return PeopleStatement(
+        lambda who: (
+            select(
+                Certificate.id,
+                Certificate.user_id,
+                Certificate.certification_id,
+                Certificate.title,
+                Certificate.expires_on,
+                User.name,
+                User.manager_id,
+            )
+            .join(User, User.id == Certificate.user_id)
+            .where(
+                or_(who(Certificate.user_id), Certificate.user_id.in_(managed(who))),
+                Certificate.revoked_at.is_(None),
+                ~exists().where(
+                    later.user_id == Certificate.user_id,
+                    later.certification_id == Certificate.certification_id,
+                    later.cycle > Certificate.cycle,
+                ),
+            )
+            .order_by(Certificate.expires_on, Certificate.id)
         )
-        .join(User, User.id == Certificate.user_id)
-        .where(
-            or_(Certificate.user_id.in_(IDS), Certificate.user_id.in_(managed)),
-            Certificate.revoked_at.is_(None),
-            ~exists().where(
-                later.user_id == Certificate.user_id,
-                later.certification_id == Certificate.certification_id,
-                later.cycle > Certificate.cycle,
-            ),
-        )
-        .order_by(Certificate.expires_on, Certificate.id)
     )
 
 
@@ -452,7 +458,7 @@ def certificates_expiring(
     windows = {c.id: c.renewal_window_days for c in catalog.curriculum.certifications}
     wanted = set(ids)
     found: dict[int, list[Notice]] = {}
-    for certificate in read_rows(_expiring_query(Certificate), {"ids": ids}):
+    for certificate in _expiring_query(Certificate).rows(ids):
         holder_name, holder_manager_id = certificate.name, certificate.manager_id
         window = windows.get(certificate.certification_id, 60)
         stage = expiry_stage(certificate.expires_on, window, today)
