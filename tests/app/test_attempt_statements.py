@@ -26,4 +26,6 @@ def test_statements_do_not_grow_with_the_questions(app, make_user, count_queries
     few = statements_to_start_and_submit(count_queries, make_user().id, small.id)
     many = statements_to_start_and_submit(count_queries, make_user().id, large.id)
     assert few == many
-    assert max(many) <= 20  # listeners of quiz_graded included; 6 to start, 18 to submit today
+    # listeners of quiz_graded included: 6 to start; 20 to submit on SQLite, 21 on PostgreSQL
+    # (the certification pipeline locks the person in a statement of its own there)
+    assert max(many) <= 21
