@@ -18,7 +18,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, or_, select, union
+from sqlalchemy import and_, bindparam, exists, or_, select, union
 from sqlalchemy.orm import aliased, undefer
 
 from lms.accounts.models import User
@@ -394,20 +394,24 @@ def current_certificates(user_ids: list[int]) -> list:
     return list(db.session.scalars(_current_certificates_query(Certificate), {"ids": user_ids}))
 
 
+def _still_current(Certificate):  # noqa: N803 (the model, imported late)
+    """Not revoked, and no later cycle of the same certification: a person's current one."""
+    later = aliased(Certificate)
+    return and_(
+        Certificate.revoked_at.is_(None),
+        ~exists().where(
+            later.user_id == Certificate.user_id,
+            later.certification_id == Certificate.certification_id,
+            later.cycle > Certificate.cycle,
+        ),
+    )
+
+
 @cache
 def _current_certificates_query(Certificate):  # noqa: N803 (the model, imported late)
-    later = aliased(Certificate)
     return (
         select(Certificate)
-        .where(
-            Certificate.user_id.in_(IDS),
-            Certificate.revoked_at.is_(None),
-            ~exists().where(
-                later.user_id == Certificate.user_id,
-                later.certification_id == Certificate.certification_id,
-                later.cycle > Certificate.cycle,
-            ),
-        )
+        .where(Certificate.user_id.in_(IDS), _still_current(Certificate))
         .order_by(Certificate.expires_on, Certificate.id)
     )
 
@@ -418,7 +422,6 @@ def _expiring_query(Certificate):  # noqa: N803 (the model, imported late)
     def managed(who):
         return select(User.id).where(User.active.is_(True), who(User.manager_id))
 
-    later = aliased(Certificate)
     return PeopleStatement(
         lambda who: (
             select(
@@ -433,12 +436,7 @@ def _expiring_query(Certificate):  # noqa: N803 (the model, imported late)
             .join(User, User.id == Certificate.user_id)
             .where(
                 or_(who(Certificate.user_id), Certificate.user_id.in_(managed(who))),
-                Certificate.revoked_at.is_(None),
-                ~exists().where(
-                    later.user_id == Certificate.user_id,
-                    later.certification_id == Certificate.certification_id,
-                    later.cycle > Certificate.cycle,
-                ),
+                _still_current(Certificate),
             )
             .order_by(Certificate.expires_on, Certificate.id)
         )
