@@ -34,6 +34,10 @@ MANAGE = [
 ]
 
 
+# bars kept: far more than roles x pages x mount points; a clear costs one redraw of each
+BARS_KEPT = 5_000
+
+
 def register(app: Flask) -> None:
     """Expose navigation() and allowed() to templates."""
     # The links depend on the role only (the rules above take no learner), and their URLs on
@@ -58,6 +62,8 @@ def register(app: Flask) -> None:
             nav, manage = links[key]
             template = app.jinja_env.get_template("_nav.html")
             bar = Markup(template.render(nav=nav, manage=manage, here=request.endpoint))
+            if len(bars) >= BARS_KEPT:  # only a mount point per request could get here
+                bars.clear()
             bars[(*key, request.endpoint)] = bar
         return bar
 
