@@ -62,7 +62,7 @@ def register(app: Flask) -> None:
             nav, manage = links[key]
             template = app.jinja_env.get_template("_nav.html")
             bar = Markup(template.render(nav=nav, manage=manage, here=request.endpoint))
-            if len(bars) >= BARS_KEPT:  # only a mount point per request could get here
+            if len(bars) >= BARS_KEPT:  # only many mount points could fill it
                 bars.clear()
             bars[(*key, request.endpoint)] = bar
         return bar
