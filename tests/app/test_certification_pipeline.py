@@ -5,7 +5,6 @@ scratch, and the report shows what counting the active people's rows would show.
 Uses the small content of test_certification (a quiz-issued Basic, a trainer-issued Advanced).
 """
 
-import threading
 from datetime import date
 
 from sqlalchemy import case, func, select, text
@@ -138,31 +137,7 @@ def test_deleting_a_person_takes_their_progress_out(people, runner):
 
 def test_concurrent_refreshes_count_once(app, people):
     """Two evaluations of the same person at once move the counts once, not twice."""
-    learner = people["learner"]
-    user_type, learner_id = type(learner), learner.id
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def refresh():
-        with app.app_context():
-            try:
-                from lms.catalog import current_catalog
-
-                person = db.session.get(user_type, learner_id)
-                catalog = current_catalog()
-                barrier.wait(timeout=10)
-                service.refresh([person], catalog, date(2026, 3, 2))
-                db.session.commit()
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=refresh) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = small.refresh_at_once(app, people["learner"], date(2026, 3, 2))
     # SQLite may refuse the loser outright ("database is locked"); it must never count twice.
     assert all("locked" in str(e) for e in errors), errors
     assert stored() == from_scratch()
