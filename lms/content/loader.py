@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from lms.content.glossary import GlossaryLint
-from lms.content.markdown import find_link_targets, heading_anchors
+from lms.content.markdown import find_link_targets, has_heading_anchor
 from lms.content.schema import Curriculum, Document, Lab, Module, Quiz, Sourced
 from lms.content.schema.quizzes import SOURCE_RE
 
@@ -364,8 +364,7 @@ class _Loader:
         for line, kind, item_id, anchor in find_link_targets(text or ""):
             if item_id in self.known[kind]:
                 checked = anchor and kind in ("doc", "module")
-                anchors = self.anchors(kind, item_id) if checked else None
-                if anchors is None or anchor in anchors:
+                if not checked or self.has_anchor(kind, item_id, anchor) is not False:
                     continue
                 message = f"link to unknown section {anchor!r} of {KINDS[kind][3]} {item_id!r}"
             else:
@@ -407,14 +406,15 @@ class _Loader:
                 if question.source:
                     self.check_source(source, ("questions", index, "source"), question.source)
 
-    def anchors(self, kind: str, item_id: str) -> list[str] | None:
-        """Section anchors of a loaded document (`##`/`###` headings) or module (`##`), or None."""
+    def has_anchor(self, kind: str, item_id: str, anchor: str) -> bool | None:
+        """Whether a loaded document has a `##`/`###` heading, or a module a `##` section,
+        with this anchor; None when there is no such item loaded."""
         entry = self.items[kind].get(item_id)
         if entry is None or entry[0] is None:
             return None
         if kind == "module":
-            return [section.slug for section in entry[0].sections]
-        return heading_anchors(entry[0].body)
+            return any(section.slug == anchor for section in entry[0].sections)
+        return has_heading_anchor(entry[0].body, anchor)
 
     def check_source(self, source: _Source, loc: Loc, value: str) -> None:
         """Report a question `source` whose document/module or section does not exist."""
@@ -422,15 +422,15 @@ class _Loader:
         if match is None:
             return  # the schema already reported the format
         kind, item_id, anchor = match["kind"], match["id"], match["anchor"]
-        anchors = self.anchors(kind, item_id)
-        if anchors is None and item_id in self.known[kind]:
+        found = self.has_anchor(kind, item_id, anchor)
+        if found is None and item_id in self.known[kind]:
             return  # the item exists but is invalid: its own problems are reported
-        if anchors is None:
+        if found is None:
             folder, suffix, _, label = KINDS[kind]
             self.report_at(
                 source, loc, f"unknown {label} {item_id!r} (no {folder}/{item_id}{suffix})"
             )
-        elif anchor not in anchors:
+        elif not found:
             what = "`##` section" if kind == "module" else "`##`/`###` heading anchor"
             self.report_at(source, loc, f"no {what} #{anchor} in {kind}:{item_id}")
 
@@ -517,7 +517,7 @@ class _Loader:
         entry = self.items["doc"].get(doc_id)
         if entry is None or entry[0] is None:
             return  # the document itself is invalid and already reported
-        if anchor not in heading_anchors(entry[0].body):
+        if not has_heading_anchor(entry[0].body, anchor):
             message = f"document {doc_id!r} has no '##' or '###' heading with anchor {anchor!r}"
             self.report_at(source, loc, message)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import markdown as md_lib
 import nh3
+from markdown.extensions.toc import unique as unique_id
 
 from lms.content.text import StoredText
 
@@ -202,14 +203,20 @@ def with_newlines(text: str) -> str:
 def _heading_or_fence_lines(text: str) -> list[int]:
     """Where each line that starts with `##` or holds a fence mark (``` or ~~~) starts, in
     order: found with str.find over the whole text, not line by line (most lines are neither)."""
-    starts = {0} if text.startswith("##") else set()
-    position = text.find("\n##")
-    while position >= 0:
-        starts.add(position + 1)
-        position = text.find("\n##", position + 1)
-    for mark in ("```", "~~~"):
+    return _line_starts(text, ("\n##", "```", "~~~"), "##")
+
+
+def _line_starts(text: str, marks: tuple[str, ...], first: str) -> list[int]:
+    """Where each line holding one of `marks` starts (a mark starting with "\n" must begin
+    the line; the first line counts when it starts with `first`), in order."""
+    starts = {0} if text.startswith(first) else set()
+    for mark in marks:
         position = text.find(mark)
         while position >= 0:
+            if mark[0] == "\n":
+                starts.add(position + 1)
+                position = text.find(mark, position + 1)
+                continue
             starts.add(text.rfind("\n", 0, position) + 1)
             end = text.find("\n", position)
             position = -1 if end < 0 else text.find(mark, end)
@@ -373,3 +380,42 @@ def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> Rend
 def heading_anchors(text: str, levels: tuple[int, ...] = (2, 3)) -> list[str]:
     """Anchor ids of the headings of `levels` in a Markdown body, as the rendered page has them."""
     return [slug for level, slug, _ in render_markdown(text).toc if level in levels]
+
+
+def has_heading_anchor(text: str, anchor: str, levels: tuple[int, ...] = (2, 3)) -> bool:
+    """Whether the rendered body has a heading of `levels` with this anchor id.
+
+    The headings written the usual way (`## Title` at the start of a line, outside fenced
+    code) give their anchors without rendering (`source_anchors`): checking the links of a
+    thousand modules to ten documents then renders none of them. An anchor not found so is
+    looked for in the rendered page (a heading inside a note or a list, say), so only the
+    renderer ever calls an anchor missing.
+    """
+    return anchor in source_anchors(text, levels) or anchor in heading_anchors(text, levels)
+
+
+_ATX = re.compile(r"(#{1,6})(.*?)#*$")
+
+
+@lru_cache(maxsize=256)
+def source_anchors(text: str, levels: tuple[int, ...] = (2, 3)) -> frozenset[str]:
+    """The anchor ids the renderer gives the `#`-headings at the start of a line outside
+    fenced code: the text slugified, made unique in order over all levels as `toc` does."""
+    used: set[str] = set()
+    counters: dict[str, int] = {}
+    found = set()
+    fence = ""
+    for start in _line_starts(text, ("\n#", "```", "~~~"), "#"):
+        end = text.find("\n", start)
+        line = text[start : len(text) if end < 0 else end]
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = ""
+        elif match:
+            fence = match.group(1)
+        elif heading := _ATX.match(line):
+            slug = unique_id(slugify(_heading_text(heading.group(2).strip())), used, counters)
+            if len(heading.group(1)) in levels:
+                found.add(slug)
+    return frozenset(found)

@@ -246,3 +246,41 @@ def test_a_section_is_a_slice_of_the_body_not_a_copy() -> None:
     _, (one, two) = split_sections(text)
     assert one.source is text and two.source is text
     assert (one.body, two.body) == ("A long section.", "B")
+
+
+def _rendered_anchors(text: str, levels: tuple[int, ...]) -> set[str]:
+    return {slug for level, slug, _ in render_markdown(text).toc if level in levels}
+
+
+@pytest.mark.parametrize("folder", ["docs", "modules", "labs"])
+def test_anchors_read_from_the_source_are_those_of_the_shipped_pages(folder: str) -> None:
+    from lms.content.loader import _front_matter
+    from lms.content.markdown import source_anchors
+    from tests.content_tree import REPO_ROOT
+
+    for path in sorted((REPO_ROOT / folder).glob("*.md")):
+        body = _front_matter(path.read_text(encoding="utf-8"))[2]
+        for levels in ((2,), (3,), (2, 3)):
+            assert source_anchors(body, levels) == _rendered_anchors(body, levels), path.name
+
+
+def test_source_anchors_follow_the_renderer_on_repeats_code_and_markup() -> None:
+    from lms.content.markdown import source_anchors
+
+    body = (
+        "# Guide\n\n## Set up\n\n```bash\n## not a heading\n```\n\n## Set up\n\n"
+        "### The **first** `step` [link](doc:x) ###\n\n~~~\n# also code\n~~~\n\n## Set up_1\n"
+    )
+    expected = {"set-up", "set-up_1", "the-first-step-link", "set-up_2"}
+    assert _rendered_anchors(body, (2, 3)) == expected
+    assert source_anchors(body, (2, 3)) == expected
+
+
+def test_an_anchor_only_the_renderer_finds_is_found() -> None:
+    from lms.content.markdown import has_heading_anchor, source_anchors
+
+    body = "## Outside\n\n!!! note\n    ## Inside a note\n\n    Text.\n"
+    assert "inside-a-note" not in source_anchors(body)
+    assert has_heading_anchor(body, "inside-a-note")
+    assert has_heading_anchor(body, "outside")
+    assert not has_heading_anchor(body, "nowhere")

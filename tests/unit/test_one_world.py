@@ -238,6 +238,16 @@ def test_section_anchors_of_doc_and_module_links_are_checked(tmp_path: Path) -> 
     ]
 
 
+def test_a_link_to_a_heading_inside_a_note_is_accepted(tmp_path: Path) -> None:
+    """Read from the source, the anchors miss headings inside a note; the render has them."""
+    root = make_tree(
+        tmp_path,
+        runbook=("# Runbook", "# Runbook\n\n!!! note\n    ## Inside the note\n\n    Text."),
+        basics=("Intro with", "See [c](doc:runbook#inside-the-note). Intro with"),
+    )
+    assert load_content(root).problems == []
+
+
 def test_every_shipped_symptom_links_to_a_section() -> None:
     catalog = load_content(REPO_ROOT).catalog
     symptoms = catalog.curriculum.library.symptoms
