@@ -106,10 +106,16 @@ def slugify(text: str) -> str:
     return re.sub(r"[-\s]+", "-", text).strip("-")
 
 
-def _prose_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (1-based line number, line) for lines outside fenced code blocks."""
-    fence = ""
-    for number, line in enumerate(text.splitlines(), start=1):
+def _prose_lines(text: str, marks: tuple[str, ...]) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, line) for the lines outside fenced code blocks that hold
+    one of `marks` (found with str.find over the whole text: most lines hold none)."""
+    text = with_newlines(text)
+    fence, number, previous = "", 1, 0
+    for start in _line_starts(text, ("```", "~~~", *marks)):
+        number += text.count("\n", previous, start)
+        previous = start
+        end = text.find("\n", start)
+        line = text[start : len(text) if end < 0 else end]
         match = _FENCE.match(line)
         if fence:
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
@@ -136,9 +142,7 @@ def find_link_targets(text: str) -> list[tuple[int, str, str, str]]:
     `anchor` is "" when the link has none.
     """
     found = []
-    for number, line in _prose_lines(text):
-        if ":" not in line:
-            continue  # every link target has one (and taking out code spans adds none)
+    for number, line in _prose_lines(text, tuple(f"{kind}:" for kind in LINK_KINDS)):
         line = _CODE_SPAN.sub("", line)
         for match in (*_INLINE_LINK.finditer(line), *_REF_DEFINITION.finditer(line)):
             found.append((number, match.group(1), match.group(2), match.group(3) or ""))
@@ -203,20 +207,24 @@ def with_newlines(text: str) -> str:
 def _heading_or_fence_lines(text: str) -> list[int]:
     """Where each line that starts with `##` or holds a fence mark (``` or ~~~) starts, in
     order: found with str.find over the whole text, not line by line (most lines are neither)."""
-    return _line_starts(text, ("\n##", "```", "~~~"), "##")
+    return _line_starts(text, ("\n##", "```", "~~~"))
 
 
-def _line_starts(text: str, marks: tuple[str, ...], first: str) -> list[int]:
-    """Where each line holding one of `marks` starts (a mark starting with "\n" must begin
-    the line; the first line counts when it starts with `first`), in order."""
-    starts = {0} if text.startswith(first) else set()
+def _line_starts(text: str, marks: tuple[str, ...]) -> list[int]:
+    """Where each line holding one of `marks` starts, in order (a mark that starts with
+    "\n" must begin its line: the first line counts when it begins with the rest)."""
+    starts = set()
     for mark in marks:
-        position = text.find(mark)
-        while position >= 0:
-            if mark[0] == "\n":
+        if mark[0] == "\n":
+            if text.startswith(mark[1:]):
+                starts.add(0)
+            position = text.find(mark)
+            while position >= 0:
                 starts.add(position + 1)
                 position = text.find(mark, position + 1)
-                continue
+            continue
+        position = text.find(mark)
+        while position >= 0:
             starts.add(text.rfind("\n", 0, position) + 1)
             end = text.find("\n", position)
             position = -1 if end < 0 else text.find(mark, end)
@@ -405,7 +413,7 @@ def source_anchors(text: str, levels: tuple[int, ...] = (2, 3)) -> frozenset[str
     counters: dict[str, int] = {}
     found = set()
     fence = ""
-    for start in _line_starts(text, ("\n#", "```", "~~~"), "#"):
+    for start in _line_starts(text, ("\n#", "```", "~~~")):
         end = text.find("\n", start)
         line = text[start : len(text) if end < 0 else end]
         match = _FENCE.match(line)

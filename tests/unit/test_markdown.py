@@ -189,10 +189,27 @@ def test_a_render_is_kept_on_disk_by_source_hash_for_the_next_process(tmp_path):
         markdown._render_unresolved.cache_clear()
 
 
+def _prose_lines(text: str):
+    """(1-based number, line) of the lines outside fenced code, stepping line by line."""
+    from lms.content.markdown import _FENCE
+
+    fence = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if match:
+            fence = match.group(1)
+            continue
+        yield number, line
+
+
 def _split_line_by_line(text: str):
     """split_sections as it was written before it searched instead of stepping line by line:
     the reference the faster one must agree with."""
-    from lms.content.markdown import _H2, _heading_text, _prose_lines
+    from lms.content.markdown import _H2, _heading_text
 
     lines = text.splitlines()
     starts = [(n, m.group(1)) for n, line in _prose_lines(text) if (m := _H2.match(line))]
@@ -207,7 +224,8 @@ def _split_line_by_line(text: str):
 
 
 def _links_line_by_line(text: str):
-    from lms.content.markdown import _CODE_SPAN, _INLINE_LINK, _REF_DEFINITION, _prose_lines
+    """find_link_targets as it was written before it searched for the links' lines."""
+    from lms.content.markdown import _CODE_SPAN, _INLINE_LINK, _REF_DEFINITION
 
     found = []
     for number, line in _prose_lines(text):
@@ -229,6 +247,7 @@ def _links_line_by_line(text: str):
         "  ```py\n[x](doc:a)\n```\n[y](doc:b) `[z](doc:c)` [w](  <lab:q#r>)\n[r]: quiz:f#b\n",
         "intro\r\n## Windows\r\nline\r\n## Form\x0cfeed\n## Last\u2028para\n",
         "##\tTab\n## \n##x\n### h3\n## After [a](module:m)\ntext\n",
+        "[a](doc:x)\r\n```\r\n[b](doc:y)\r\n```\u2028[c](quiz:z#q) and [d](lab:w)\n[e]: module:m\n",
     ],
 )
 def test_sections_and_links_agree_with_reading_line_by_line(text: str) -> None:
