@@ -39,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # the client's address from X-Forwarded-For, not the proxy's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
+    from lms import catalog
+
+    catalog.init_app(app)  # begins the load: a child process loads what was never kept
     db.init_app(app)
     from lms.core import migrations
 
@@ -47,10 +50,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
-
-    from lms import catalog
-
-    catalog.init_app(app)
     _register_models()
     _register_blueprints(app)
     _register_security_headers(app)
@@ -66,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     timefmt.register(app)
     cli.register(app)
     urls.register(app)
+    catalog.content_loaded(app)
     return app
 
 

@@ -6,11 +6,13 @@ resolves item links to URLs, and in development reloads the content when a file
 changes. Services never import this module: views and commands pass them the catalog.
 """
 
+import functools
 import itertools
 import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from lms.content import Catalog, Problem, fingerprint, render_markdown
-from lms.content.cache import cached_index, keyed_load
+from lms.content.cache import begin_keyed_load, cached_index
 from lms.content.check import check
 from lms.content.loader import LoadResult
 from lms.content.markdown import use_disk_cache
@@ -67,8 +69,18 @@ class ContentStore:
 
     def load(self) -> list[Problem]:
         """Load the content; keep the previous catalog if the new one has problems."""
+        self.begin_load()
+        return self.end_load()
+
+    def begin_load(self) -> None:
+        """Start loading the content (in a child process when nothing is kept): `end_load`
+        takes the result, so that the caller can do other work meanwhile."""
         self._fingerprint = fingerprint(self.root)
-        catalog, self.problems, key = _load(self.root, self._fingerprint, self.cache)
+        self._ending = _begin_load(self.root, self._fingerprint, self.cache)
+
+    def end_load(self) -> list[Problem]:
+        """The load `begin_load` started, made current unless it has problems."""
+        catalog, self.problems, key = self._ending()
         if catalog is not None:
             self.catalog = catalog
             self._keys = {id(catalog): key}  # what it was loaded under: its index's key
@@ -101,16 +113,29 @@ class ContentStore:
         return self.catalog
 
 
-@lru_cache(maxsize=4)
 def _load(
     root: Path, stamp: tuple, cache: Path | None = None
 ) -> tuple[Catalog | None, list[Problem], str | None]:
     """Load a content tree; the same files (by fingerprint) load once per process, and once
     for all processes when there is a `cache` folder (by content hash, see lms.content.cache).
     Also returns that hash (None without a cache folder)."""
+    return _begin_load(root, stamp, cache)()
+
+
+@lru_cache(maxsize=4)
+def _begin_load(
+    root: Path, stamp: tuple, cache: Path | None = None
+) -> Callable[[], tuple[Catalog | None, list[Problem], str | None]]:
+    """`_load` begun (see `begin_keyed_load`): a function that ends it, once."""
     del stamp  # part of the cache key only
-    result, key = keyed_load(root, cache)
-    return result.catalog, result.problems, key
+    end = begin_keyed_load(root, cache)
+
+    @functools.cache
+    def ended() -> tuple[Catalog | None, list[Problem], str | None]:
+        result, key = end()
+        return result.catalog, result.problems, key
+
+    return ended
 
 
 def _serving() -> bool:
@@ -121,7 +146,7 @@ def _serving() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Load the content folder; refuse to start on invalid content (CLI commands excepted)."""
+    """Start loading the content folder (`content_loaded` ends it)."""
     cache = app.config.get("LMS_MARKDOWN_CACHE")
     use_disk_cache(cache)
     store = ContentStore(
@@ -129,11 +154,18 @@ def init_app(app: Flask) -> None:
         app.config["LMS_CONTENT_RELOAD"],
         Path(cache) / "loads" if cache else None,
     )
-    problems = store.load()
-    if problems and _serving():
-        raise ContentInvalid(store.root, problems)
+    store.begin_load()
     app.extensions["lms_content"] = store
     app.jinja_env.globals.update(markdown=render_html, item_url=item_url)
+
+
+def content_loaded(app: Flask) -> None:
+    """End the load `init_app` began; refuse to start on invalid content (CLI commands
+    excepted: `content check` reports the problems, `db upgrade` runs)."""
+    store = app.extensions["lms_content"]
+    problems = store.end_load()
+    if problems and _serving():
+        raise ContentInvalid(store.root, problems)
 
 
 def content_counts() -> dict[str, int]:

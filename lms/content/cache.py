@@ -26,7 +26,7 @@ import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib.metadata import version
 from pathlib import Path
 from types import MappingProxyType
@@ -118,21 +118,44 @@ def cached_load(root: Path, folder: Path | None) -> LoadResult:
 def keyed_load(root: Path, folder: Path | None) -> tuple[LoadResult, str | None]:
     """`cached_load`, and the key of what was loaded (None without a folder, or when the
     files changed while they were being loaded: then nothing is kept)."""
+    return begin_keyed_load(root, folder)()
+
+
+def begin_keyed_load(
+    root: Path, folder: Path | None
+) -> Callable[[], tuple[LoadResult, str | None]]:
+    """`keyed_load` begun: a function that ends it. When nothing is kept, the load starts
+    now in a child process, and the caller can go on with other work (a starting app
+    imports its views) while the child loads on the other core; ending waits for it."""
     root = Path(root)
     if folder is None or not root.is_dir():
-        return load_content(root), None
+        result = load_content(root)
+        return lambda: (result, None)
     key = content_key(root)
     path = Path(folder) / f"load-{key}.pickle"
-    for loader in (None, _forked, _in_process):  # read it; or load and keep it, then read it
-        loaded = loader and loader(lambda: _keep_load(root, path, key))
+    try:
+        kept = _result(path)
+        return lambda: (kept, key)
+    except _UNREADABLE:
+        pass
+    keep = partial(_keep_load, root, path, key)
+    child = _fork(keep)
+
+    def end() -> tuple[LoadResult, str | None]:
+        loaded = child()  # True: kept; False: a file changed meanwhile; None: failed
+        if loaded is not False:
+            try:
+                return _result(path), key
+            except _UNREADABLE:
+                loaded = keep()  # the child could not keep it: load here
+        if loaded is False:
+            return load_content(root), None  # a file changed meanwhile: not that key's load
         try:
             return _result(path), key
         except _UNREADABLE:
-            if isinstance(loaded, LoadResult):
-                return loaded, key  # could not be written (or read back): the one loaded
-        if loaded is False:
-            return load_content(root), None  # a file changed meanwhile: not that key's load
-    raise AssertionError("unreachable: the load in process returns")
+            return loaded, key  # could not be written (or read back): the one loaded
+
+    return end
 
 
 def _keep_load(root: Path, path: Path, key: str) -> LoadResult | bool:
@@ -187,24 +210,33 @@ def _forked(work: Callable[[], object]) -> bool | None:
     reads the result back. True when the child succeeded, False when the work returned
     False, None when it failed or could not be forked (a process with threads is not
     forked: another thread may hold a lock the child would wait for)."""
+    return _fork(work)()
+
+
+def _fork(work: Callable[[], object]) -> Callable[[], bool | None]:
+    """Start `_forked(work)`: a function that waits for the child and gives its outcome."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
-        return None
+        return lambda: None
     try:
         child = os.fork()
     except OSError:
-        return None
+        return lambda: None
     if child == 0:  # the child: no cleanup of the parent's state, only the exit code
         code = 1
         try:
             code = 0 if work() is not False else 3
         finally:
             os._exit(code)
-    try:
-        _, status = os.waitpid(child, 0)
-    except ChildProcessError:  # children reaped by the system (SIGCHLD ignored): no code
-        return None
-    code = os.waitstatus_to_exitcode(status)
-    return True if code == 0 else False if code == 3 else None
+
+    def wait() -> bool | None:
+        try:
+            _, status = os.waitpid(child, 0)
+        except ChildProcessError:  # children reaped by the system (SIGCHLD ignored): no code
+            return None
+        code = os.waitstatus_to_exitcode(status)
+        return True if code == 0 else False if code == 3 else None
+
+    return wait
 
 
 @contextmanager
