@@ -43,7 +43,8 @@ class PlanItemDone(db.Model):
 
 
 class PlanProgress(db.Model):
-    """A hire's plan on one weekly track as stored counts, for lists of many plans.
+    """A hire's plan on one weekly track as stored counts, for lists of many plans (and for the
+    hire's own home page and plan, where the row tells every item's state: `own_plans`).
 
     What is done does not depend on the date, so it is stored: the number of items done, the
     open items (neither done nor waiting for review) as a bitmask over the track's items in

@@ -328,11 +328,22 @@ _PLANS_OF = (
 )
 # the signed-in person's own assignments (home, My plan): the person is loaded already
 # (no IN list: an expanding parameter is rendered into the SQL on every run)
+# one's own assignments with their stored rows (outer-joined: a plan may have none yet)
 _OWN_ASSIGNMENTS = (
-    select(TrackAssignment.track_id, TrackAssignment.start_date)
+    select(
+        TrackAssignment.track_id, TrackAssignment.start_date, PlanProgress.layout,
+        PlanProgress.done, PlanProgress.open_items,
+    )
+    .outerjoin(
+        PlanProgress,
+        and_(
+            PlanProgress.user_id == TrackAssignment.user_id,
+            PlanProgress.track_id == TrackAssignment.track_id,
+        ),
+    )
     .where(TrackAssignment.user_id == bindparam("id"))
     .order_by(TrackAssignment.start_date.desc(), TrackAssignment.id)
-)
+)  # fmt: skip
 _TICKED = PeopleStatement(
     lambda who: select(PlanItemDone.user_id, PlanItemDone.track_id, PlanItemDone.item_key).where(
         who(PlanItemDone.user_id)
@@ -354,13 +365,32 @@ def plans_for(catalog: Catalog, today: date, user_ids: list[int]) -> list[Plan]:
 
 
 def own_plans(catalog: Catalog, today: date, person: User) -> list[Plan]:
-    """`plans_for` the signed-in person (home, My plan), who is loaded already: only their
-    assignments are read, as columns."""
+    """`plans_for` the signed-in person (home, My plan), who is loaded already: their
+    assignments are read, as columns, with their stored rows. Where every plan's stored row
+    tells each item's state, the plans are laid out from those rows (one query in all);
+    otherwise from the person's reading, labs and ticks, as `plans_for` does."""
     if not person.active:
         return []
     laid_out = _track_items(catalog)  # the weekly tracks: an assignment to another is not shown
-    rows = read_rows(_OWN_ASSIGNMENTS, {"id": person.id})
-    return _lay_out([(row, person) for row in rows if row.track_id in laid_out], catalog, today)
+    rows = [r for r in read_rows(_OWN_ASSIGNMENTS, {"id": person.id}) if r.track_id in laid_out]
+    stored = [_stored_plan(row, person, laid_out[row.track_id], today) for row in rows]
+    if all(stored):
+        return stored
+    return _lay_out([(row, person) for row in rows], catalog, today)
+
+
+def _stored_plan(row, person: User, parts: tuple, today: date) -> Plan | None:
+    """A plan laid out from its stored row, or None when the row cannot tell every item's
+    state: none yet, counted against another layout of the track, or with an item neither
+    open nor done (a lab waiting for review: the row's bits say open or not, its count done)."""
+    track, weeks, _, layout = parts
+    if row.layout != layout.fingerprint or row.open_items is None:
+        return None
+    mask = row.open_items
+    if len(layout.keys) - mask.bit_count() != row.done:
+        return None
+    done = {key for i, key in enumerate(layout.keys) if not mask >> i & 1}
+    return Plan(person, row, track, build_week_plan(weeks, row.start_date, today, done))
 
 
 @contextmanager

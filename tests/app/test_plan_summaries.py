@@ -420,3 +420,29 @@ def test_report_pages_are_the_rows_sorted_in_python(app, make_user, monkeypatch,
             assert found.rows == rows[(shown - 1) * 4 : shown * 4], (sort, number)
             behind = sorted((r for r in rows if r.overdue), key=reports.ONBOARDING_SORTS["behind"])
             assert (found.behind, found.behind_count) == (behind[:5], len(behind))
+
+
+def test_own_plans_from_stored_rows_match_the_plans_laid_out(app, make_user, count_queries):
+    """Home and My plan lay a person's plans out from the stored rows (one query) where the
+    rows tell every item's state; from the reading, labs and ticks where they cannot (a lab
+    waiting for review, no row, a row of another layout). The same plans either way."""
+    catalog = current_catalog()
+    people = [p for p in _varied_plans(make_user) if p.active]
+    onboarding.refresh_all_progress(catalog)
+    db.session.execute(delete(PlanProgress).where(PlanProgress.user_id == people[4].id))
+    db.session.execute(
+        update(PlanProgress).where(PlanProgress.user_id == people[5].id).values(layout="before")
+    )
+    db.session.commit()
+    laid_out = {p.user.id: p for p in onboarding.plans_for(catalog, TODAY, [p.id for p in people])}
+    from_rows = 0
+    for person in people:
+        with count_queries() as statements:
+            (plan,) = onboarding.own_plans(catalog, TODAY, person)
+        assert plan.week_plan == laid_out[person.id].week_plan, person.name
+        assert plan.track.id == laid_out[person.id].track.id
+        waiting = any(s.state == "in_review" for s in plan.week_plan.items)
+        counted_afresh = waiting or person in (people[4], people[5])
+        assert (len(statements) == 1) is not counted_afresh, person.name
+        from_rows += not counted_afresh
+    assert 5 < from_rows < len(people) - 5  # both ways were taken, often

@@ -88,3 +88,27 @@ def test_learner_pages_read_their_progress_in_one_query(
     populate(make_user, 20, hire_id)
     login("hire@example.com")
     assert queries(client, count_queries, url) <= most
+
+
+@pytest.mark.parametrize(
+    "url, counted_afresh, from_stored_row", [("/home", 7, 4), ("/onboarding/", 5, 2)]
+)
+def test_own_plan_read_from_its_stored_row(
+    client, login, make_user, count_queries, url, counted_afresh, from_stored_row
+):
+    """With a current stored row, the person's plan is laid out from it: the reading, labs and
+    ticks are not read (the plan, labs waiting for review aside, is the same: see
+    test_plan_summaries)."""
+    from lms.onboarding import service as onboarding
+    from lms.onboarding.models import PlanProgress
+
+    hire = make_user(email="hire@example.com")
+    db.session.add(TrackAssignment(user_id=hire.id, track_id="new-hire", start_date=MONDAY))
+    db.session.add(DocumentRead(user_id=hire.id, doc_id="training-materials"))
+    db.session.commit()
+    login("hire@example.com")
+    assert queries(client, count_queries, url) == counted_afresh
+    onboarding.refresh_progress([hire.id], current_catalog())
+    db.session.commit()
+    assert db.session.get(PlanProgress, (hire.id, "new-hire")) is not None
+    assert queries(client, count_queries, url) == from_stored_row
