@@ -327,8 +327,8 @@ _PLANS_OF = (
     .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
 )
 # the signed-in person's own assignments (home, My plan): the person is loaded already
-# (no IN list: an expanding parameter is rendered into the SQL on every run)
-# one's own assignments with their stored rows (outer-joined: a plan may have none yet)
+# (no IN list: an expanding parameter is rendered into the SQL on every run); with their
+# stored rows, outer-joined (a plan may have none yet)
 _OWN_ASSIGNMENTS = (
     select(
         TrackAssignment.track_id, TrackAssignment.start_date, PlanProgress.layout,
@@ -384,7 +384,7 @@ def _stored_plan(row, person: User, parts: tuple, today: date) -> Plan | None:
     state: none yet, counted against another layout of the track, or with an item neither
     open nor done (a lab waiting for review: the row's bits say open or not, its count done)."""
     track, weeks, _, layout = parts
-    if row.layout != layout.fingerprint or row.open_items is None:
+    if row.layout != layout.fingerprint:  # None too: no row
         return None
     mask = row.open_items
     if len(layout.keys) - mask.bit_count() != row.done:
