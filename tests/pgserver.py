@@ -44,7 +44,9 @@ def throwaway_postgres():
         subprocess.run([*prefix, *args], check=True, capture_output=True, text=True)
 
     run(f"{bindir}/initdb", "-D", data, "-U", "postgres", "-A", "trust", "-N", "-E", "UTF8")
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    # no autovacuum: its ANALYZE writes statistics in transactions of its own, which would
+    # change the database's stamp (lms.kept) at random between two requests of a test
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c autovacuum=off"
     run(f"{bindir}/pg_ctl", "-D", data, "-o", options, "-l", f"{folder}/log", "-w", "start")
     try:
         run(f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "lms_test")

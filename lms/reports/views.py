@@ -45,6 +45,7 @@ from lms import timefmt
 from lms.accounts import service as accounts
 from lms.assessment import statistics
 from lms.catalog import current_catalog
+from lms.kept import kept
 from lms.onboarding import service as onboarding
 from lms.permissions import allowed, require, require_learner_access
 from lms.reports import charts, service
@@ -71,6 +72,12 @@ def _team_viewer():
     if not service.has_people(current_user):
         abort(403)
     return current_user._get_current_object()
+
+
+def _scope(viewer) -> tuple:
+    """Whose people a viewer's reports cover, for keeping them: everyone's (None) or the
+    viewer's mentees and reports (their id); and where the report's links are mounted."""
+    return (None if allowed(viewer, "view_reports") else viewer.id, request.script_root)
 
 
 def _svg(svg: str) -> Response:
@@ -148,17 +155,24 @@ def index():
 def certifications():
     """People × certifications with the pipeline summary and the held-by-level chart."""
     viewer = _team_viewer()
-    catalog = current_catalog()
+    catalog, day, number = current_catalog(), today(), _page()
     filters = service.parse_filters(request.args)
     sort, descending = _sort("name")
-    rows, page = service.certification_matrix(
-        viewer, catalog, filters, sort=sort, descending=descending, page=_page()
-    )
+    certifications = catalog.curriculum.certifications
+
+    def shown() -> dict[str, Any]:
+        rows, page = service.certification_matrix(
+            viewer, catalog, filters, sort=sort, descending=descending, page=number
+        )
+        return dict(
+            page=page, pipeline=service.pipeline(viewer, filters, day),
+            lines=_matrix_lines(rows, certifications), **_choices(viewer),
+        )  # fmt: skip
+
+    key = ("certifications", _scope(viewer), filters, sort, descending, number, day)
     return render_template(
-        "reports/certifications.html", rows=rows, page=page, filters=filters, sort=sort,
-        descending=descending, pipeline=service.pipeline(viewer, filters, today()),
-        certifications=catalog.curriculum.certifications, **_choices(viewer),
-        lines=_matrix_lines(rows, catalog.curriculum.certifications),
+        "reports/certifications.html", filters=filters, sort=sort, descending=descending,
+        certifications=certifications, **kept(key, shown, content=catalog),
         narrowed=_narrowing(url_for("reports.certifications"), filters.as_args()),
     )  # fmt: skip
 
@@ -310,17 +324,26 @@ def held_chart():
 def onboarding_status():
     """Everyone on a weekly track: week N of M, done, due, overdue, days behind."""
     viewer = _team_viewer()
+    catalog, day, number = current_catalog(), today(), _page()
     filters = service.parse_filters(request.args)
     sort, descending = _sort("behind")
-    found = service.onboarding_page(
-        viewer, current_catalog(), today(), filters, _page(), sort=sort, descending=descending
-    )
-    record = url_pattern("reports.record", ids=("user_id",))
-    plan = url_pattern("onboarding.person_plan", ids=("user_id",))
+
+    def shown() -> dict[str, Any]:
+        found = service.onboarding_page(
+            viewer, catalog, day, filters, number, sort=sort, descending=descending
+        )
+        record = url_pattern("reports.record", ids=("user_id",))
+        plan = url_pattern("onboarding.person_plan", ids=("user_id",))
+        return dict(
+            lines=_onboarding_lines(found.rows, record, plan), page=found.page,
+            behind=found.behind, behind_count=found.behind_count, record_url=record,
+            plan_url=plan, **_choices(viewer),
+        )  # fmt: skip
+
+    key = ("onboarding", _scope(viewer), filters, sort, descending, number, day)
     return render_template(
-        "reports/onboarding.html", lines=_onboarding_lines(found.rows, record, plan),
-        page=found.page, behind=found.behind, behind_count=found.behind_count, filters=filters,
-        sort=sort, descending=descending, record_url=record, plan_url=plan, **_choices(viewer),
+        "reports/onboarding.html", filters=filters, sort=sort, descending=descending,
+        **kept(key, shown, content=catalog),
     )  # fmt: skip
 
 

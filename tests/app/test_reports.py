@@ -7,9 +7,9 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import create_engine, delete, func, select, update
 
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
 from lms.assessment import attempts
 from lms.catalog import current_catalog
 from lms.certification import service as certification
@@ -17,6 +17,7 @@ from lms.certification.models import Certificate, CertificationProgress
 from lms.extensions import db
 from lms.onboarding import service as onboarding
 from lms.reports.csv import BOM
+from tests.conftest import PASSWORD
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -128,6 +129,52 @@ def test_each_report_shows_the_viewers_people_only(client, login, org, viewer):
         expected = SEES[viewer] & EXPIRING if "expirations" in url else SEES[viewer]
         for name in EVERYONE:
             assert (name in text) == (name in expected), (viewer, url, name)
+
+
+KEPT_REPORTS = REPORTS[:2]  # kept while the database is unchanged (lms.kept)
+
+
+def test_kept_reports_stay_each_viewers_own(app, org):
+    """Three viewers signed in, then each opens the kept reports twice with nothing
+    committed between: each sees their own people every time."""
+    clients = {who: app.test_client() for who in SEES}
+    for who, client in clients.items():
+        client.post("/login", data={"email": org[who].email, "password": PASSWORD})
+    for _ in range(2):
+        for who, client in clients.items():
+            for url in KEPT_REPORTS:
+                html = client.get(url).get_data(as_text=True)
+                for name in EVERYONE:
+                    assert (name in html) == (name in SEES[who]), (who, url, name)
+
+
+def test_a_kept_report_shows_what_was_committed_since(
+    client, login, org, count_queries, database_url
+):
+    """Opened again with nothing committed, a kept report reads only the user and the
+    database's stamp; after a commit by this process or by another connection, it shows the
+    change."""
+    login(org["trainer"])
+    ann_id = org["ann"].id
+    for url in KEPT_REPORTS:
+        assert "Ann Alpha" in client.get(url).get_data(as_text=True)
+        with count_queries() as statements:
+            assert "Ann Alpha" in client.get(url).get_data(as_text=True)
+        assert len(statements) == 2, url
+    db.session.get(User, ann_id).name = "Ann Renamed"
+    db.session.commit()
+    for url in KEPT_REPORTS:
+        html = client.get(url).get_data(as_text=True)
+        assert "Ann Renamed" in html and "Ann Alpha" not in html, url
+    other = create_engine(database_url)
+    try:
+        with other.begin() as connection:
+            connection.execute(update(User).where(User.id == ann_id).values(name="Ann Moved"))
+    finally:
+        other.dispose()
+    for url in KEPT_REPORTS:
+        html = client.get(url).get_data(as_text=True)
+        assert "Ann Moved" in html and "Ann Renamed" not in html, url
 
 
 def test_learners_without_people_get_no_reports(client, login, org):
@@ -386,25 +433,35 @@ def test_each_expiry_window_lists_as_many_as_its_count_says(app, org, who):
 
 def test_a_trainers_queues_and_reports_run_these_few_queries(client, login, org, count_queries):
     """The signed-in user, then: the count beside the page in one statement (queues), the
-    window's count reused (expirations), the attempts' count read from the totals (quiz)."""
+    window's count reused (expirations), the attempts' count read from the totals (quiz).
+    The onboarding and certification reports, opened again with nothing committed since,
+    read the database's stamp and nothing else (`lms.kept`)."""
     login(org["trainer"])
     expected = {
         "/reviews": 3,  # the user; the page with its count; the teams for the filter
         "/certifications/queue": 2,
         "/reports": 2,
         "/reports/expirations": 3,  # the user; the window counts; the page
-        # the user; the filter menus; the count, the page and its progress; the pipeline's
-        # stored counts (less the deactivated people's), the people holding a certificate
-        "/reports/certifications": 7,
-        "/reports/onboarding": 3,  # the user; the page with its totals; the filter menus
+        # the user; the database's stamp; the filter menus; the count, the page and its
+        # progress; the pipeline's stored counts (less the deactivated people's), the people
+        # holding a certificate
+        "/reports/certifications": 8,
+        # the user; the stamp; the page with its totals; the filter menus
+        "/reports/onboarding": 4,
         f"/reports/quizzes/{QUIZ}": 3,  # the user; the stored totals with the items; attempts
     }
-    counted = {}
-    for url in expected:
-        with count_queries() as statements:
-            assert client.get(url).status_code == 200, url
-        counted[url] = len(statements)
-    assert counted == expected
+    again = {"/reports/certifications": 2, "/reports/onboarding": 2}  # the user; the stamp
+
+    def counted(urls) -> dict[str, int]:
+        found = {}
+        for url in urls:
+            with count_queries() as statements:
+                assert client.get(url).status_code == 200, url
+            found[url] = len(statements)
+        return found
+
+    assert counted(expected) == expected
+    assert counted(again) == again
 
 
 def test_expirations_rows_escape_names_and_show_the_days(client, login, org):
