@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.accounts import service as accounts
 from lms.catalog import current_catalog
+from lms.kept import kept
 from lms.onboarding import service
 from lms.onboarding.forms import AssignTrackForm, RemoveTrackForm, ReplaceTrackForm, TickForm
 from lms.onboarding.html import plan_rows
@@ -153,11 +154,17 @@ def team():
 def _team_page(form: AssignTrackForm, status: int = 200):
     search = request.args.get("q", "").strip()[:100]
     page = page_number()
-    plans, total = service.team_plans(current_catalog(), today(), search=search, page=page)
-    pages = page_count(total, service.TEAM_PAGE_SIZE, page)
+    catalog, day = current_catalog(), today()
+
+    def shown() -> dict:
+        plans, total = service.team_plans(catalog, day, search=search, page=page)
+        pages = page_count(total, service.TEAM_PAGE_SIZE, page)
+        return {"rows": _team_rows(plans), "total": total, "pages": pages}
+
+    found = kept(("team plans", search, page, day, request.script_root), shown, content=catalog)
     return render_template(
-        "onboarding/team.html", rows=_team_rows(plans), total=total, page=page, pages=pages,
-        search=search, form=form, assign_fields=_assign_fields(form),
+        "onboarding/team.html", page=page, search=search, form=form,
+        assign_fields=_assign_fields(form), **found,
     ), status  # fmt: skip
 
 

@@ -435,17 +435,23 @@ def expirations():
     """Certificates expiring within 30, 60 or 90 days, or expired in the last 90."""
     viewer = _team_viewer()
     within, expired = _window()
-    counts = service.expiry_counts(viewer, today())
-    rows, page = service.expirations(
-        viewer, today(), within=within, expired=expired, page=_page(), counts=counts
-    )
-    lines = _expiry_lines(
-        rows, expired, url_pattern("reports.record", ids=("user_id",)),
-        url_pattern("certification.person", ids=("user_id",), texts=("cert_id",)),
-    )  # fmt: skip
+    day, number = today(), _page()
+
+    def shown() -> dict[str, Any]:
+        counts = service.expiry_counts(viewer, day)
+        rows, page = service.expirations(
+            viewer, day, within=within, expired=expired, page=number, counts=counts
+        )
+        lines = _expiry_lines(
+            rows, expired, url_pattern("reports.record", ids=("user_id",)),
+            url_pattern("certification.person", ids=("user_id",), texts=("cert_id",)),
+        )  # fmt: skip
+        return dict(lines=lines, page=page, counts=counts)
+
+    key = ("expirations", _scope(viewer), within, expired, number, day)
     return render_template(
-        "reports/expirations.html", lines=lines, page=page, within=within, expired=expired,
-        counts=counts,
+        "reports/expirations.html", within=within, expired=expired,
+        **kept(key, shown, content=current_catalog()),
     )  # fmt: skip
 
 
