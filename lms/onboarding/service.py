@@ -329,18 +329,18 @@ _PLANS_OF = (
 # the signed-in person's own assignments (home, My plan): the person is loaded already
 # (no IN list: an expanding parameter is rendered into the SQL on every run); with their
 # stored rows, outer-joined (a plan may have none yet)
+_STORED_PLAN_COLUMNS = (
+    TrackAssignment.track_id, TrackAssignment.start_date, PlanProgress.layout,
+    PlanProgress.done, PlanProgress.open_items,
+)  # fmt: skip
+# an assignment's stored row, if it has one
+_STORED_ROW = and_(
+    PlanProgress.user_id == TrackAssignment.user_id,
+    PlanProgress.track_id == TrackAssignment.track_id,
+)
 _OWN_ASSIGNMENTS = (
-    select(
-        TrackAssignment.track_id, TrackAssignment.start_date, PlanProgress.layout,
-        PlanProgress.done, PlanProgress.open_items,
-    )
-    .outerjoin(
-        PlanProgress,
-        and_(
-            PlanProgress.user_id == TrackAssignment.user_id,
-            PlanProgress.track_id == TrackAssignment.track_id,
-        ),
-    )
+    select(*_STORED_PLAN_COLUMNS)
+    .outerjoin(PlanProgress, _STORED_ROW)
     .where(TrackAssignment.user_id == bindparam("id"))
     .order_by(TrackAssignment.start_date.desc(), TrackAssignment.id)
 )  # fmt: skip
@@ -766,21 +766,9 @@ def stored_plans(catalog: Catalog, people: Select, track_id: str | None = None) 
     and an order (`plan_sorts`) to it, and turn each row into counts with `summary_of`."""
     tracks = [track_id] if track_id else list(track_layouts(catalog))
     return (
-        people.with_only_columns(
-            TrackAssignment.track_id,
-            TrackAssignment.start_date,
-            PlanProgress.layout,
-            PlanProgress.done,
-            PlanProgress.open_items,
-        )
+        people.with_only_columns(*_STORED_PLAN_COLUMNS)
         .join(TrackAssignment, TrackAssignment.user_id == User.id)
-        .outerjoin(
-            PlanProgress,
-            and_(
-                PlanProgress.user_id == TrackAssignment.user_id,
-                PlanProgress.track_id == TrackAssignment.track_id,
-            ),
-        )
+        .outerjoin(PlanProgress, _STORED_ROW)
         .where(User.active.is_(True), TrackAssignment.track_id.in_(tracks))
     )
 
