@@ -326,18 +326,18 @@ _PLANS_OF = (
     )
     .order_by(TrackAssignment.start_date.desc(), func.lower(User.name), User.id)
 )
-# the signed-in person's own assignments (home, My plan): the person is loaded already
-# (no IN list: an expanding parameter is rendered into the SQL on every run); with their
-# stored rows, outer-joined (a plan may have none yet)
+# a plan as `stored_plans` and `own_plans` read it: its assignment and stored row, if any
 _STORED_PLAN_COLUMNS = (
     TrackAssignment.track_id, TrackAssignment.start_date, PlanProgress.layout,
     PlanProgress.done, PlanProgress.open_items,
 )  # fmt: skip
-# an assignment's stored row, if it has one
 _STORED_ROW = and_(
     PlanProgress.user_id == TrackAssignment.user_id,
     PlanProgress.track_id == TrackAssignment.track_id,
 )
+# the signed-in person's own assignments (home, My plan): the person is loaded already
+# (no IN list: an expanding parameter is rendered into the SQL on every run); with their
+# stored rows, outer-joined (a plan may have none yet)
 _OWN_ASSIGNMENTS = (
     select(*_STORED_PLAN_COLUMNS)
     .outerjoin(PlanProgress, _STORED_ROW)
