@@ -3,17 +3,28 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, request
-from werkzeug.middleware.proxy_fix import ProxyFix
+from lms import collector
 
-from lms import config as lms_config
-from lms.extensions import bootstrap, csrf, db, limiter, login_manager
+with collector.paused():  # start-up's objects live on: see lms.collector
+    from flask import Flask, request
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from lms import config as lms_config
+    from lms.extensions import bootstrap, csrf, db, limiter, login_manager
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the app; `test_config` overrides the environment."""
+    with collector.paused():
+        app = _build_app(test_config)
+    if not app.testing:  # a process's app, kept until it exits (tests make many)
+        collector.settle()
+    return app
+
+
+def _build_app(test_config: dict | None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,

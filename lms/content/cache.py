@@ -16,22 +16,21 @@ keeps it, then reads it back like any other: the garbage of loading stays in the
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
 import sys
 import tempfile
-import threading
 from array import array
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
 from importlib.metadata import version
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
+from lms.collector import paused
+from lms.content.forked import can_fork
 from lms.content.loader import Catalog, LoadResult, _content_files, load_content
 from lms.content.markdown import Section
 from lms.content.search import SearchIndex
@@ -215,7 +214,7 @@ def _forked(work: Callable[[], object]) -> bool | None:
 
 def _fork(work: Callable[[], object]) -> Callable[[], bool | None]:
     """Start `_forked(work)`: a function that waits for the child and gives its outcome."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not can_fork():
         return lambda: None
     try:
         child = os.fork()
@@ -239,19 +238,6 @@ def _fork(work: Callable[[], object]) -> Callable[[], bool | None]:
     return wait
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No garbage collection while a load is unpickled: its 170,000 objects (at 1,000
-    modules) would otherwise set off full collections over every object of the process."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _read(path: Path, blocks: int = 0) -> tuple[object, int | None, list[tuple[int, int]]]:
     """Unpickle a file `_write` wrote; with `blocks`, also where the blocks written after
     the pickle are in it ((offset, size in bytes) each, in order) and the file descriptor,
@@ -259,7 +245,8 @@ def _read(path: Path, blocks: int = 0) -> tuple[object, int | None, list[tuple[i
     file reads the same bytes for as long as it is used, even once it is deleted)."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
-        with open(descriptor, "rb", buffering=0, closefd=False) as cached, _collector_paused():
+        # no collections while its objects (170,000 at 1,000 modules) are made
+        with open(descriptor, "rb", buffering=0, closefd=False) as cached, paused():
             value = pickle.load(cached)
             start = cached.tell()
         if not blocks:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -13,9 +13,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from lms.content import forked
 from lms.content.glossary import GlossaryLint
 from lms.content.markdown import find_link_targets, has_heading_anchor
-from lms.content.schema import Curriculum, Document, Lab, Module, Quiz, Sourced
+from lms.content.schema import Curriculum, Document, GlossaryEntry, Lab, Module, Quiz, Sourced
 from lms.content.schema.quizzes import SOURCE_RE
 
 CURRICULUM = "curriculum.yml"
@@ -33,6 +34,9 @@ CURRICULUM_LABELS = {
     "evidence": "evidence kind",
 }
 Loc = tuple[str | int, ...]
+# content files from which the glossary lint runs in a child process: forking costs a few
+# milliseconds, the lint about 0.4 ms a file
+FORK_GLOSSARY_FROM = 200
 # libyaml's parser when PyYAML was built with it (ten times faster); its nodes carry the same
 # line marks, so problems keep their line numbers
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -478,21 +482,17 @@ class _Loader:
                         for kind in ("doc", "module", "lab"):
                             self.ref(source, (*loc, kind), kind, getattr(item, kind))
 
-    def check_glossary(self, curriculum: Curriculum) -> None:
-        """Report every use of a glossary variant to avoid in docs, modules, labs and quizzes."""
+    def begin_glossary(self, curriculum: Curriculum) -> Callable[[], None]:
+        """Start the glossary lint of docs, modules, labs and quizzes (`_avoided_uses`): in a
+        child process when there are enough files to be worth one, so that it runs on the
+        other core while the other checks go on here. The function returned waits for it
+        and reports what it found."""
         if not curriculum.glossary:
-            return
-        exempt = self.wrong_answer_lines()
-        lint = GlossaryLint(curriculum.glossary)
-        for folder, suffix, _, _ in KINDS.values():
-            for path in sorted((self.root / folder).glob(f"*{suffix}")):
-                text = path.read_bytes().decode("utf-8-sig", errors="replace")
-                rel = path.relative_to(self.root).as_posix()
-                for use in lint.find(text):
-                    if use.line in exempt.get(rel, set()):
-                        continue
-                    message = f"{use.variant!r} is an avoided variant; write {use.term!r}"
-                    self.report(rel, use.line, "glossary", message)
+            return lambda: None
+        lint = partial(_avoided_uses, self.root, curriculum.glossary, self.wrong_answer_lines())
+        files = sum(len(names) for names in self.known.values())
+        end = forked.begin(lint) if files >= FORK_GLOSSARY_FROM else lint
+        return lambda: self.problems.extend(end())
 
     def wrong_answer_lines(self) -> dict[str, set[int]]:
         """File lines of lab checkpoints' `reject` answers: wrong on purpose, so not linted."""
@@ -534,6 +534,22 @@ class _Loader:
             first.setdefault(module.number, source.path)
 
 
+def _avoided_uses(
+    root: Path, glossary: list[GlossaryEntry], exempt: dict[str, set[int]]
+) -> list[Problem]:
+    """A problem for every use of a glossary variant to avoid, but on `exempt` lines."""
+    lint, problems = GlossaryLint(glossary), []
+    for folder, suffix, _, _ in KINDS.values():
+        for path in sorted((root / folder).glob(f"*{suffix}")):
+            text = path.read_bytes().decode("utf-8-sig", errors="replace")
+            rel = path.relative_to(root).as_posix()
+            for use in lint.find(text):
+                if use.line not in exempt.get(rel, set()):
+                    message = f"{use.variant!r} is an avoided variant; write {use.term!r}"
+                    problems.append(Problem(rel, use.line, "glossary", message))
+    return problems
+
+
 def _by(items: dict[str, tuple[Any, _Source]], key: Any) -> Mapping[str, Any]:
     """A read-only id -> item mapping in the order given by `key`."""
     ordered = sorted((entry[0] for entry in items.values()), key=key)
@@ -550,10 +566,11 @@ def load_content(root: Path) -> LoadResult:
     for kind in KINDS:
         loader.load_items(kind)
     curriculum = loader.load_curriculum()
+    glossary_checked = loader.begin_glossary(curriculum[0]) if curriculum else None
     loader.check_items()
     if curriculum:
         loader.check_curriculum(*curriculum)
-        loader.check_glossary(curriculum[0])
+        glossary_checked()
     loader.check_module_numbers()
     problems = sorted(loader.problems, key=lambda problem: (problem.path, problem.line or 0))
     if problems or curriculum is None:

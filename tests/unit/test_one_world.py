@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pydantic
 import pytest
 
-from lms.content import load_content
+from lms.content import forked, load_content, loader
 from lms.content.glossary import find_avoided
 from lms.content.schema import GlossaryEntry, PatternCheckpoint
 from tests.content_tree import REPO_ROOT, copy_content
@@ -118,6 +119,39 @@ def test_old_names_planted_in_the_shipped_content_are_reported(tmp_path: Path) -
          "'observability.svc' is an avoided variant; write 'monitoring'"),
     }  # fmt: skip
     assert all(p.field == "glossary" for p in result.problems)
+
+
+def test_a_large_tree_is_linted_in_a_child_process_with_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_content(tmp_path / "content")
+    runbook = root / "docs/production-operations-runbook.md"
+    runbook.write_text(runbook.read_text(encoding="utf-8") + "\nRestart order-service.\n")
+    inline = load_content(root).problems
+    assert [p.message for p in inline] == [
+        "'order-service' is an avoided variant; write 'checkout-service'"
+    ]
+    linted_in = []
+    lint = loader._avoided_uses
+    monkeypatch.setattr(
+        loader, "_avoided_uses", lambda *a: linted_in.append(os.getpid()) or lint(*a)
+    )
+    monkeypatch.setattr(loader, "FORK_GLOSSARY_FROM", 0)  # as with a thousand modules
+    assert load_content(root).problems == inline
+    if forked.can_fork():  # not with threads running
+        assert linted_in == []  # the child's list, not this process's
+
+
+def test_work_a_child_could_not_finish_is_done_here() -> None:
+    parent = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("fails in the child only")
+        return parent
+
+    assert forked.begin(work)() == parent
+    assert forked.begin(os.getpid)() != parent or not forked.can_fork()
 
 
 def test_wrong_answers_in_reject_lists_are_not_linted() -> None:

@@ -63,3 +63,26 @@ def test_the_api_description_is_worked_out_when_first_asked_for(tmp_path):
     assert {"Person", "PersonPage", "Problem", "TrainingRecord"} <= set(json.loads(declared))
     # every model the views declare, and the models nested in them
     assert set(json.loads(declared)) | {"FieldProblem", "PlanItemState"} <= set(json.loads(schemas))
+
+
+def test_start_up_leaves_the_collector_on_and_its_own_objects_out_of_it(tmp_path):
+    """The collector is paused while the app is made (lms.collector), never left off;
+    a process's app (not a test's) leaves what it made frozen, out of later collections."""
+    script = (
+        "import gc, json\n"
+        "from lms import create_app\n"
+        "on_at_import = gc.isenabled()\n"
+        f"config = {{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.sqlite', "
+        "'LMS_MARKDOWN_CACHE': ''}\n"
+        "create_app({**config, 'TESTING': True})\n"
+        "tested = [gc.isenabled(), gc.get_freeze_count()]\n"
+        "create_app(config)\n"
+        "print(json.dumps([on_at_import, tested, gc.isenabled(), gc.get_freeze_count()]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    on_at_import, tested, on, frozen = json.loads(done.stdout)
+    assert on_at_import and on
+    assert tested == [True, 0]
+    assert frozen > 100_000

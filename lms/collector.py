@@ -1,0 +1,33 @@
+"""The garbage collector during start-up.
+
+Starting a process (imports, the app, the content) makes a few hundred thousand objects
+that nearly all live as long as the process. With the collector on, their making sets off
+collection after collection over all that came before: about half of start-up's CPU time
+(0.8 of 1.6 s). So it is paused while they are made; then what start-up left as garbage
+is collected once and the rest frozen (`gc.freeze`), so that the collections a worker makes
+while serving, and the one at exit, no longer go over it.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """No garbage collection inside the block (as it was after it)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def settle() -> None:
+    """Collect start-up's garbage, then leave what lives out of later collections."""
+    gc.collect()
+    gc.freeze()
