@@ -485,14 +485,23 @@ class _Loader:
     def begin_glossary(self, curriculum: Curriculum) -> Callable[[], None]:
         """Start the glossary lint of docs, modules, labs and quizzes (`_avoided_uses`): in a
         child process when there are enough files to be worth one, so that it runs on the
-        other core while the other checks go on here. The function returned waits for it
-        and reports what it found."""
+        other core while the files are loaded and checked here. The function returned waits
+        for it and reports what it found, but on the lines of wrong answers."""
         if not curriculum.glossary:
             return lambda: None
-        lint = partial(_avoided_uses, self.root, curriculum.glossary, self.wrong_answer_lines())
-        files = sum(len(names) for names in self.known.values())
-        end = forked.begin(lint) if files >= FORK_GLOSSARY_FROM else lint
-        return lambda: self.problems.extend(end())
+        paths = [
+            path
+            for folder, suffix, _, _ in KINDS.values()
+            for path in sorted((self.root / folder).glob(f"*{suffix}"))
+        ]
+        lint = partial(_avoided_uses, self.root, curriculum.glossary, paths)
+        uses = forked.begin(lint) if len(paths) >= FORK_GLOSSARY_FROM else lint
+
+        def end() -> None:
+            exempt = self.wrong_answer_lines()
+            self.problems += [p for p in uses() if p.line not in exempt.get(p.path, set())]
+
+        return end
 
     def wrong_answer_lines(self) -> dict[str, set[int]]:
         """File lines of lab checkpoints' `reject` answers: wrong on purpose, so not linted."""
@@ -534,19 +543,15 @@ class _Loader:
             first.setdefault(module.number, source.path)
 
 
-def _avoided_uses(
-    root: Path, glossary: list[GlossaryEntry], exempt: dict[str, set[int]]
-) -> list[Problem]:
-    """A problem for every use of a glossary variant to avoid, but on `exempt` lines."""
+def _avoided_uses(root: Path, glossary: list[GlossaryEntry], paths: list[Path]) -> list[Problem]:
+    """A problem for every use of a glossary variant to avoid in the files at `paths`."""
     lint, problems = GlossaryLint(glossary), []
-    for folder, suffix, _, _ in KINDS.values():
-        for path in sorted((root / folder).glob(f"*{suffix}")):
-            text = path.read_bytes().decode("utf-8-sig", errors="replace")
-            rel = path.relative_to(root).as_posix()
-            for use in lint.find(text):
-                if use.line not in exempt.get(rel, set()):
-                    message = f"{use.variant!r} is an avoided variant; write {use.term!r}"
-                    problems.append(Problem(rel, use.line, "glossary", message))
+    for path in paths:
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        rel = path.relative_to(root).as_posix()
+        for use in lint.find(text):
+            message = f"{use.variant!r} is an avoided variant; write {use.term!r}"
+            problems.append(Problem(rel, use.line, "glossary", message))
     return problems
 
 
@@ -563,10 +568,10 @@ def load_content(root: Path) -> LoadResult:
     if not root.is_dir():
         loader.report(".", None, "file", f"content folder {root} does not exist")
         return LoadResult(None, loader.problems)
+    curriculum = loader.load_curriculum()  # first: the glossary lint starts from it
+    glossary_checked = loader.begin_glossary(curriculum[0]) if curriculum else None
     for kind in KINDS:
         loader.load_items(kind)
-    curriculum = loader.load_curriculum()
-    glossary_checked = loader.begin_glossary(curriculum[0]) if curriculum else None
     loader.check_items()
     if curriculum:
         loader.check_curriculum(*curriculum)
