@@ -18,15 +18,17 @@ Route table (blueprint `certification`):
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from lms.accounts import service as accounts
 from lms.catalog import current_catalog
 from lms.certification import rules, service
 from lms.certification.forms import AskForm, DecideForm, DeclineForm, IssueForm, RevokeForm
+from lms.kept import kept
 from lms.permissions import allowed, require, require_learner_access
-from lms.timefmt import format_day
+from lms.timefmt import format_day, format_when, zone
 from lms.timeutil import today
-from lms.web import commit_or_report, page_count, page_number
+from lms.web import commit_or_report, macro_pattern, page_count, page_number, url_pattern
 
 certification_bp = Blueprint("certification", __name__)
 
@@ -177,13 +179,43 @@ def queue():
     cert_id = request.args.get("certification", "")[:100]
     team = request.args.get("team", "").strip()[:120]
     page = page_number()
-    rows, total = service.ready_queue(catalog, certification_id=cert_id, team=team, page=page)
-    pages = page_count(total, service.QUEUE_PAGE_SIZE, page)
+
+    def shown() -> dict:
+        rows, total = service.ready_queue(catalog, certification_id=cert_id, team=team, page=page)
+        pages = page_count(total, service.QUEUE_PAGE_SIZE, page)
+        return {"lines": _ready_lines(rows), "total": total, "pages": pages}
+
+    # the same for every trainer: kept while the database is unchanged (lms.kept)
+    key = ("ready queue", cert_id, team, page, request.script_root)
     trainer_issued = [c for c in catalog.curriculum.certifications if c.issue == "trainer"]
     return render_template(
-        "certification/queue.html", rows=rows, total=total, page=page, pages=pages,
-        cert_id=cert_id, team=team, certifications=trainer_issued,
+        "certification/queue.html", page=page, cert_id=cert_id, team=team,
+        certifications=trainer_issued, **kept(key, shown, content=catalog),
     )  # fmt: skip
+
+
+_READY_SLOTS = ("href", "name", "team", "certification", "kind", "since")
+
+
+def _ready_lines(rows) -> list[Markup]:
+    """Each ready person's row (the `ready_row` macro's pattern, fifty to a page, one macro
+    call), names, teams and titles escaped, the zone read once."""
+    person = url_pattern("certification.person", ids=("user_id",), texts=("cert_id",))
+    pattern = macro_pattern("certification/_queue.html", "ready_row", _READY_SLOTS)
+    tz = zone()
+    return [
+        Markup(
+            pattern.format(
+                href=escape(person.format(user_id=row.user.id, cert_id=row.certification.id)),
+                name=escape(row.user.name),
+                team=escape(row.user.team or ""),
+                certification=escape(row.certification.title),
+                kind="renewal" if row.progress.renewing else "first issue",
+                since=format_when(row.progress.updated_at, tz) if row.progress.updated_at else "",
+            )
+        )  # fmt: skip
+        for row in rows
+    ]
 
 
 def _learner_or_404(user_id: int):

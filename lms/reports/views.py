@@ -599,14 +599,21 @@ def _drawn_tables(
 def quiz(quiz_id: str):
     """A quiz's attempts, pass rate, score distribution, topics and per-question statistics."""
     quiz = _quiz_or_404(quiz_id)
-    report = statistics.quiz_report(quiz.id)
     passed = {"yes": True, "no": False}.get(request.args.get("passed", ""))
-    attempts, page = service.quiz_attempts(quiz.id, report.totals, page=_page(), passed=passed)
-    topics_table, items_table = _statistics_tables(quiz, report)
+    number = _page()
+
+    def shown() -> dict:
+        report = statistics.quiz_report(quiz.id)
+        attempts, page = service.quiz_attempts(quiz.id, report.totals, page=number, passed=passed)
+        topics_table, items_table = _statistics_tables(quiz, report)
+        return {"report": report, "topics_table": topics_table, "items_table": items_table,
+                "attempts": _attempt_rows(attempts), "page": page}  # fmt: skip
+
+    # the same for everyone who may view reports: kept while the database is unchanged
+    key = ("quiz report", quiz.id, passed, number, request.script_root)
     return render_template(
-        "reports/quiz.html", quiz=quiz, report=report, topics_table=topics_table,
-        items_table=items_table, attempts=_attempt_rows(attempts), page=page,
-        passed=request.args.get("passed", ""),
+        "reports/quiz.html", quiz=quiz, passed=request.args.get("passed", ""),
+        **kept(key, shown, content=current_catalog()),
     )  # fmt: skip
 
 

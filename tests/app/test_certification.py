@@ -14,7 +14,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
 from lms.assessment.models import QuizAttempt
 from lms.audit import AuditEvent
 from lms.catalog import current_catalog, store
@@ -375,6 +375,50 @@ def test_the_shipped_on_call_exam_waits_for_the_managers_approval(make_user, log
     response = client.post("/quizzes/on-call-exam/start", follow_redirects=True)
     assert "This exam cannot start yet" in response.get_data(as_text=True)
     assert database.session.scalar(select(func.count()).select_from(QuizAttempt)) == 0
+
+
+def test_the_ready_queue_opened_again_reads_the_user_and_the_stamp_only(
+    client, login, people, make_user, count_queries
+):
+    """Kept while nothing is committed (lms.kept); a commit since shows."""
+    person_id = make_user(email="rita@example.com", name="Ready Rita").id
+    db.session.add(
+        CertificationProgress(
+            user_id=person_id, certification_id="advanced", state="ready", met=3, total=3,
+            due=True, renewing=False,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    login(people["trainer"])
+    assert "Ready Rita" in client.get("/certifications/queue").get_data(as_text=True)
+    with count_queries() as statements:
+        assert "Ready Rita" in client.get("/certifications/queue").get_data(as_text=True)
+    assert len(statements) == 2  # the user and the stamp: no progress row read
+    assert not any("certification_progress" in statement for statement in statements)
+    db.session.get(User, person_id).name = "Rita Renamed"
+    db.session.commit()
+    page = client.get("/certifications/queue").get_data(as_text=True)
+    assert "Rita Renamed" in page and "Ready Rita" not in page
+
+
+def test_a_ready_queue_row_links_the_checklist_and_escapes_what_people_typed(
+    client, login, people, make_user
+):
+    person = make_user(email="odd@example.com", name="<b>Odd</b> & Co", team="R&D <i>")
+    db.session.add(
+        CertificationProgress(
+            user_id=person.id, certification_id="advanced", state="ready", met=3, total=3,
+            due=True, renewing=True, updated_at=datetime(2026, 3, 2, 9, 5, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    db.session.commit()
+    login(people["trainer"])
+    page = client.get("/certifications/queue").get_data(as_text=True)
+    row = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert f'href="/people/{person.id}/certifications/advanced"' in row
+    assert "&lt;b&gt;Odd&lt;/b&gt; &amp; Co" in row and "<b>" not in row
+    assert "R&amp;D &lt;i&gt;" in row
+    assert "<td>renewal</td>" in row and "Mon 2 Mar 2026, 09:05 UTC" in row
 
 
 def test_the_ready_queue_pages_longest_waiting_first(client, login, people, make_user):
