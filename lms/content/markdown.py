@@ -11,13 +11,15 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
 import markdown as md_lib
 import nh3
 from markdown.extensions.toc import unique as unique_id
+from pygments.formatters.html import HtmlFormatter
+from pygments.token import STANDARD_TYPES, Text, _TokenType
 
 from lms.content.text import StoredText
 
@@ -26,6 +28,31 @@ LINK_KINDS = ("doc", "module", "lab", "quiz")
 LinkResolver = Callable[[str, str], str | None]
 
 _EXTENSIONS = ["tables", "fenced_code", "codehilite", "toc", "admonition", "sane_lists"]
+
+# The token classes static/css/app.css colours in code blocks (`.highlight .k`, ...; a test
+# checks the two agree). Every other token is written as plain text, not in a span of its
+# own: spaces, punctuation, names and YAML scalars took a thousand spans in the runbook
+# alone, a third of its page's bytes, for no colour.
+COLOURED_TOKENS = frozenset(("k kd kn s s1 s2 c c1 cm ch cs nf nb m mi mf o").split())
+
+
+@cache
+def _shown_as(token: _TokenType) -> _TokenType:
+    """The token's type when the stylesheet colours it, else plain text. Pygments names a
+    token by its nearest ancestor with a short class name, so that name is what counts."""
+    named = token
+    while named not in STANDARD_TYPES:
+        named = named.parent
+    return token if STANDARD_TYPES[named] in COLOURED_TOKENS else Text
+
+
+class _ColouredOnly(HtmlFormatter):
+    """Pygments' HTML with a span only around the tokens the stylesheet colours."""
+
+    def format_unencoded(self, tokensource, outfile):
+        shown = ((_shown_as(token), value) for token, value in tokensource)
+        super().format_unencoded(shown, outfile)
+
 
 # fmt: off
 _TAGS = {
@@ -294,7 +321,7 @@ def _flatten_toc(tokens: list[dict], out: list[tuple[int, str, str]]) -> None:
 
 
 # Bump when the pipeline below changes what it outputs; the libraries' versions count too.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 _disk_cache: Path | None = None
 
 
@@ -351,7 +378,12 @@ def _render(text: str) -> tuple[str, tuple[tuple[int, str, str], ...]]:
     converter = md_lib.Markdown(
         extensions=_EXTENSIONS,
         extension_configs={
-            "codehilite": {"css_class": "highlight", "guess_lang": False, "noclasses": False},
+            "codehilite": {
+                "css_class": "highlight",
+                "guess_lang": False,
+                "noclasses": False,
+                "pygments_formatter": _ColouredOnly,
+            },  # fmt: skip
             "toc": {"permalink": True, "slugify": lambda value, _separator: slugify(value)},
         },
     )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import html as htmllib
+import re
 
 import pytest
 
 from lms.content import render_markdown, slugify
-from lms.content.markdown import find_links, split_sections
+from lms.content.markdown import COLOURED_TOKENS, find_links, split_sections
+from tests.content_tree import REPO_ROOT
 
 
 def resolve(kind: str, item_id: str) -> str | None:
@@ -91,6 +94,22 @@ def test_fenced_code_is_highlighted_with_classes() -> None:
     assert '<div class="highlight"><pre tabindex="0" role="region" aria-label="Code">' in html
     assert '<span class="k">def</span>' in html
     assert "style=" not in html
+
+
+def test_code_keeps_a_span_only_where_the_stylesheet_colours_the_token() -> None:
+    source = 'kind: Pod\nspec:\n  replicas: 3  # three\n  name: "api"\n'
+    html = render_markdown(f"```yaml\n{source}```\n").html
+    code = html[html.index("<pre") : html.index("</pre>")]
+    classes = set(re.findall(r'<span class="([^"]+)">', code))
+    assert classes and classes <= COLOURED_TOKENS  # the comment, the string, the number
+    assert '<span class="w">' not in code and "p-Indicator" not in code
+    text = re.sub(r"<[^>]+>", "", code[code.index(">") + 1 :])
+    assert htmllib.unescape(text) == source  # every character still there
+
+
+def test_the_stylesheet_colours_exactly_the_tokens_kept_in_spans() -> None:
+    css = (REPO_ROOT / "static/css/app.css").read_text(encoding="utf-8")
+    assert set(re.findall(r"\.highlight \.([a-z0-9]+)", css)) == COLOURED_TOKENS
 
 
 def test_headings_get_ids_and_toc() -> None:
