@@ -40,6 +40,7 @@ from markupsafe import Markup, escape
 
 from lms.accounts import service as accounts
 from lms.catalog import current_catalog
+from lms.kept import kept
 from lms.permissions import allowed, require, require_learner_access
 from lms.practice import checkpoints as kinds
 from lms.practice import rules, service
@@ -461,12 +462,19 @@ def reviews():
     team = request.args.get("team", "").strip()[:120] or None
     learner = request.args.get("learner", "").strip()[:100] or None
     page = page_number()
-    waiting, total = service.review_queue(lab_id=lab_id, team=team, learner=learner, page=page)
-    pages = page_count(total, service.QUEUE_PAGE_SIZE, page)
+    catalog = current_catalog()
+
+    def shown() -> dict:
+        waiting, total = service.review_queue(lab_id=lab_id, team=team, learner=learner, page=page)
+        pages = page_count(total, service.QUEUE_PAGE_SIZE, page)
+        return {"lines": _review_lines(waiting), "total": total, "pages": pages,
+                "teams": service.queue_teams()}  # fmt: skip
+
+    # the same for every reviewer: kept while the database is unchanged (lms.kept)
+    key = ("review queue", lab_id, team, learner, page, request.script_root)
     return render_template(
-        "practice/reviews.html", waiting=waiting, total=total, page=page, pages=pages,
-        lines=_review_lines(waiting), labs=current_catalog().labs, teams=service.queue_teams(),
-        lab_id=lab_id, team=team, learner=learner,
+        "practice/reviews.html", page=page, labs=catalog.labs, lab_id=lab_id, team=team,
+        learner=learner, **kept(key, shown, content=catalog),
         filters={k: v for k, v in (("lab", lab_id), ("team", team), ("learner", learner)) if v},
     )  # fmt: skip
 

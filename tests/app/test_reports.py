@@ -436,11 +436,11 @@ def test_each_expiry_window_lists_as_many_as_its_count_says(app, org, who):
 def test_a_trainers_queues_and_reports_run_these_few_queries(client, login, org, count_queries):
     """The signed-in user, then: the count beside the page in one statement (queues), the
     window's count reused (expirations), the attempts' count read from the totals (quiz).
-    The reports and the ready queue, opened again with nothing committed since, read the
+    The reports and the queues, opened again with nothing committed since, read the
     database's stamp and nothing else (`lms.kept`)."""
     login(org["trainer"])
     expected = {
-        "/reviews": 3,  # the user; the page with its count; the teams for the filter
+        "/reviews": 4,  # the user; the stamp; the page with its count; the teams for the filter
         "/certifications/queue": 3,  # the user; the stamp; the page with its count
         "/reports": 2,
         "/reports/expirations": 4,  # the user; the stamp; the window counts; the page
@@ -454,7 +454,8 @@ def test_a_trainers_queues_and_reports_run_these_few_queries(client, login, org,
         f"/reports/quizzes/{QUIZ}": 4,
     }
     # the user; the stamp
-    again = dict.fromkeys((*KEPT_REPORTS, "/certifications/queue", f"/reports/quizzes/{QUIZ}"), 2)
+    queues = ("/reviews", "/certifications/queue", f"/reports/quizzes/{QUIZ}")
+    again = dict.fromkeys((*KEPT_REPORTS, *queues), 2)
 
     def counted(urls) -> dict[str, int]:
         found = {}
