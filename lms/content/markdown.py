@@ -33,7 +33,12 @@ _EXTENSIONS = ["tables", "fenced_code", "codehilite", "toc", "admonition", "sane
 # checks the two agree). Every other token is written as plain text, not in a span of its
 # own: spaces, punctuation, names and YAML scalars took a thousand spans in the runbook
 # alone, a third of its page's bytes, for no colour.
-COLOURED_TOKENS = frozenset(("k kd kn s s1 s2 c c1 cm ch cs nf nb m mi mf o").split())
+# fmt: off
+COLOURED_TOKENS = frozenset({
+    "k", "kd", "kn", "s", "s1", "s2", "c", "c1", "cm", "ch", "cs", "nf", "nb", "m", "mi", "mf",
+    "o",
+})
+# fmt: on
 
 
 @cache
