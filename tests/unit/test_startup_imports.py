@@ -23,6 +23,13 @@ RARE = {
 }
 
 
+def _python(script: str) -> subprocess.CompletedProcess:
+    """Run `script` in a fresh interpreter from the repository (it must succeed)."""
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+
+
 def test_the_app_starts_without_the_rarely_needed_libraries(tmp_path):
     script = (
         "import sys\n"
@@ -31,9 +38,7 @@ def test_the_app_starts_without_the_rarely_needed_libraries(tmp_path):
         "'LMS_MARKDOWN_CACHE': ''})\n"
         f"print(sorted(name for name in {sorted(RARE)!r} if name in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    )
+    done = _python(script)
     assert done.stdout.strip() == "[]", done.stderr[-2000:]
 
 
@@ -55,9 +60,7 @@ def test_the_api_description_is_worked_out_when_first_asked_for(tmp_path):
         "document = app.test_client().get('/api/v1/openapi.json').get_json()\n"
         "print(json.dumps(sorted(document['components']['schemas'])))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    )
+    done = _python(script)
     started, after_a_page, declared, schemas = done.stdout.strip().splitlines()
     assert started == after_a_page == "false"
     assert {"Person", "PersonPage", "Problem", "TrainingRecord"} <= set(json.loads(declared))
@@ -79,9 +82,7 @@ def test_start_up_leaves_the_collector_on_and_its_own_objects_out_of_it(tmp_path
         "create_app(config)\n"
         "print(json.dumps([on_at_import, tested, gc.isenabled(), gc.get_freeze_count()]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    )
+    done = _python(script)
     on_at_import, tested, on, frozen = json.loads(done.stdout)
     assert on_at_import and on
     assert tested == [True, 0]
