@@ -388,7 +388,7 @@ def _render(text: str) -> tuple[str, tuple[tuple[int, str, str], ...]]:
                 "guess_lang": False,
                 "noclasses": False,
                 "pygments_formatter": _ColouredOnly,
-            },  # fmt: skip
+            },
             "toc": {"permalink": True, "slugify": lambda value, _separator: slugify(value)},
         },
     )
