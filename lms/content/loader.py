@@ -121,7 +121,13 @@ class _Source:
 
 def _content_files(root: Path) -> list[Path]:
     """Every content file under root, in a stable order."""
-    files = [root / CURRICULUM] if (root / CURRICULUM).is_file() else []
+    curriculum = [root / CURRICULUM] if (root / CURRICULUM).is_file() else []
+    return curriculum + _item_files(root)
+
+
+def _item_files(root: Path) -> list[Path]:
+    """The documents', modules', labs' and quizzes' files, in a stable order."""
+    files: list[Path] = []
     for folder, suffix, _, _ in KINDS.values():
         files += sorted(path for path in (root / folder).glob(f"*{suffix}") if path.is_file())
     return files
@@ -489,11 +495,7 @@ class _Loader:
         for it and reports what it found, but on the lines of wrong answers."""
         if not curriculum.glossary:
             return lambda: None
-        paths = [
-            path
-            for folder, suffix, _, _ in KINDS.values()
-            for path in sorted((self.root / folder).glob(f"*{suffix}"))
-        ]
+        paths = _item_files(self.root)
         lint = partial(_avoided_uses, self.root, curriculum.glossary, paths)
         uses = forked.begin(lint) if len(paths) >= FORK_GLOSSARY_FROM else lint
 
